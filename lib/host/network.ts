@@ -1,0 +1,86 @@
+// The node's own kernel networking: tun0 address and routes, forwarding, masquerade, MTU discovery.
+import type { CommandRunner } from '../exec/command.js';
+import { CommandError } from '../exec/command.js';
+import type { Cidr, Ipv4 } from '../net/ipv4.js';
+
+interface IpLink { ifname: string; mtu: number; address?: string; operstate?: string }
+interface IpAddr { ifname: string; mtu: number; addr_info: Array<{ family: string; local: string; prefixlen: number }> }
+
+export class HostNetwork {
+  constructor(private readonly runner: CommandRunner) {}
+
+  private ip(...args: string[]): Promise<string> {
+    return this.runner.run('ip', args);
+  }
+
+  /** MTU of the interface holding `address` (the node's underlay), to size pod and tunnel MTUs. */
+  async mtuOfAddress(address: Ipv4): Promise<number> {
+    const links = JSON.parse(await this.ip('-j', '-4', 'addr', 'show')) as IpAddr[];
+    const link = links.find((l) => l.addr_info.some((a) => a.local === address));
+    if (!link) throw new Error(`no interface on this host holds the node IP ${address}`);
+    return link.mtu;
+  }
+
+  /** The source address the kernel would use to reach `destination`. */
+  async sourceAddressFor(destination: string): Promise<Ipv4> {
+    const routes = JSON.parse(await this.ip('-j', 'route', 'get', destination)) as Array<{ prefsrc?: string }>;
+    const source = routes[0]?.prefsrc;
+    if (!source) throw new Error(`no route with a source address to ${destination}`);
+    return source as Ipv4;
+  }
+
+  /** Gives the gateway device its address (replacing any other) and MTU, and brings it up. */
+  async configureGateway(device: string, gateway: Ipv4, subnet: Cidr, mtu: number): Promise<void> {
+    const wanted = `${gateway}/${subnet.prefixLength}`;
+    const [link] = JSON.parse(await this.ip('-j', '-4', 'addr', 'show', 'dev', device)) as IpAddr[];
+    for (const address of link?.addr_info ?? []) {
+      if (`${address.local}/${address.prefixlen}` !== wanted) {
+        await this.ip('addr', 'del', `${address.local}/${address.prefixlen}`, 'dev', device);
+      }
+    }
+    await this.ip('addr', 'replace', wanted, 'dev', device);
+    await this.ip('link', 'set', device, 'mtu', String(mtu), 'up');
+  }
+
+  /** Routes the cluster and service networks through the gateway device; idempotent. */
+  async routeThrough(device: string, networks: readonly Cidr[], mtu: number): Promise<void> {
+    for (const network of networks) {
+      await this.ip('route', 'replace', network.toString(), 'dev', device, 'mtu', String(mtu));
+    }
+  }
+
+  async enableForwarding(): Promise<void> {
+    await this.runner.run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+  }
+
+  /** Masquerades pod traffic leaving the cluster network; checked before added so it is never doubled. */
+  async ensureMasquerade(clusterNetwork: Cidr): Promise<void> {
+    const rule = ['POSTROUTING', '-s', clusterNetwork.toString(), '!', '-d', clusterNetwork.toString(),
+      '-m', 'comment', '--comment', 'k8s-ovs: pods leaving the cluster network', '-j', 'MASQUERADE'];
+    try {
+      await this.runner.run('iptables', ['-w', '-t', 'nat', '-C', ...rule]);
+    } catch (error) {
+      if (!(error instanceof CommandError)) throw error;
+      await this.runner.run('iptables', ['-w', '-t', 'nat', '-A', ...rule]);
+    }
+  }
+
+  async linkExists(name: string): Promise<boolean> {
+    try {
+      await this.ip('link', 'show', 'dev', name);
+      return true;
+    } catch (error) {
+      if (error instanceof CommandError) return false;
+      throw error;
+    }
+  }
+
+  async link(name: string): Promise<IpLink | undefined> {
+    try {
+      return (JSON.parse(await this.ip('-j', 'link', 'show', 'dev', name)) as IpLink[])[0];
+    } catch (error) {
+      if (error instanceof CommandError) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// A pod's veth pair: the host end stays on the node, the other end is configured inside the pod's netns.
+import type { CommandRunner } from '../exec/command.js';
+import { CommandError } from '../exec/command.js';
+import type { Cidr, Ipv4 } from '../net/ipv4.js';
+
+export interface PodInterfaceConfig {
+  netnsPath: string;
+  ifname: string;
+  mac: string;
+  address: Ipv4;
+  subnet: Cidr;
+  gateway: Ipv4;
+  /** Reached on-link (no gateway): the cluster network, so remote pods answer ARP over VXLAN. */
+  onLinkRoutes: readonly Cidr[];
+  mtu: number;
+  /** The userspace datapath does not fill in checksums that the veth left to offload. */
+  disableTxChecksumOffload: boolean;
+}
+
+export interface PodInterfaceState {
+  mac: string;
+  mtu: number;
+  addresses: string[];
+  routes: Array<{ dst: string; gateway?: string }>;
+}
+
+/** The interface name asked for is already taken inside the pod (the spec says ADD must fail). */
+export class InterfaceExistsError extends Error {
+  override name = 'InterfaceExistsError';
+}
+
+export class PodLinks {
+  constructor(private readonly runner: CommandRunner) {}
+
+  private inPod(netnsPath: string, command: string, args: string[], input?: string): Promise<string> {
+    return this.runner.run('nsenter', [`--net=${netnsPath}`, command, ...args], { input });
+  }
+
+  /** Creates the pair with its pod end already inside the netns, so a half-made pair is never visible there. */
+  async create(hostName: string, config: PodInterfaceConfig): Promise<void> {
+    if (await this.podInterface(config.netnsPath, config.ifname)) {
+      throw new InterfaceExistsError(`interface ${config.ifname} already exists in ${config.netnsPath}`);
+    }
+    await this.deleteHostEnd(hostName);
+    await this.runner.run('ip', ['link', 'add', hostName, 'mtu', String(config.mtu), 'type', 'veth',
+      'peer', 'name', config.ifname, 'mtu', String(config.mtu), 'netns', config.netnsPath]);
+    const podCommands = [
+      `link set lo up`,
+      `link set ${config.ifname} address ${config.mac}`,
+      `addr add ${config.address}/${config.subnet.prefixLength} dev ${config.ifname}`,
+      `link set ${config.ifname} up`,
+      ...config.onLinkRoutes.map((route) => `route add ${route.toString()} dev ${config.ifname}`),
+      `route add default via ${config.gateway} dev ${config.ifname}`,
+    ];
+    await this.inPod(config.netnsPath, 'ip', ['-batch', '-'], podCommands.join('\n') + '\n');
+    if (config.disableTxChecksumOffload) {
+      await this.inPod(config.netnsPath, 'ethtool', ['-K', config.ifname, 'tx', 'off']);
+    }
+    await this.runner.run('ip', ['link', 'set', hostName, 'up']);
+  }
+
+  /** Deletes the host end (which takes the pod end with it); nothing to do if it is gone. */
+  async deleteHostEnd(hostName: string): Promise<void> {
+    try {
+      await this.runner.run('ip', ['link', 'del', hostName]);
+    } catch (error) {
+      if (!(error instanceof CommandError) || !/Cannot find device|does not exist/.test(error.stderr)) throw error;
+    }
+  }
+
+  /** Removes the pod end by name, for a pod whose host end is unknown or already gone. */
+  async deletePodInterface(netnsPath: string, ifname: string): Promise<void> {
+    try {
+      await this.inPod(netnsPath, 'ip', ['link', 'del', ifname]);
+    } catch (error) {
+      if (!(error instanceof CommandError)) throw error;
+      // Gone already, or the netns itself is gone: both mean there is nothing left to remove.
+    }
+  }
+
+  /** The pod end as the kernel sees it, or undefined if the netns or interface does not exist. */
+  async podInterface(netnsPath: string, ifname: string): Promise<PodInterfaceState | undefined> {
+    let linkJson: string;
+    try {
+      linkJson = await this.inPod(netnsPath, 'ip', ['-j', 'addr', 'show', 'dev', ifname]);
+    } catch (error) {
+      if (error instanceof CommandError) return undefined;
+      throw error;
+    }
+    const [link] = JSON.parse(linkJson) as Array<{
+      address: string; mtu: number; addr_info: Array<{ family: string; local: string; prefixlen: number }>;
+    }>;
+    if (!link) return undefined;
+    const routes = JSON.parse(await this.inPod(netnsPath, 'ip', ['-j', '-4', 'route', 'show', 'dev', ifname])) as
+      Array<{ dst: string; gateway?: string }>;
+    return {
+      mac: link.address,
+      mtu: link.mtu,
+      addresses: link.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+      routes: routes.map(({ dst, gateway }) => (gateway ? { dst, gateway } : { dst })),
+    };
+  }
+}

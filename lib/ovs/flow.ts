@@ -1,0 +1,153 @@
+// The typed OpenFlow model and builder; the only place that knows ovs-ofctl flow syntax.
+import type { Cookie } from './cookie.js';
+import { renderCookie } from './cookie.js';
+
+export type OfPort = number & { readonly __brand: 'OfPort' };
+export const ofPort = (n: number): OfPort => n as OfPort;
+
+export type Protocol = 'ip' | 'arp' | 'tcp' | 'udp' | 'sctp' | 'icmp';
+export type Register = 0 | 1 | 2 | 3;
+
+/** Match fields in ovs-ofctl's vocabulary; addresses may carry a /prefix where OVS allows. */
+export interface Match {
+  inPort?: number;
+  protocol?: Protocol;
+  dlSrc?: string;
+  dlDst?: string;
+  nwSrc?: string;
+  nwDst?: string;
+  arpSpa?: string;
+  arpTpa?: string;
+  arpSha?: string;
+  tunSrc?: string;
+  tunId?: number;
+  reg?: Partial<Record<Register, number>>;
+  tpDst?: number;
+}
+
+export type Action =
+  | { kind: 'output'; port: number }
+  | { kind: 'gotoTable'; table: number }
+  | { kind: 'setRegister'; register: Register; value: number }
+  | { kind: 'copyTunnelIdToRegister'; register: Register }
+  | { kind: 'copyRegisterToTunnelId'; register: Register }
+  | { kind: 'setTunnelDestination'; ip: string }
+  | { kind: 'meter'; id: number }
+  | { kind: 'note'; text: string };
+
+export interface Flow {
+  readonly table: number;
+  readonly priority: number;
+  readonly cookie: Cookie;
+  readonly match: Readonly<Match>;
+  /** Empty means drop. */
+  readonly actions: readonly Action[];
+}
+
+/** Fluent builder: flow(Table.X, 100).owner(cookie).match({...}).setRegister(0, vnid).gotoTable(Y). */
+export class FlowBuilder implements Flow {
+  constructor(
+    readonly table: number,
+    readonly priority: number,
+    readonly cookie: Cookie = 0n,
+    readonly match: Readonly<Match> = {},
+    readonly actions: readonly Action[] = [],
+  ) {}
+
+  owner(cookie: Cookie): FlowBuilder {
+    return new FlowBuilder(this.table, this.priority, cookie, this.match, this.actions);
+  }
+  matching(match: Match): FlowBuilder {
+    return new FlowBuilder(this.table, this.priority, this.cookie, { ...this.match, ...match }, this.actions);
+  }
+  private then(action: Action): FlowBuilder {
+    return new FlowBuilder(this.table, this.priority, this.cookie, this.match, [...this.actions, action]);
+  }
+  output(port: number): FlowBuilder {
+    return this.then({ kind: 'output', port });
+  }
+  gotoTable(table: number): FlowBuilder {
+    if (table <= this.table) throw new Error(`goto_table must move forward: ${this.table} -> ${table}`);
+    return this.then({ kind: 'gotoTable', table });
+  }
+  setRegister(register: Register, value: number): FlowBuilder {
+    return this.then({ kind: 'setRegister', register, value });
+  }
+  copyTunnelIdToRegister(register: Register): FlowBuilder {
+    return this.then({ kind: 'copyTunnelIdToRegister', register });
+  }
+  copyRegisterToTunnelId(register: Register): FlowBuilder {
+    return this.then({ kind: 'copyRegisterToTunnelId', register });
+  }
+  setTunnelDestination(ip: string): FlowBuilder {
+    return this.then({ kind: 'setTunnelDestination', ip });
+  }
+  meter(id: number): FlowBuilder {
+    return this.then({ kind: 'meter', id });
+  }
+  note(text: string): FlowBuilder {
+    return this.then({ kind: 'note', text });
+  }
+  drop(): FlowBuilder {
+    return new FlowBuilder(this.table, this.priority, this.cookie, this.match, []);
+  }
+}
+
+export function flow(table: number, priority: number): FlowBuilder {
+  return new FlowBuilder(table, priority);
+}
+
+/** Match fields in a fixed order; the protocol keyword first so prerequisites read naturally. */
+export function renderMatch(match: Readonly<Match>): string {
+  const parts: string[] = [];
+  if (match.inPort !== undefined) parts.push(`in_port=${match.inPort}`);
+  if (match.protocol) parts.push(match.protocol);
+  for (const [register, value] of Object.entries(match.reg ?? {})) {
+    if (value !== undefined) parts.push(`reg${register}=${value}`);
+  }
+  const fields: Array<[keyof Match, string]> = [
+    ['tunSrc', 'tun_src'], ['tunId', 'tun_id'], ['dlSrc', 'dl_src'], ['dlDst', 'dl_dst'],
+    ['nwSrc', 'nw_src'], ['nwDst', 'nw_dst'], ['arpSpa', 'arp_spa'], ['arpTpa', 'arp_tpa'],
+    ['arpSha', 'arp_sha'], ['tpDst', 'tp_dst'],
+  ];
+  for (const [key, name] of fields) {
+    const value = match[key];
+    if (value !== undefined) parts.push(`${name}=${String(value)}`);
+  }
+  return parts.join(',');
+}
+
+function renderAction(action: Action): string {
+  switch (action.kind) {
+    case 'output': return `output:${action.port}`;
+    case 'gotoTable': return `goto_table:${action.table}`;
+    case 'setRegister': return `set_field:${action.value}->reg${action.register}`;
+    case 'copyTunnelIdToRegister': return `move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG${action.register}[]`;
+    case 'copyRegisterToTunnelId': return `move:NXM_NX_REG${action.register}[]->NXM_NX_TUN_ID[0..31]`;
+    case 'setTunnelDestination': return `set_field:${action.ip}->tun_dst`;
+    case 'meter': return `meter:${action.id}`;
+    case 'note': return `note:${Buffer.from(action.text).toString('hex')}`;
+  }
+}
+
+export function renderActions(actions: readonly Action[]): string {
+  if (actions.length === 0) return 'drop';
+  // OpenFlow 1.3 instruction order: meter, then apply-actions, then goto_table.
+  const rank = (a: Action) => (a.kind === 'meter' ? 0 : a.kind === 'gotoTable' ? 2 : 1);
+  return [...actions].sort((a, b) => rank(a) - rank(b)).map(renderAction).join(',');
+}
+
+/** The identity of a flow on the switch: table, priority and match (what delete_strict uses). */
+export function flowKey(f: Flow): string {
+  const match = renderMatch(f.match);
+  return `table=${f.table},priority=${f.priority}${match ? ',' + match : ''}`;
+}
+
+export function renderFlow(f: Flow): string {
+  return `${flowKey(f)},cookie=${renderCookie(f.cookie)},actions=${renderActions(f.actions)}`;
+}
+
+export function sameFlow(a: Flow, b: Flow): boolean {
+  return flowKey(a) === flowKey(b) && a.cookie === b.cookie &&
+    renderActions(a.actions) === renderActions(b.actions);
+}

@@ -1,0 +1,174 @@
+// Attaching a pod to the switch (veth, OVS port, bandwidth, flows) and detaching it, with rollback.
+import { createHash } from 'node:crypto';
+import type { OvsSwitch } from '../../ovs/switch.js';
+import type { PodLinks } from '../../host/podlink.js';
+import { type Ipv4, parseIpv4 } from '../../net/ipv4.js';
+import type { Vnid } from '../../tenant/vnid.js';
+import type { Bandwidth, LocalPod, NodeDataplane } from './dataplane.js';
+
+export interface AttachRequest {
+  containerId: string;
+  ifname: string;
+  netnsPath: string;
+  namespace: string;
+  name: string;
+  ip: Ipv4;
+  vnid: Vnid;
+  ingress?: Bandwidth;
+  egress?: Bandwidth;
+}
+
+export interface PodPortSettings {
+  podMtu: number;
+  disableTxChecksumOffload: boolean;
+}
+
+/** Keys under which a pod's port carries what a restarted daemon needs to rebuild it. */
+const ID = {
+  container: 'k8s-ovs-container-id',
+  ifname: 'k8s-ovs-ifname',
+  namespace: 'k8s-ovs-namespace',
+  pod: 'k8s-ovs-pod',
+  netns: 'k8s-ovs-netns',
+  ip: 'k8s-ovs-ip',
+  mac: 'k8s-ovs-mac',
+  ingress: 'k8s-ovs-ingress',
+  egress: 'k8s-ovs-egress',
+} as const;
+
+export class AttachError extends Error {
+  override name = 'AttachError';
+}
+
+/** Host-side veth name derived from the IDs (≤ 15 chars), so DEL finds it without any state. */
+export function hostPortName(containerId: string, ifname: string): string {
+  return 'ko' + createHash('sha256').update(`${containerId}/${ifname}`).digest('hex').slice(0, 12);
+}
+
+/** A locally administered MAC derived from the IP, so the anti-spoofing flows can be computed anywhere. */
+export function podMac(ip: Ipv4): string {
+  return ['0a', '58', ...ip.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'))].join(':');
+}
+
+export class PodPorts {
+  constructor(
+    private readonly ovs: OvsSwitch,
+    private readonly links: PodLinks,
+    private readonly dataplane: NodeDataplane,
+    private readonly settings: PodPortSettings,
+  ) {}
+
+  /** Wires the pod up completely or, on any failure, removes everything it made and throws. */
+  async attach(request: AttachRequest): Promise<LocalPod> {
+    const network = this.dataplane.nodeNetwork;
+    if (!network) throw new AttachError('the node network is not set up yet');
+    const portName = hostPortName(request.containerId, request.ifname);
+    const mac = podMac(request.ip);
+    const undo: Array<() => Promise<void>> = [];
+    try {
+      await this.links.create(portName, {
+        netnsPath: request.netnsPath, ifname: request.ifname, mac, address: request.ip,
+        subnet: network.localSubnet, gateway: network.gateway, onLinkRoutes: [network.clusterNetwork],
+        mtu: this.settings.podMtu, disableTxChecksumOffload: this.settings.disableTxChecksumOffload,
+      });
+      undo.push(() => this.links.deleteHostEnd(portName));
+      const ofport = await this.ovs.ensurePort({ name: portName, externalIds: externalIds(request, mac) });
+      undo.push(() => this.ovs.deletePort(portName));
+      if (request.egress) {
+        await this.ovs.setMeter(meterFor(ofport, request.egress));
+        undo.push(() => this.ovs.deleteMeter(ofport));
+      }
+      if (request.ingress) await this.ovs.setPortRateLimit(portName, request.ingress.rateBps, request.ingress.burstBits);
+      const pod: LocalPod = {
+        containerId: request.containerId, ifname: request.ifname, namespace: request.namespace,
+        name: request.name, netnsPath: request.netnsPath,
+        port: { portName, ofport, ip: request.ip, mac, vnid: request.vnid, ...(request.egress ? { egressMeter: ofport } : {}) },
+        ...(request.ingress ? { ingress: request.ingress } : {}),
+        ...(request.egress ? { egress: request.egress } : {}),
+      };
+      await this.dataplane.addPod(pod);
+      return pod;
+    } catch (error) {
+      const rollbackFailures: string[] = [];
+      for (const step of undo.reverse()) {
+        await step().catch((e: unknown) => rollbackFailures.push(e instanceof Error ? e.message : String(e)));
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new AttachError(`attaching ${request.namespace}/${request.name} failed: ${reason}` +
+        (rollbackFailures.length ? `; rollback also failed: ${rollbackFailures.join('; ')}` : ''), { cause: error });
+    }
+  }
+
+  /** Removes flows, meter, port and veth; every step tolerates "already gone", so DEL can repeat. */
+  async detach(containerId: string, ifname: string, netnsPath?: string): Promise<void> {
+    const portName = hostPortName(containerId, ifname);
+    const pod = this.dataplane.pod(portName);
+    await this.dataplane.removePod(portName);
+    if (pod?.port.egressMeter !== undefined) {
+      const meters = await this.ovs.meterIds();
+      if (meters.has(pod.port.egressMeter)) await this.ovs.deleteMeter(pod.port.egressMeter);
+    }
+    await this.ovs.deletePort(portName);
+    await this.links.deleteHostEnd(portName);
+    if (netnsPath) await this.links.deletePodInterface(netnsPath, ifname);
+  }
+
+  /**
+   * Rebuilds the pod list from the switch's ports after a restart, without touching the switch;
+   * `vnidOf` gives each namespace's current VNID. Ports whose namespace is unknown are returned apart.
+   */
+  async recover(vnidOf: (namespace: string) => Vnid | undefined): Promise<{ pods: LocalPod[]; unknown: string[] }> {
+    const pods: LocalPod[] = [];
+    const unknown: string[] = [];
+    for (const port of await this.ovs.listPorts()) {
+      const ids = port.externalIds;
+      if (!ids[ID.container]) continue;
+      const vnid = vnidOf(ids[ID.namespace] ?? '');
+      if (vnid === undefined) {
+        unknown.push(port.name);
+        continue;
+      }
+      const ingress = parseBandwidth(ids[ID.ingress]);
+      const egress = parseBandwidth(ids[ID.egress]);
+      const pod: LocalPod = {
+        containerId: ids[ID.container], ifname: ids[ID.ifname] ?? 'eth0', namespace: ids[ID.namespace] ?? '',
+        name: ids[ID.pod] ?? '', netnsPath: ids[ID.netns] ?? '',
+        port: { portName: port.name, ofport: port.ofport, ip: parseIpv4(ids[ID.ip] ?? '', `${port.name} ip`),
+          mac: ids[ID.mac] ?? '', vnid, ...(egress ? { egressMeter: port.ofport } : {}) },
+        ...(ingress ? { ingress } : {}),
+        ...(egress ? { egress } : {}),
+      };
+      this.dataplane.rememberPod(pod);
+      pods.push(pod);
+    }
+    return { pods, unknown };
+  }
+
+  /** Re-creates the egress meters of known pods, e.g. after ovs-vswitchd lost them in a restart. */
+  async restoreMeters(): Promise<void> {
+    const existing = await this.ovs.meterIds();
+    for (const pod of this.dataplane.localPods()) {
+      if (pod.egress && pod.port.egressMeter !== undefined && !existing.has(pod.port.egressMeter)) {
+        await this.ovs.setMeter(meterFor(pod.port.egressMeter, pod.egress));
+      }
+    }
+  }
+}
+
+function meterFor(id: number, limit: Bandwidth) {
+  return { id, rateKbps: Math.max(1, Math.round(limit.rateBps / 1000)), burstKb: Math.max(1, Math.round(limit.burstBits / 1000)) };
+}
+
+function externalIds(request: AttachRequest, mac: string): Record<string, string> {
+  return {
+    [ID.container]: request.containerId, [ID.ifname]: request.ifname, [ID.namespace]: request.namespace,
+    [ID.pod]: request.name, [ID.netns]: request.netnsPath, [ID.ip]: request.ip, [ID.mac]: mac,
+    ...(request.ingress ? { [ID.ingress]: `${request.ingress.rateBps}/${request.ingress.burstBits}` } : {}),
+    ...(request.egress ? { [ID.egress]: `${request.egress.rateBps}/${request.egress.burstBits}` } : {}),
+  };
+}
+
+function parseBandwidth(text: string | undefined): Bandwidth | undefined {
+  const match = text ? /^(\d+)\/(\d+)$/.exec(text) : null;
+  return match ? { rateBps: Number(match[1]), burstBits: Number(match[2]) } : undefined;
+}

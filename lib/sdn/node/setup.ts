@@ -1,0 +1,40 @@
+// Brings a node's switch and host networking to the state the pipeline expects; safe to repeat.
+import type { HostNetwork } from '../../host/network.js';
+import type { OvsSwitch } from '../../ovs/switch.js';
+import type { NodeNetwork } from '../pipeline/flows.js';
+import { parseVersionNote } from '../pipeline/flows.js';
+import { TUN_PORT, TUN_PORT_NAME, Table, VXLAN_PORT, VXLAN_PORT_NAME } from '../pipeline/tables.js';
+import type { Ipv4 } from '../../net/ipv4.js';
+
+/** VXLAN over IPv4 adds 50 bytes to every frame. */
+export const VXLAN_OVERHEAD = 50;
+
+export interface NodeSetupResult {
+  podMtu: number;
+  /** The pipeline version found on the switch before this set-up, if any. */
+  previousVersion?: number;
+}
+
+export async function setupNode(
+  ovs: OvsSwitch, host: HostNetwork, network: NodeNetwork, nodeIp: Ipv4, mtuOverride?: number,
+): Promise<NodeSetupResult> {
+  const previousVersion = (await ovs.bridgeExists()) ? await pipelineVersion(ovs) : undefined;
+  const podMtu = mtuOverride ?? (await host.mtuOfAddress(nodeIp)) - VXLAN_OVERHEAD;
+  await ovs.ensureBridge();
+  await ovs.ensurePort({
+    name: VXLAN_PORT_NAME, type: 'vxlan', ofportRequest: VXLAN_PORT,
+    options: { remote_ip: 'flow', key: 'flow' },
+  });
+  await ovs.ensurePort({ name: TUN_PORT_NAME, type: 'internal', ofportRequest: TUN_PORT, mtuRequest: podMtu });
+  await host.configureGateway(TUN_PORT_NAME, network.gateway, network.localSubnet, podMtu);
+  await host.routeThrough(TUN_PORT_NAME, [network.clusterNetwork, network.serviceNetwork], podMtu);
+  await host.enableForwarding();
+  await host.ensureMasquerade(network.clusterNetwork);
+  return { podMtu, ...(previousVersion === undefined ? {} : { previousVersion }) };
+}
+
+/** The version note in the Version table, or undefined on a switch this daemon never programmed. */
+export async function pipelineVersion(ovs: OvsSwitch): Promise<number | undefined> {
+  const [marker] = await ovs.dumpFlows({ table: Table.Version });
+  return marker ? parseVersionNote(marker.actions) : undefined;
+}

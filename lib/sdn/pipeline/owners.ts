@@ -1,0 +1,16 @@
+// Which owner each flow belongs to, as a cookie: one category per kind of owner.
+import { type Cookie, ownerCookie } from '../../ovs/cookie.js';
+import type { Ipv4 } from '../../net/ipv4.js';
+
+export enum OwnerKind {
+  Pipeline = 1,
+  Node = 2,
+  Pod = 3,
+  Service = 4,
+}
+
+export const pipelineOwner: Cookie = ownerCookie(OwnerKind.Pipeline, 'pipeline');
+export const nodeOwner = (nodeIp: Ipv4): Cookie => ownerCookie(OwnerKind.Node, nodeIp);
+export const podOwner = (portName: string): Cookie => ownerCookie(OwnerKind.Pod, portName);
+export const serviceOwner = (namespace: string, name: string): Cookie =>
+  ownerCookie(OwnerKind.Service, `${namespace}/${name}`);

@@ -1,0 +1,38 @@
+// The node's OpenFlow pipeline: tables in packet order, registers, and the pipeline version.
+// docs/pipeline.md mirrors this file table by table (test/unit/sdn/pipeline/docs.test.ts checks it).
+
+export enum Table {
+  /** Classifier: by input port. VXLAN → TunnelIngress, tun0 (the host, VNID 0) → Dispatch, any other port → PodIngress. */
+  Classifier = 0,
+  /** TunnelIngress: VXLAN accepted only from known node IPs; the tunnel key becomes the source VNID. */
+  TunnelIngress = 10,
+  /** PodIngress: anti-spoofing on port + MAC + IP (ARP: sender MAC and IP); tags the pod's VNID; egress meter. */
+  PodIngress = 20,
+  /** Dispatch: by destination: gateway/host, local subnet, service network, other nodes' subnets, outside. */
+  Dispatch = 30,
+  /** LocalArp: ARP for a local pod or the gateway goes out of that port. */
+  LocalArp = 40,
+  /** RemoteArp: ARP for another node's subnet goes over VXLAN to that node. */
+  RemoteArp = 50,
+  /** ServiceAccess: a service is reachable from its own VNID and from VNID 0; then out to tun0 for kube-proxy. */
+  ServiceAccess = 60,
+  /** LocalDelivery: IP to a local pod when source and destination VNIDs match or either is 0. */
+  LocalDelivery = 70,
+  /** RemoteDelivery: IP to another node's subnet over VXLAN, the source VNID as tunnel key. */
+  RemoteDelivery = 90,
+  /** HostEgress: what leaves the cluster network goes to tun0 (the host routes and masquerades it). */
+  HostEgress = 100,
+  /** Version: one flow whose note holds the pipeline version the switch was programmed with. */
+  Version = 253,
+}
+
+/** Bumped whenever the flows of any table change shape; a daemon seeing another version rebuilds. */
+export const PIPELINE_VERSION = 1;
+
+/** reg0 carries the source VNID from ingress to the delivery tables. */
+export const SOURCE_VNID = 0;
+
+export const VXLAN_PORT = 1;
+export const TUN_PORT = 2;
+export const VXLAN_PORT_NAME = 'vxlan0';
+export const TUN_PORT_NAME = 'tun0';

@@ -1,0 +1,34 @@
+// An in-memory switch flow table for unit tests: applies bundles all-or-nothing, like OVS.
+import type { Flow } from '../../lib/ovs/flow.js';
+import { flowKey } from '../../lib/ovs/flow.js';
+import type { FlowTarget } from '../../lib/ovs/flowsync.js';
+import type { FlowChange } from '../../lib/ovs/switch.js';
+
+export class FakeFlowTable implements FlowTarget {
+  readonly flows = new Map<string, Flow>();
+  readonly bundles: FlowChange[][] = [];
+  failNextBundle = false;
+
+  async bundle(changes: readonly FlowChange[]): Promise<void> {
+    if (this.failNextBundle) {
+      this.failNextBundle = false;
+      throw new Error('bundle rejected by the fake switch');
+    }
+    this.bundles.push([...changes]);
+    for (const change of changes) {
+      if (change.op === 'add') this.flows.set(flowKey(change.flow), change.flow);
+      else if (change.op === 'deleteStrict') this.flows.delete(flowKey(change.flow));
+      else for (const [key, flow] of this.flows) if (flow.cookie === change.cookie) this.flows.delete(key);
+    }
+  }
+
+  async replaceAllFlows(flows: readonly Flow[]): Promise<void> {
+    this.bundles.push([]);
+    this.flows.clear();
+    for (const flow of flows) this.flows.set(flowKey(flow), flow);
+  }
+
+  ofOwner(cookie: bigint): Flow[] {
+    return [...this.flows.values()].filter((flow) => flow.cookie === cookie);
+  }
+}

@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { flow, flowKey, renderFlow } from '../../../lib/ovs/flow.js';
+import { cookieCategory, ownerCookie } from '../../../lib/ovs/cookie.js';
+import { parseDumpFlows } from '../../../lib/ovs/dump.js';
+
+describe('flow builder', () => {
+  it('renders a match and actions in ovs-ofctl syntax, meter first and goto_table last', () => {
+    const f = flow(20, 100).owner(0x300000000000002n)
+      .matching({ inPort: 3, protocol: 'ip', dlSrc: '0a:58:0a:80:00:05', nwSrc: '10.128.0.5' })
+      .setRegister(0, 12).gotoTable(30).meter(3);
+    expect(renderFlow(f)).to.equal('table=20,priority=100,in_port=3,ip,dl_src=0a:58:0a:80:00:05,' +
+      'nw_src=10.128.0.5,cookie=0x300000000000002,actions=meter:3,set_field:12->reg0,goto_table:30');
+  });
+
+  it('renders a flow with no actions as drop', () => {
+    expect(renderFlow(flow(0, 0))).to.equal('table=0,priority=0,cookie=0x0,actions=drop');
+  });
+
+  it('refuses a goto_table that does not move forward, which OpenFlow 1.3 rejects', () => {
+    expect(() => flow(30, 1).gotoTable(20)).to.throw(/must move forward/);
+  });
+
+  it('identifies a flow by table, priority and match, not by its actions', () => {
+    const a = flow(70, 100).matching({ protocol: 'ip', nwDst: '10.0.0.1' }).output(3);
+    const b = flow(70, 100).matching({ protocol: 'ip', nwDst: '10.0.0.1' }).output(4);
+    expect(flowKey(a)).to.equal(flowKey(b));
+    expect(flowKey(a)).to.not.equal(flowKey(flow(70, 99).matching({ protocol: 'ip', nwDst: '10.0.0.1' })));
+  });
+});
+
+describe('owner cookies', () => {
+  it('keeps the category in the top byte and differs between owners', () => {
+    const a = ownerCookie(3, 'ko1'), b = ownerCookie(3, 'ko2');
+    expect(cookieCategory(a)).to.equal(3);
+    expect(a).to.not.equal(b);
+    expect(ownerCookie(3, 'ko1')).to.equal(a);
+    expect(() => ownerCookie(0, 'x')).to.throw(RangeError);
+  });
+});
+
+describe('dump-flows parsing', () => {
+  it('reads cookie, table, priority, match and actions as OVS prints them', () => {
+    const flows = parseDumpFlows([
+      ' cookie=0x100000000000001, priority=100,in_port=1 actions=goto_table:10',
+      ' cookie=0x300000000000002, table=20, priority=100,ip,in_port=3,nw_src=10.128.0.5 actions=set_field:0xc->reg0,goto_table:30',
+      ' table=30, priority=0 actions=drop',
+    ].join('\n'));
+    expect(flows).to.have.length(3);
+    expect(flows[0]).to.deep.equal({ cookie: 0x100000000000001n, table: 0, priority: 100, match: 'in_port=1', actions: 'goto_table:10' });
+    expect(flows[1]?.match).to.equal('ip,in_port=3,nw_src=10.128.0.5');
+    expect(flows[2]).to.include({ cookie: 0n, table: 30, priority: 0, match: '', actions: 'drop' });
+  });
+});

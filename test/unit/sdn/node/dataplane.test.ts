@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { FlowSync } from '../../../../lib/ovs/flowsync.js';
+import { Cidr, parseIpv4 } from '../../../../lib/net/ipv4.js';
+import type { Vnid } from '../../../../lib/tenant/vnid.js';
+import { type LocalPod, NodeDataplane } from '../../../../lib/sdn/node/dataplane.js';
+import { podOwner } from '../../../../lib/sdn/pipeline/owners.js';
+import { FakeFlowTable } from '../../../support/fakeflows.js';
+import { simulate } from '../../../support/flowsim.js';
+
+const network = {
+  clusterNetwork: Cidr.parse('10.128.0.0/14'), serviceNetwork: Cidr.parse('172.30.0.0/16'),
+  localSubnet: Cidr.parse('10.128.0.0/23'), gateway: parseIpv4('10.128.0.1'),
+};
+const pod = (n: number, namespace: string, vnid: number): LocalPod => ({
+  containerId: `c${n}`, ifname: 'eth0', namespace, name: `p${n}`, netnsPath: `/run/netns/p${n}`,
+  port: { portName: `ko${n}`, ofport: n, ip: parseIpv4(`10.128.0.${n}`), mac: `0a:58:0a:80:00:0${n}`, vnid: vnid as Vnid },
+});
+
+async function dataplaneWith(pods: LocalPod[]) {
+  const table = new FakeFlowTable();
+  const dataplane = new NodeDataplane(new FlowSync(table));
+  await dataplane.resync(network);
+  for (const p of pods) await dataplane.addPod(p);
+  return { table, dataplane };
+}
+const reach = (table: FakeFlowTable, from: LocalPod, to: LocalPod) => simulate([...table.flows.values()], {
+  inPort: from.port.ofport, protocol: 'ip', dlSrc: from.port.mac, nwSrc: from.port.ip, nwDst: to.port.ip,
+}).kind === 'output';
+
+describe('NodeDataplane', () => {
+  it('retags every local pod of a namespace in one bundle and joins it to the other tenant', async () => {
+    const red = [pod(3, 'red', 11), pod(4, 'red', 11)], blue = pod(5, 'blue', 12);
+    const { table, dataplane } = await dataplaneWith([...red, blue]);
+    expect(reach(table, red[0]!, blue)).to.equal(false);
+    const bundlesBefore = table.bundles.length;
+    expect(await dataplane.retagNamespace('red', 12 as Vnid)).to.equal(2);
+    expect(table.bundles.length - bundlesBefore).to.equal(1);
+    expect(reach(table, red[0]!, blue)).to.equal(true);
+    expect(reach(table, blue, red[1]!)).to.equal(true);
+  });
+
+  it('never leaves a retagged pod with flows of both VNIDs or of neither', async () => {
+    const { table, dataplane } = await dataplaneWith([pod(3, 'red', 11)]);
+    await dataplane.retagNamespace('red', 12 as Vnid);
+    const vnidsInFlows = table.ofOwner(podOwner('ko3')).flatMap((f) => f.actions)
+      .filter((a) => a.kind === 'setRegister').map((a) => (a as { value: number }).value);
+    expect(new Set(vnidsInFlows)).to.deep.equal(new Set([12]));
+  });
+
+  it('removes all of a pod\'s flows and only those', async () => {
+    const { table, dataplane } = await dataplaneWith([pod(3, 'red', 11), pod(4, 'red', 11)]);
+    await dataplane.removePod('ko3');
+    expect(table.ofOwner(podOwner('ko3'))).to.be.empty;
+    expect(table.ofOwner(podOwner('ko4'))).to.not.be.empty;
+  });
+
+  it('replaces the set of remote nodes, removing those that left', async () => {
+    const { table, dataplane } = await dataplaneWith([]);
+    const a = { ip: parseIpv4('192.168.50.2'), subnet: Cidr.parse('10.128.2.0/23') };
+    const b = { ip: parseIpv4('192.168.50.3'), subnet: Cidr.parse('10.128.4.0/23') };
+    await dataplane.setRemoteNodes([a, b]);
+    await dataplane.setRemoteNodes([b]);
+    const tunnelSources = [...table.flows.values()].map((f) => f.match.tunSrc).filter(Boolean);
+    expect(tunnelSources).to.deep.equal([b.ip]);
+  });
+});

@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import { Cidr, parseIpv4 } from '../../../../lib/net/ipv4.js';
+import type { Vnid } from '../../../../lib/tenant/vnid.js';
+import {
+  type NodeNetwork, type PodPort, parseVersionNote, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows, versionNote,
+} from '../../../../lib/sdn/pipeline/flows.js';
+import { PIPELINE_VERSION, TUN_PORT, Table, VXLAN_PORT } from '../../../../lib/sdn/pipeline/tables.js';
+import { simulate } from '../../../support/flowsim.js';
+
+const net: NodeNetwork = {
+  clusterNetwork: Cidr.parse('10.128.0.0/14'), serviceNetwork: Cidr.parse('172.30.0.0/16'),
+  localSubnet: Cidr.parse('10.128.0.0/23'), gateway: parseIpv4('10.128.0.1'),
+};
+const remote = { ip: parseIpv4('192.168.50.2'), subnet: Cidr.parse('10.128.2.0/23') };
+const pod = (ofport: number, ip: string, vnid: number): PodPort => ({
+  portName: `ko${ofport}`, ofport, ip: parseIpv4(ip), mac: `0a:58:0a:80:00:0${ofport}`, vnid: vnid as Vnid,
+});
+const red1 = pod(3, '10.128.0.3', 11), red2 = pod(4, '10.128.0.4', 11), blue = pod(5, '10.128.0.5', 12);
+const globalPod = pod(6, '10.128.0.6', 0);
+const flows = [
+  ...pipelineFlows(net), ...remoteNodeFlows(remote),
+  ...[red1, red2, blue, globalPod].flatMap(podFlows),
+  ...serviceFlows({ namespace: 'red', name: 'web', ip: parseIpv4('172.30.0.10'), ports: [{ protocol: 'tcp', port: 80 }], vnid: 11 as Vnid }),
+];
+const fromPod = (src: PodPort, nwDst: string, extra = {}) => simulate(flows, {
+  inPort: src.ofport, protocol: 'ip', dlSrc: src.mac, nwSrc: src.ip, nwDst, ...extra,
+});
+
+describe('node pipeline', () => {
+  it('delivers between pods of one VNID on this node', () => {
+    expect(fromPod(red1, red2.ip)).to.deep.equal({ kind: 'output', port: red2.ofport });
+  });
+
+  it('drops between pods of different VNIDs, in the local-delivery table', () => {
+    expect(fromPod(red1, blue.ip)).to.deep.equal({ kind: 'drop', table: Table.LocalDelivery });
+  });
+
+  it('lets VNID 0 reach every pod and be reached by every pod', () => {
+    expect(fromPod(globalPod, blue.ip)).to.deep.include({ kind: 'output', port: blue.ofport });
+    expect(fromPod(blue, globalPod.ip)).to.deep.include({ kind: 'output', port: globalPod.ofport });
+  });
+
+  it('drops a pod that sends with another IP or another MAC', () => {
+    expect(simulate(flows, { inPort: red1.ofport, protocol: 'ip', dlSrc: red1.mac, nwSrc: red2.ip, nwDst: red2.ip }))
+      .to.deep.equal({ kind: 'drop', table: Table.PodIngress });
+    expect(simulate(flows, { inPort: red1.ofport, protocol: 'ip', dlSrc: red2.mac, nwSrc: red1.ip, nwDst: red2.ip }))
+      .to.deep.equal({ kind: 'drop', table: Table.PodIngress });
+    expect(simulate(flows, { inPort: red1.ofport, protocol: 'arp', dlSrc: red1.mac, arpSha: red2.mac, nwSrc: red1.ip, nwDst: red2.ip }))
+      .to.deep.equal({ kind: 'drop', table: Table.PodIngress });
+  });
+
+  it('sends traffic for another node over VXLAN with the source VNID as key', () => {
+    expect(fromPod(blue, '10.128.2.7')).to.deep.equal({ kind: 'output', port: VXLAN_PORT, tunId: 12, tunDst: remote.ip });
+  });
+
+  it('takes the VNID from the tunnel key of a known node and checks it on delivery', () => {
+    const vxlan = (tunSrc: string, tunId: number, nwDst: string) =>
+      simulate(flows, { inPort: VXLAN_PORT, protocol: 'ip', tunSrc, tunId, nwSrc: '10.128.2.7', nwDst });
+    expect(vxlan(remote.ip, 11, red1.ip)).to.deep.equal({ kind: 'output', port: red1.ofport });
+    expect(vxlan(remote.ip, 12, red1.ip)).to.deep.equal({ kind: 'drop', table: Table.LocalDelivery });
+    expect(vxlan('192.168.50.99', 11, red1.ip)).to.deep.equal({ kind: 'drop', table: Table.TunnelIngress });
+  });
+
+  it('never relays VXLAN traffic to a third node or out of the host', () => {
+    const relay = (nwDst: string) => simulate(flows,
+      { inPort: VXLAN_PORT, protocol: 'ip', tunSrc: remote.ip, tunId: 0, nwSrc: '10.128.2.7', nwDst });
+    expect(relay('10.128.4.1')).to.deep.equal({ kind: 'drop', table: Table.Dispatch });
+    expect(relay('8.8.8.8')).to.deep.equal({ kind: 'drop', table: Table.Dispatch });
+  });
+
+  it('opens a service only to its own VNID and VNID 0', () => {
+    const svc = (src: PodPort) => fromPod(src, '172.30.0.10', { protocol: 'tcp', tpDst: 80 });
+    expect(svc(red1)).to.deep.equal({ kind: 'output', port: TUN_PORT });
+    expect(svc(globalPod)).to.deep.equal({ kind: 'output', port: TUN_PORT });
+    expect(svc(blue)).to.deep.equal({ kind: 'drop', table: Table.ServiceAccess });
+    expect(fromPod(red1, '172.30.0.10', { protocol: 'tcp', tpDst: 81 })).to.deep.equal({ kind: 'drop', table: Table.ServiceAccess });
+  });
+
+  it('sends traffic leaving the cluster network and to the gateway to tun0', () => {
+    expect(fromPod(blue, '8.8.8.8')).to.deep.equal({ kind: 'output', port: TUN_PORT });
+    expect(fromPod(blue, net.gateway)).to.deep.equal({ kind: 'output', port: TUN_PORT });
+  });
+
+  it('treats the host (tun0) as VNID 0', () => {
+    expect(simulate(flows, { inPort: TUN_PORT, protocol: 'ip', nwSrc: net.gateway, nwDst: blue.ip }))
+      .to.deep.equal({ kind: 'output', port: blue.ofport });
+  });
+
+  it('answers ARP locally and sends ARP for remote subnets over VXLAN', () => {
+    const arp = (src: PodPort, nwDst: string) =>
+      simulate(flows, { inPort: src.ofport, protocol: 'arp', dlSrc: src.mac, arpSha: src.mac, nwSrc: src.ip, nwDst });
+    expect(arp(red1, net.gateway)).to.deep.equal({ kind: 'output', port: TUN_PORT });
+    expect(arp(red1, blue.ip)).to.deep.equal({ kind: 'output', port: blue.ofport });
+    expect(arp(red1, '10.128.2.7')).to.deep.equal({ kind: 'output', port: VXLAN_PORT, tunId: 11, tunDst: remote.ip });
+  });
+
+  it('meters a pod with an egress limit on the way in', () => {
+    const limited = { ...blue, egressMeter: 9 };
+    expect(simulate([...pipelineFlows(net), ...podFlows(limited), ...podFlows(red1)],
+      { inPort: blue.ofport, protocol: 'ip', dlSrc: blue.mac, nwSrc: blue.ip, nwDst: '8.8.8.8' }))
+      .to.deep.equal({ kind: 'output', port: TUN_PORT, meter: 9 });
+  });
+
+  it('writes a version note that reads back from OVS dump syntax', () => {
+    const hex = Buffer.from(versionNote(PIPELINE_VERSION)).toString('hex').match(/../g)!.join('.');
+    expect(parseVersionNote(`note:${hex}.00.00`)).to.equal(PIPELINE_VERSION);
+    expect(parseVersionNote('note:00.01')).to.equal(undefined);
+  });
+});
