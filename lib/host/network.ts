@@ -49,6 +49,14 @@ export class HostNetwork {
     }
   }
 
+  async removeRoute(device: string, network: Cidr): Promise<void> {
+    try {
+      await this.ip('route', 'del', network.toString(), 'dev', device);
+    } catch (error) {
+      if (!(error instanceof CommandError) || !/No such process|not found/i.test(error.stderr)) throw error;
+    }
+  }
+
   async enableForwarding(): Promise<void> {
     await this.runner.run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
   }

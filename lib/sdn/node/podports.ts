@@ -58,6 +58,15 @@ export class PodPorts {
     private readonly settings: PodPortSettings,
   ) {}
 
+  get podMtu(): number {
+    return this.settings.podMtu;
+  }
+
+  /** The pod end of the veth as the kernel sees it now, for CHECK. */
+  podInterface(pod: LocalPod) {
+    return this.links.podInterface(pod.netnsPath, pod.ifname);
+  }
+
   /** Wires the pod up completely or, on any failure, removes everything it made and throws. */
   async attach(request: AttachRequest): Promise<LocalPod> {
     const network = this.dataplane.nodeNetwork;

@@ -1,0 +1,13 @@
+// Entry point of /opt/cni/bin/k8s-ovs: stdin and CNI_* in, the daemon's answer on stdout.
+import { runPlugin } from './plugin.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const outcome = await runPlugin(process.env, await readStdin());
+// exitCode rather than process.exit(): stdout may be a pipe that has not drained yet.
+process.stdout.write(outcome.stdout);
+process.exitCode = outcome.exitCode;

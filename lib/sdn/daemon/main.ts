@@ -1,0 +1,91 @@
+// The k8s-ovs host daemon: wires etcd, the master, the node agent and the CNI server, and shuts down cleanly.
+import { lookup } from 'node:dns/promises';
+import path from 'node:path';
+import { firstEndpointHost, storeOptions } from '../../cli/etcd-flags.js';
+import { EtcdStore } from '../../etcd/store.js';
+import { localRunner } from '../../exec/command.js';
+import { HostNetwork } from '../../host/network.js';
+import { PodLinks } from '../../host/podlink.js';
+import { type Logger, createLogger } from '../../log.js';
+import { type Ipv4, parseIpv4 } from '../../net/ipv4.js';
+import { OvsSwitch } from '../../ovs/switch.js';
+import { CniServer } from '../cni/server.js';
+import { HostSubnetIpam } from '../ipam/allocator.js';
+import { Master } from '../master/master.js';
+import { NodeAgent } from '../node/agent.js';
+import { NodePodNetwork } from '../node/podnetwork.js';
+import { ConfigSource } from './config-source.js';
+import { type DaemonFlags, parseDaemonFlags } from './options.js';
+
+async function nodeAddress(flags: DaemonFlags, host: HostNetwork): Promise<Ipv4> {
+  if (flags['node-ip']) return parseIpv4(flags['node-ip'], '--node-ip');
+  const { address } = await lookup(firstEndpointHost(flags), { family: 4 });
+  return host.sourceAddressFor(address);
+}
+
+export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => Promise<void>> {
+  const runner = localRunner();
+  const host = new HostNetwork(runner);
+  const nodeIp = await nodeAddress(flags, host);
+  log.info('k8s-ovs starting', { node: flags.hostname, nodeIp, etcd: flags['etcd-endpoints'], prefix: flags['etcd-prefix'] });
+  const store = await EtcdStore.connect({ ...storeOptions(flags), logger: log });
+  const configSource = new ConfigSource(store, flags['etcd-prefix'], log);
+  const config = await configSource.first();
+
+  const master = new Master(store, config, {
+    identity: flags.hostname, electionTtlSeconds: flags['election-ttl'], adminNamespaces: flags['admin-namespaces'], logger: log,
+  });
+  if (flags.master) master.start();
+
+  const ovs = new OvsSwitch(runner, { bridge: flags.bridge, datapathType: flags['datapath-type'],
+    ...(flags['ovs-rundir'] ? { runDir: flags['ovs-rundir'] } : {}) });
+  const agent = new NodeAgent({
+    store, config, hostname: flags.hostname, nodeIp, ovs, host, podLinks: new PodLinks(runner), logger: log,
+    requestSubnet: flags['request-subnet'] ?? !flags.kubeconfig,
+    disableTxChecksumOffload: !(flags['tx-checksum-offload'] ?? flags['datapath-type'] !== 'netdev'),
+    ...(flags.mtu ? { mtu: flags.mtu } : {}),
+  });
+  configSource.onChange((next) => agent.applyServiceNetwork(next));
+  let ipam: HostSubnetIpam | undefined;
+  const cni = new CniServer({
+    socketPath: flags['cni-socket'], logger: log,
+    backend: new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log }),
+  });
+  await cni.start();
+  await agent.start();
+  ipam = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
+  const reconciled = await ipam.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
+  if (reconciled.released.length) log.info('released addresses of pods that no longer exist', { released: reconciled.released.map((r) => r.ip) });
+  log.info('k8s-ovs ready', { node: flags.hostname, cniSocket: flags['cni-socket'] });
+
+  // Shutting down leaves the switch as it is: pods keep forwarding while the daemon is away.
+  return async () => {
+    await cni.stop();
+    await agent.stop();
+    await master.stop();
+    await configSource.stop();
+    await store.close();
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const flags = parseDaemonFlags(argv);
+  const log = createLogger({ level: flags['log-level'], format: flags['log-format'] });
+  let stop: (() => Promise<void>) | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('k8s-ovs stopping', { signal });
+    await stop?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  try {
+    stop = await runDaemon(flags, log);
+  } catch (error) {
+    log.error('k8s-ovs failed', { error: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  }
+}

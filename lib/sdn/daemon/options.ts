@@ -1,0 +1,53 @@
+// The daemon's command line: the original k8s-ovs flags plus what a node needs; environment K8S_OVS_*.
+import os from 'node:os';
+import yargs from 'yargs';
+import { type EtcdFlags, withEtcdFlags } from '../../cli/etcd-flags.js';
+
+export interface DaemonFlags extends EtcdFlags {
+  hostname: string;
+  'node-ip'?: string;
+  kubeconfig?: string;
+  'request-subnet'?: boolean;
+  master: boolean;
+  'admin-namespaces': string[];
+  'election-ttl': number;
+  'ovs-rundir'?: string;
+  bridge: string;
+  'datapath-type': 'system' | 'netdev';
+  mtu?: number;
+  'tx-checksum-offload'?: boolean;
+  'cni-socket': string;
+  'state-dir': string;
+  'log-level': string;
+  'log-format': 'text' | 'json';
+}
+
+export function parseDaemonFlags(argv: string[]): DaemonFlags {
+  return withEtcdFlags(yargs(argv))
+    .scriptName('k8s-ovs')
+    .usage('$0 [options]\n\nThe k8s-ovs host daemon: one per node. Reads the network config from etcd, leases this\n'
+      + 'node\'s HostSubnet, programs Open vSwitch, serves the CNI plugin and takes part in the master election.')
+    .env('K8S_OVS')
+    .option('hostname', { type: 'string', default: os.hostname(), describe: 'this node\'s name (the Kubernetes Node name)' })
+    .option('node-ip', { type: 'string', describe: 'underlay address for VXLAN (default: the address of the route to the first etcd endpoint)' })
+    .option('kubeconfig', { type: 'string', describe: 'kubeconfig of the API server (also KUBECONFIG, KUBERNETES_MASTER, or in-cluster)' })
+    .option('request-subnet', { type: 'boolean', describe: 'ask the master for a HostSubnet with "Assign":true (default: when no API server is configured)' })
+    .option('master', { type: 'boolean', default: true, describe: 'take part in the master election' })
+    .option('admin-namespaces', { type: 'string', array: true, default: [], coerce: (v: string[]) => v.flatMap((s) => s.split(',')).filter(Boolean),
+      describe: 'namespaces kept global (VNID 0) besides default and kube-system' })
+    .option('election-ttl', { type: 'number', default: 10, describe: 'master lease TTL in seconds' })
+    .option('ovs-rundir', { type: 'string', describe: 'OVS run directory (default: $OVS_RUNDIR or /var/run/openvswitch)' })
+    .option('bridge', { type: 'string', default: 'br0', describe: 'the integration bridge' })
+    .option('datapath-type', { choices: ['system', 'netdev'] as const, default: 'system' as const,
+      describe: 'OVS datapath: system (kernel module) or netdev (userspace)' })
+    .option('mtu', { type: 'number', describe: 'pod and tun0 MTU (default: the underlay MTU minus 50)' })
+    .option('tx-checksum-offload', { type: 'boolean', describe: 'leave TX checksum offload on in pods (default: off with the netdev datapath, which needs it off)' })
+    .option('cni-socket', { type: 'string', default: '/var/run/k8s-ovs/cni-server.sock', describe: 'unix socket the CNI plugin talks to' })
+    .option('state-dir', { type: 'string', default: '/var/lib/k8s-ovs', describe: 'persistent state (IPAM)' })
+    .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
+    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
+    .strict()
+    .help()
+    .version(false)
+    .parseSync() as unknown as DaemonFlags;
+}

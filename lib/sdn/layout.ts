@@ -1,0 +1,49 @@
+// The etcd key layout, relative to the store prefix (default /k8s.ovs.com/ovs/network).
+// The config, subnets and netnamespaces keys are the original k8s-ovs ones; the claim and
+// error keys are this implementation's bookkeeping beside them.
+
+export const DEFAULT_PREFIX = '/k8s.ovs.com/ovs/network';
+
+export const CONFIG_KEY = 'config';
+
+export interface NetworkKeys {
+  /** `<Name>/subnets/`: one HostSubnet per node, keyed by HostIP. */
+  subnets: string;
+  subnet(hostIp: string): string;
+  /** `<Name>/subnet-claims/`: one key per handed-out subnet (value: HostIP), created only if absent. */
+  subnetClaims: string;
+  subnetClaim(subnet: string): string;
+  /** `<Name>/netnamespaces/`: one NetNamespace per Kubernetes namespace. */
+  netNamespaces: string;
+  netNamespace(namespace: string): string;
+  /** `<Name>/netid-claims/`: one key per VNID in use (value: a namespace using it). */
+  netIdClaims: string;
+  netIdClaim(vnid: number): string;
+  /** `<Name>/netnamespace-errors/`: why the last Action on a namespace was rejected (JSON). */
+  netNamespaceErrors: string;
+  netNamespaceError(namespace: string): string;
+  /** Election name for the master; etcd3 stores candidates under `election/<this>/`. */
+  masterElection: string;
+}
+
+export function networkKeys(name: string): NetworkKeys {
+  const under = (dir: string): string => `${name}/${dir}/`;
+  return {
+    subnets: under('subnets'),
+    subnet: (hostIp) => `${under('subnets')}${hostIp}`,
+    subnetClaims: under('subnet-claims'),
+    subnetClaim: (subnet) => `${under('subnet-claims')}${subnet}`,
+    netNamespaces: under('netnamespaces'),
+    netNamespace: (namespace) => `${under('netnamespaces')}${namespace}`,
+    netIdClaims: under('netid-claims'),
+    netIdClaim: (vnid) => `${under('netid-claims')}${vnid}`,
+    netNamespaceErrors: under('netnamespace-errors'),
+    netNamespaceError: (namespace) => `${under('netnamespace-errors')}${namespace}`,
+    masterElection: `${name}/master`,
+  };
+}
+
+/** The last segment of a key (the HostIP, namespace or VNID it is named after). */
+export function keyLeaf(key: string, dir: string): string {
+  return key.startsWith(dir) ? key.slice(dir.length) : key;
+}

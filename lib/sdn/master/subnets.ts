@@ -1,0 +1,287 @@
+// The leader's node subnet controller: one HostSubnet per node, Assign requests, subnet claims in etcd.
+import type { KeyValue, Listing, WatchEvent } from '../../etcd/types.js';
+import type { PrefixWatch } from '../../etcd/watch.js';
+import { type Cidr, parseIpv4 } from '../../net/ipv4.js';
+import { keyLeaf } from '../layout.js';
+import { type HostSubnet, RecordError, parseHostSubnet, serializeHostSubnet } from '../records.js';
+import { RetrySet } from './retry.js';
+import { SerialQueue } from './serial.js';
+import { SubnetAllocationError, SubnetAllocator } from './subnet-allocator.js';
+import type { Term } from './term.js';
+
+/** One fenced write: the HostSubnet key, a subnet newly taken from the pool, one given back. */
+interface Write {
+  hostIp: string;
+  /** The mod revision the key must still have (0: must be absent). */
+  expected: number;
+  record: HostSubnet | 'delete' | null;
+  /** Already taken in the allocator by the caller; returned to the pool if etcd refuses. */
+  claim: Cidr | null;
+  release: Cidr | null;
+}
+
+type Outcome = { ok: true } | { ok: false; current: KeyValue | null };
+
+export class InvalidNodeError extends Error {
+  override name = 'InvalidNodeError';
+}
+
+export class SubnetController {
+  private readonly serial = new SerialQueue();
+  private allocator: SubnetAllocator;
+  private readonly records = new Map<string, { record: HostSubnet; modRevision: number }>();
+  /** Which HostIP holds each claimed subnet: exactly the subnets the allocator has taken. */
+  private readonly owners = new Map<string, string>();
+  private watch: PrefixWatch | null = null;
+  private readonly retries: RetrySet;
+  private markReady!: () => void;
+  readonly ready = new Promise<void>((resolve) => { this.markReady = resolve; });
+
+  constructor(private readonly term: Term) {
+    this.allocator = this.emptyAllocator();
+    this.retries = new RetrySet(term, (hostIp) => this.serial.run(() => this.refresh(hostIp)));
+  }
+
+  private get keys() {
+    return this.term.keys;
+  }
+
+  private emptyAllocator(): SubnetAllocator {
+    return new SubnetAllocator(this.term.config.network, this.term.config.hostSubnetLength);
+  }
+
+  start(): void {
+    this.watch = this.term.store.watchPrefix(this.keys.subnets, {
+      snapshot: (listing) => this.serial.run(() => this.guarded('rebuild', () => this.rebuild(listing))),
+      events: (events) => this.serial.run(() => this.applyEvents(events)),
+    });
+  }
+
+  /** Ends the controller; callers still waiting for it get NotLeaderError. */
+  async stop(): Promise<void> {
+    this.retries.stop();
+    this.markReady();
+    await this.watch?.cancel();
+  }
+
+  /** The node's HostSubnet, allocating a subnet if it has none; the same subnet on every call. */
+  async ensure(host: string, hostIpText: string): Promise<HostSubnet> {
+    const hostIp = parseIpv4(hostIpText, 'HostIP');
+    if (host === '') throw new InvalidNodeError(`Host: the node with HostIP ${hostIp} has an empty name`);
+    await this.ready;
+    return this.serial.run(async () => {
+      for (;;) {
+        this.term.assertLeading();
+        const known = this.records.get(hostIp);
+        if (known && !known.record.assign && this.ownedSubnet(hostIp) !== null) {
+          if (known.record.host === host) return known.record;
+          const record = { ...known.record, host };
+          const outcome = await this.write({ hostIp, expected: known.modRevision, record, claim: null, release: null });
+          if (outcome.ok) return record;
+          if (outcome.current) await this.reconcile(outcome.current);
+          continue;
+        }
+        const claim = this.allocator.allocate();
+        const record = { host, hostIp, subnet: claim, assign: false };
+        const release = this.ownedSubnet(hostIp);
+        const outcome = await this.write({ hostIp, expected: known?.modRevision ?? 0, record, claim, release });
+        if (outcome.ok) {
+          this.term.logger.info('node subnet assigned', { node: host, hostIp, subnet: claim.toString() });
+          return record;
+        }
+        if (outcome.current) await this.reconcile(outcome.current);
+      }
+    });
+  }
+
+  /** Deletes the node's HostSubnet and returns its subnet to the pool. */
+  async release(hostIpText: string): Promise<void> {
+    const hostIp = parseIpv4(hostIpText, 'HostIP');
+    await this.ready;
+    return this.serial.run(async () => {
+      for (;;) {
+        this.term.assertLeading();
+        const known = this.records.get(hostIp);
+        if (!known) return;
+        const release = this.ownedSubnet(hostIp);
+        const outcome = await this.write({ hostIp, expected: known.modRevision, record: 'delete', claim: null, release });
+        if (outcome.ok) {
+          this.term.logger.info('node subnet released', { node: known.record.host, hostIp, subnet: release?.toString() });
+          return;
+        }
+        if (outcome.current) await this.reconcile(outcome.current);
+        else await this.forget(hostIp);
+      }
+    });
+  }
+
+  private ownedSubnet(hostIp: string): Cidr | null {
+    const subnet = this.records.get(hostIp)?.record.subnet ?? null;
+    return subnet !== null && this.owners.get(subnet.toString()) === hostIp ? subnet : null;
+  }
+
+  private async guarded(what: string, work: () => Promise<void>, hostIp?: string): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!this.term.active) return;
+      this.term.logger.warn('hostsubnet reconcile failed; will retry', { what, hostIp, error: (error as Error).message });
+      this.retries.add(hostIp ?? RetrySet.EVERYTHING);
+    }
+  }
+
+  private async rebuild(listing: Listing): Promise<void> {
+    this.term.assertLeading();
+    const claims = await this.term.store.list(this.keys.subnetClaims);
+    this.allocator = this.emptyAllocator();
+    this.owners.clear();
+    this.records.clear();
+    const pending: KeyValue[] = [];
+    for (const kv of listing.items) {
+      try {
+        const record = parseHostSubnet(kv.key, kv.value);
+        this.records.set(record.hostIp, { record, modRevision: kv.modRevision });
+        if (record.assign || record.subnet === null) pending.push(kv);
+      } catch (error) {
+        if (!(error instanceof RecordError)) throw error;
+        this.term.logger.error('invalid hostsubnet record ignored', { key: kv.key, reason: error.message });
+      }
+    }
+    for (const kv of claims.items) {
+      const text = keyLeaf(kv.key, this.keys.subnetClaims);
+      const holder = this.records.get(kv.value)?.record;
+      const subnet = holder?.subnet ?? null;
+      if (holder && subnet !== null && !holder.assign && subnet.toString() === text && this.allocator.isNodeSubnet(subnet) &&
+          !this.allocator.isAllocated(subnet)) {
+        this.allocator.claim(subnet);
+        this.owners.set(text, kv.value);
+      } else if ((await this.term.commit(this.term.txn().ifModRevision(kv.key, kv.modRevision).delete(kv.key))).succeeded) {
+        this.term.logger.info('released orphaned subnet claim', { subnet: text, hostIp: kv.value });
+      }
+    }
+    for (const [hostIp, { record, modRevision }] of this.records) {
+      if (record.subnet === null || record.assign || this.owners.get(record.subnet.toString()) === hostIp) continue;
+      pending.push({ key: this.keys.subnet(hostIp), value: serializeHostSubnet(record), createRevision: 0, modRevision });
+    }
+    for (const kv of pending) await this.guarded('pending', () => this.reconcile(kv), keyLeaf(kv.key, this.keys.subnets));
+    this.term.logger.info('hostsubnets loaded', { nodes: this.records.size, subnets: this.allocator.used });
+    this.markReady();
+  }
+
+  private async applyEvents(events: WatchEvent[]): Promise<void> {
+    for (const event of events) {
+      const hostIp = keyLeaf(event.type === 'put' ? event.kv.key : event.key, this.keys.subnets);
+      const known = this.records.get(hostIp);
+      if (event.type === 'put') {
+        if (known && known.modRevision >= event.kv.modRevision) continue;
+        await this.guarded('event', () => this.reconcile(event.kv), hostIp);
+      } else if (known && known.modRevision < event.modRevision) {
+        await this.guarded('delete', () => this.forget(hostIp), hostIp);
+      }
+    }
+  }
+
+  private async refresh(hostIp: string): Promise<void> {
+    if (hostIp === RetrySet.EVERYTHING) {
+      await this.guarded('rebuild', async () => this.rebuild(await this.term.store.list(this.keys.subnets)));
+      return;
+    }
+    await this.guarded('retry', async () => {
+      const kv = await this.term.store.get(this.keys.subnet(hostIp));
+      if (kv) await this.reconcile(kv);
+      else await this.forget(hostIp);
+    }, hostIp);
+  }
+
+  private async reconcile(kv: KeyValue): Promise<void> {
+    let next: KeyValue | null = kv;
+    while (next !== null) next = await this.reconcileOnce(next);
+  }
+
+  /** Assigns a subnet to an `Assign:true` entry, or adopts a subnet written by hand. */
+  private async reconcileOnce(kv: KeyValue): Promise<KeyValue | null> {
+    this.term.assertLeading();
+    let record: HostSubnet;
+    try {
+      record = parseHostSubnet(kv.key, kv.value);
+    } catch (error) {
+      if (!(error instanceof RecordError)) throw error;
+      this.term.logger.error('invalid hostsubnet record ignored', { key: kv.key, reason: error.message });
+      return null;
+    }
+    const { hostIp } = record;
+    const owned = this.ownedSubnet(hostIp);
+    const wanted = record.subnet;
+    const usable = wanted !== null && this.allocator.isNodeSubnet(wanted) &&
+      (!this.allocator.isAllocated(wanted) || this.owners.get(wanted.toString()) === hostIp);
+    if (!record.assign && wanted !== null && !usable) {
+      this.term.logger.error('hostsubnet conflicts with the cluster network or another node; left as is', {
+        hostIp, subnet: wanted.toString(), holder: this.owners.get(wanted.toString()),
+      });
+      this.records.set(hostIp, { record, modRevision: kv.modRevision });
+      return null;
+    }
+    let subnet: Cidr;
+    let claim: Cidr | null = null;
+    try {
+      if (usable && wanted !== null) {
+        subnet = wanted;
+        if (!this.allocator.isAllocated(wanted)) this.allocator.claim(claim = wanted);
+      } else {
+        subnet = claim = this.allocator.allocate();
+      }
+    } catch (error) {
+      if (!(error instanceof SubnetAllocationError)) throw error;
+      this.term.logger.error('no subnet for host', { hostIp, node: record.host, reason: error.message });
+      return null;
+    }
+    const release = owned !== null && !owned.equals(subnet) ? owned : null;
+    const next = record.assign ? { ...record, subnet, assign: false } : null;
+    const outcome = await this.write({ hostIp, expected: kv.modRevision, record: next, claim, release });
+    if (!outcome.ok) return outcome.current;
+    if (next === null) this.records.set(hostIp, { record, modRevision: kv.modRevision });
+    else this.term.logger.info('subnet assigned on request', { node: record.host, hostIp, subnet: subnet.toString() });
+    return null;
+  }
+
+  private async forget(hostIp: string): Promise<void> {
+    if (!this.records.has(hostIp)) return;
+    const outcome = await this.write({ hostIp, expected: 0, record: null, claim: null, release: this.ownedSubnet(hostIp) });
+    if (outcome.ok) this.records.delete(hostIp);
+    else if (outcome.current) await this.reconcile(outcome.current);
+  }
+
+  private async write(write: Write): Promise<Outcome> {
+    const { hostIp, claim, release } = write;
+    const key = this.keys.subnet(hostIp);
+    const txn = this.term.txn().ifModRevision(key, write.expected);
+    if (write.record === 'delete') txn.delete(key);
+    else if (write.record !== null) txn.put(key, serializeHostSubnet(write.record));
+    const claimKey = claim === null ? null : this.keys.subnetClaim(claim.toString());
+    if (claimKey !== null) txn.ifAbsent(claimKey).put(claimKey, hostIp);
+    if (release !== null) txn.delete(this.keys.subnetClaim(release.toString()));
+    const result = await this.term.commit(txn).catch((error: unknown) => {
+      if (claim) this.allocator.release(claim);
+      throw error;
+    });
+    if (result.succeeded) {
+      if (claim) this.owners.set(claim.toString(), hostIp);
+      if (release) {
+        this.allocator.release(release);
+        this.owners.delete(release.toString());
+      }
+      if (write.record === 'delete') this.records.delete(hostIp);
+      else if (write.record !== null) this.records.set(hostIp, { record: write.record, modRevision: result.revision });
+      return { ok: true };
+    }
+    const current = result.current.get(key) ?? null;
+    const holder = claimKey === null ? null : result.current.get(claimKey) ?? null;
+    if (claim && holder !== null && (current?.modRevision ?? 0) === write.expected) {
+      // etcd holds a claim the model missed: record its holder and keep the subnet out of the pool.
+      this.owners.set(claim.toString(), holder.value);
+    } else if (claim) {
+      this.allocator.release(claim);
+    }
+    return { ok: false, current };
+  }
+}

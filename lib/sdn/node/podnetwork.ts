@@ -1,0 +1,159 @@
+// The daemon's answer to CNI: IPAM plus attach/detach on this node, behind the CNI server's backend contract.
+import { InterfaceExistsError } from '../../host/podlink.js';
+import type { Logger } from '../../log.js';
+import type { OvsSwitch } from '../../ovs/switch.js';
+import { CniError, CniErrorCode } from '../cni/errors.js';
+import { type PodBandwidth, effectiveBandwidth } from '../cni/bandwidth.js';
+import type { AttachmentKey, PodAttachment, PodNetworkBackend, PodRequest } from '../cni/types.js';
+import { IpamExhaustedError } from '../ipam/errors.js';
+import type { HostSubnetIpam } from '../ipam/allocator.js';
+import { podFlows } from '../pipeline/flows.js';
+import { podOwner } from '../pipeline/owners.js';
+import type { LocalPod } from './dataplane.js';
+import type { NodeAgent } from './agent.js';
+import { hostPortName } from './podports.js';
+
+/** How long ADD waits for the master to number a namespace created moments ago. */
+export const DEFAULT_VNID_WAIT_MS = 5000;
+
+export interface PodNetworkOptions {
+  agent: NodeAgent;
+  ovs: OvsSwitch;
+  /** Opened once the node knows its HostSubnet. */
+  ipam: () => HostSubnetIpam | undefined;
+  /** The pod's bandwidth annotations, when the daemon follows the API server. */
+  annotationBandwidth?: (namespace: string, name: string) => Promise<PodBandwidth>;
+  vnidWaitMs?: number;
+  logger: Logger;
+}
+
+export class NodePodNetwork implements PodNetworkBackend {
+  private readonly log: Logger;
+
+  constructor(private readonly options: PodNetworkOptions) {
+    this.log = options.logger.child({ component: 'cni' });
+  }
+
+  private ready(): { ipam: HostSubnetIpam } {
+    const ipam = this.options.ipam();
+    if (!this.options.agent.nodeNetwork || !ipam) {
+      throw new CniError(CniErrorCode.TryAgainLater, 'the k8s-ovs node is not set up yet',
+        'it is waiting for the network config or this node\'s HostSubnet in etcd');
+    }
+    return { ipam };
+  }
+
+  async add(req: PodRequest): Promise<PodAttachment> {
+    const { ipam } = this.ready();
+    const pod = req.pod!;
+    const existing = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
+    if (existing && existing.netnsPath === req.netns) return this.attachment(existing);
+    const agent = this.options.agent;
+    const vnid = agent.multitenant
+      ? await agent.vnids.waitFor(pod.namespace, this.options.vnidWaitMs ?? DEFAULT_VNID_WAIT_MS)
+      : agent.vnidOf(pod.namespace);
+    if (vnid === undefined) {
+      throw new CniError(CniErrorCode.TryAgainLater, `namespace ${pod.namespace} has no VNID yet`,
+        'the k8s-ovs master numbers new namespaces; check that a master is running (k8s-ovs-adm status)');
+    }
+    const annotations = this.options.annotationBandwidth
+      ? await this.options.annotationBandwidth(pod.namespace, pod.name) : {};
+    const bandwidth = effectiveBandwidth(req.bandwidth, annotations);
+    let address;
+    try {
+      address = await ipam.allocate(req.containerId, req.ifname);
+    } catch (error) {
+      if (error instanceof IpamExhaustedError) throw new CniError(CniErrorCode.TryAgainLater, error.message);
+      throw error;
+    }
+    try {
+      const attached = await agent.ports.attach({
+        containerId: req.containerId, ifname: req.ifname, netnsPath: req.netns!, namespace: pod.namespace,
+        name: pod.name, ip: address.ip, vnid,
+        ...(bandwidth.ingress ? { ingress: bandwidth.ingress } : {}),
+        ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
+      });
+      this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
+        port: attached.port.portName, ...(bandwidth.ingress || bandwidth.egress ? { bandwidth } : {}) });
+      return this.attachment(attached);
+    } catch (error) {
+      await ipam.release(req.containerId, req.ifname);
+      if (error instanceof Error && error.cause instanceof InterfaceExistsError) {
+        throw new CniError(CniErrorCode.Internal, 'interface already exists', error.cause.message);
+      }
+      throw error;
+    }
+  }
+
+  async del(req: PodRequest): Promise<void> {
+    const { ipam } = this.ready();
+    const pod = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
+    await this.options.agent.ports.detach(req.containerId, req.ifname, req.netns);
+    const released = await ipam.release(req.containerId, req.ifname);
+    if (pod || released.length) {
+      this.log.info('pod detached', { namespace: pod?.namespace ?? req.pod?.namespace, pod: pod?.name ?? req.pod?.name,
+        released });
+    }
+  }
+
+  async check(req: PodRequest, prev: PodAttachment): Promise<void> {
+    this.ready();
+    const portName = hostPortName(req.containerId, req.ifname);
+    const pod = this.options.agent.dataplane.pod(portName);
+    if (!pod) throw new CniError(CniErrorCode.UnknownContainer, `no attachment for ${req.containerId}/${req.ifname}`);
+    const problems: string[] = [];
+    if (pod.port.ip !== prev.ip) problems.push(`address is ${pod.port.ip}, prevResult says ${prev.ip}`);
+    const live = await this.options.agent.ports.podInterface(pod);
+    if (!live) problems.push(`interface ${req.ifname} is missing in ${req.netns}`);
+    else {
+      if (!live.addresses.includes(`${prev.ip}/${prev.prefixLength}`)) problems.push(`interface lacks ${prev.ip}/${prev.prefixLength}`);
+      if (live.mac !== pod.port.mac) problems.push(`MAC is ${live.mac}, expected ${pod.port.mac}`);
+      if (!live.routes.some((r) => r.dst === 'default' && r.gateway === prev.gateway)) problems.push('default route is missing');
+    }
+    const ports = await this.options.ovs.listPorts();
+    if (!ports.some((p) => p.name === portName && p.ofport === pod.port.ofport)) problems.push(`OVS port ${portName} is missing`);
+    const onSwitch = await this.options.ovs.dumpFlows({ cookie: podOwner(portName) });
+    if (onSwitch.length !== podFlows(pod.port).length) {
+      problems.push(`switch holds ${onSwitch.length} of the pod's ${podFlows(pod.port).length} flows`);
+    }
+    if (problems.length) throw new CniError(CniErrorCode.Internal, 'the pod network is not as ADD left it', problems.join('; '));
+  }
+
+  async status(): Promise<void> {
+    try {
+      this.ready();
+    } catch (error) {
+      if (error instanceof CniError) throw new CniError(CniErrorCode.PluginNotAvailable, error.msg, error.details);
+      throw error;
+    }
+  }
+
+  /** Detaches and releases every attachment the runtime did not list, ports and addresses alike. */
+  async gc(valid: AttachmentKey[]): Promise<void> {
+    const { ipam } = this.ready();
+    const keep = new Set(valid.map((a) => `${a.containerId}/${a.ifname}`));
+    const stale = new Map<string, { containerId: string; ifname: string; netnsPath?: string }>();
+    for (const pod of this.options.agent.dataplane.localPods()) {
+      stale.set(`${pod.containerId}/${pod.ifname}`, { containerId: pod.containerId, ifname: pod.ifname, netnsPath: pod.netnsPath });
+    }
+    for (const record of await ipam.list()) stale.set(`${record.containerId}/${record.ifname}`, record);
+    for (const [key, attachment] of stale) {
+      if (keep.has(key)) continue;
+      await this.options.agent.ports.detach(attachment.containerId, attachment.ifname, attachment.netnsPath);
+      await ipam.release(attachment.containerId, attachment.ifname);
+      this.log.info('garbage-collected a stale attachment', { containerId: attachment.containerId, ifname: attachment.ifname });
+    }
+  }
+
+  private attachment(pod: LocalPod): PodAttachment {
+    const network = this.options.agent.nodeNetwork!;
+    return {
+      hostInterface: { name: pod.port.portName, mac: '' },
+      podInterface: { name: pod.ifname, mac: pod.port.mac, sandbox: pod.netnsPath, mtu: this.options.agent.ports.podMtu },
+      ip: pod.port.ip,
+      prefixLength: network.localSubnet.prefixLength,
+      gateway: network.gateway,
+      routes: [{ dst: '0.0.0.0/0', gw: network.gateway }, { dst: network.clusterNetwork.toString() }],
+    };
+  }
+}

@@ -1,0 +1,55 @@
+// Notices that ovs-vswitchd lost its flows (restart, crash) by watching the version flow, and restores them.
+import type { Logger } from '../../log.js';
+import type { OvsSwitch } from '../../ovs/switch.js';
+import { pipelineVersion } from './setup.js';
+
+export const DEFAULT_SWITCH_CHECK_MS = 500;
+
+export class SwitchWatchdog {
+  private timer?: NodeJS.Timeout;
+  private healthy = true;
+  /** How many times flows were found missing and restored. */
+  restores = 0;
+
+  constructor(
+    private readonly ovs: OvsSwitch,
+    private readonly restore: () => Promise<void>,
+    private readonly log: Logger,
+    private readonly intervalMs = DEFAULT_SWITCH_CHECK_MS,
+  ) {}
+
+  start(): void {
+    this.schedule();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => void this.check().finally(() => { if (this.timer) this.schedule(); }), this.intervalMs);
+  }
+
+  private async check(): Promise<void> {
+    let version: number | undefined;
+    try {
+      version = await pipelineVersion(this.ovs);
+    } catch (error) {
+      if (this.healthy) this.log.warn('cannot read the switch; will restore its flows when it answers', { error: (error as Error).message });
+      this.healthy = false;
+      return;
+    }
+    if (version !== undefined && this.healthy) return;
+    const started = Date.now();
+    try {
+      await this.restore();
+      this.restores += 1;
+      this.healthy = true;
+      this.log.info('switch flows restored', { ms: Date.now() - started, reason: version === undefined ? 'flows missing' : 'switch back' });
+    } catch (error) {
+      if (this.healthy) this.log.error('restoring the switch failed; retrying', { error: (error as Error).message });
+      this.healthy = false;
+    }
+  }
+}

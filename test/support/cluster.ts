@@ -1,0 +1,163 @@
+// A k8s-ovs cluster on the sandbox: etcd in the hub, the real daemon in each node, the real CNI plugin.
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Sandbox, type SandboxNode, type TrackedProcess, cleanupStale, randomPrefix } from './sandbox/index.js';
+import { type PluginRun, runPlugin } from './cni.js';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const DAEMON = path.join(repoRoot, 'bin', 'k8s-ovs');
+export const PLUGIN = path.join(repoRoot, 'bin', 'k8s-ovs-cni');
+export const PREFIX = '/k8s.ovs.com/ovs/network';
+
+export const MULTITENANT_CONFIG = {
+  Name: 'k8ssdn', Network: '10.128.0.0/14', HostSubnetLength: 9, ServiceNetwork: '172.30.0.0/16',
+  PluginName: 'k8s-ovs-multitenant',
+};
+
+export interface ClusterOptions {
+  prefix?: string;
+  nodes?: number;
+  underlaySubnet: string;
+  /** Written with etcdctl before any daemon starts; omit to start without a config. */
+  config?: object;
+  enableV2?: boolean;
+}
+
+export interface CniCall {
+  containerId: string;
+  netns: string;
+  ifname?: string;
+  namespace?: string;
+  pod?: string;
+  cniVersion?: string;
+  runtimeConfig?: object;
+  prevResult?: object;
+}
+
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` + (lastError ? `: ${(lastError as Error).message}` : ''));
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export class SandboxCluster {
+  readonly daemons = new Map<string, TrackedProcess>();
+
+  private constructor(readonly sandbox: Sandbox, readonly etcdEndpoint: string) {}
+
+  static async start(options: ClusterOptions): Promise<SandboxCluster> {
+    const prefix = options.prefix ?? randomPrefix('kcl');
+    const sandbox = await Sandbox.create({ prefix, nodes: options.nodes ?? 2, underlaySubnet: options.underlaySubnet });
+    try {
+      const hub = sandbox.hub;
+      const endpoint = `http://${hub.ip}:2379`;
+      const dataDir = path.join(sandbox.runDir, 'etcd');
+      await sandbox.startProcess(hub, 'etcd', ['--name', 'hub', '--data-dir', dataDir,
+        '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
+        '--listen-peer-urls', `http://${hub.ip}:2380`, '--initial-advertise-peer-urls', `http://${hub.ip}:2380`,
+        '--initial-cluster', `hub=http://${hub.ip}:2380`, ...(options.enableV2 ? ['--enable-v2=true'] : [])]);
+      const cluster = new SandboxCluster(sandbox, endpoint);
+      // `endpoint health` prints its verdict on stderr; its exit status is what counts.
+      await waitUntil('etcd in the hub', async () => (await cluster.etcdctl('endpoint', 'health'), true));
+      if (options.config) await cluster.etcdctl('put', `${PREFIX}/config`, JSON.stringify(options.config));
+      return cluster;
+    } catch (error) {
+      await sandbox.destroy();
+      await cleanupStale(prefix);
+      throw error;
+    }
+  }
+
+  node(name: string): SandboxNode {
+    return this.sandbox.node(name);
+  }
+
+  /** etcdctl (v3 API) run in the hub, exactly as an admin would type it. */
+  async etcdctl(...args: string[]): Promise<string> {
+    const result = await this.sandbox.hub.exec('etcdctl', ['--endpoints', this.etcdEndpoint, ...args], { env: { ETCDCTL_API: '3' } });
+    return result.stdout;
+  }
+
+  async etcdGet(key: string): Promise<unknown> {
+    const text = (await this.etcdctl('get', '--print-value-only', key)).trim();
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  async etcdList(keyPrefix: string): Promise<Map<string, unknown>> {
+    const lines = (await this.etcdctl('get', '--prefix', keyPrefix)).split('\n').filter(Boolean);
+    const entries = new Map<string, unknown>();
+    for (let i = 0; i + 1 < lines.length; i += 2) entries.set(lines[i]!.slice(keyPrefix.length), JSON.parse(lines[i + 1]!));
+    return entries;
+  }
+
+  nodeDir(node: SandboxNode): string {
+    return path.join(this.sandbox.runDir, `daemon-${node.name}`);
+  }
+
+  cniSocket(node: SandboxNode): string {
+    return path.join(this.nodeDir(node), 'run', 'cni.sock');
+  }
+
+  logFile(node: SandboxNode): string {
+    return path.join(this.nodeDir(node), 'daemon.log');
+  }
+
+  async log(node: SandboxNode): Promise<string> {
+    return readFile(this.logFile(node), 'utf8').catch(() => '');
+  }
+
+  /** Starts the daemon inside the node, as its systemd unit would, and waits until it says it is ready. */
+  async startDaemon(node: SandboxNode, extraFlags: string[] = [], options: { waitReady?: boolean } = {}): Promise<TrackedProcess> {
+    await mkdir(this.nodeDir(node), { recursive: true, mode: 0o700 });
+    const readyBefore = (await this.log(node)).split('k8s-ovs ready').length;
+    const flags = ['--etcd-endpoints', this.etcdEndpoint, '--hostname', node.name, '--ovs-rundir', node.ovsRunDir,
+      '--datapath-type', 'netdev', '--cni-socket', this.cniSocket(node), '--state-dir', path.join(this.nodeDir(node), 'state'),
+      '--election-ttl', '3', ...extraFlags];
+    const quoted = [process.execPath, DAEMON, ...flags].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+    const daemon = await this.sandbox.startProcess(node, 'sh', ['-c', `exec ${quoted} >>${this.logFile(node)} 2>&1`]);
+    this.daemons.set(node.name, daemon);
+    if (options.waitReady ?? true) {
+      await waitUntil(`the daemon on ${node.name} to be ready`,
+        async () => (await this.log(node)).split('k8s-ovs ready').length > readyBefore, 30_000);
+    }
+    return daemon;
+  }
+
+  async stopDaemon(node: SandboxNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.daemons.get(node.name)?.stop(signal);
+    this.daemons.delete(node.name);
+  }
+
+  /** Runs the real CNI plugin inside the node, with the environment and stdin a runtime gives it. */
+  cni(node: SandboxNode, command: string, call: CniCall): Promise<PluginRun> {
+    const cniArgs = call.namespace ? `IgnoreUnknown=1;K8S_POD_NAMESPACE=${call.namespace};K8S_POD_NAME=${call.pod ?? call.containerId}` : '';
+    const config = {
+      cniVersion: call.cniVersion ?? '1.0.0', name: 'k8s-ovs', type: 'k8s-ovs', daemonSocket: this.cniSocket(node),
+      ...(call.runtimeConfig ? { runtimeConfig: call.runtimeConfig } : {}),
+      ...(call.prevResult ? { prevResult: call.prevResult } : {}),
+    };
+    return runPlugin({
+      CNI_COMMAND: command, CNI_CONTAINERID: call.containerId, CNI_NETNS: call.netns, CNI_IFNAME: call.ifname ?? 'eth0',
+      CNI_PATH: '/opt/cni/bin', ...(cniArgs ? { CNI_ARGS: cniArgs } : {}),
+    }, JSON.stringify(config), PLUGIN, ['nsenter', `--net=${node.netnsPath}`]);
+  }
+
+  async destroy(): Promise<void> {
+    for (const node of this.sandbox.nodes) await this.stopDaemon(node).catch(() => undefined);
+    const prefix = this.sandbox.prefix;
+    await this.sandbox.destroy();
+    await cleanupStale(prefix);
+  }
+}

@@ -1,0 +1,30 @@
+// bin/k8s-ovs-cni itself: the extensionless ESM launcher runtimes exec, loading the build in dist/.
+import { expect } from 'chai';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { SUPPORTED_VERSIONS } from '../../../lib/cniclient/wire.js';
+import { repoRoot, runPlugin } from '../../support/cni.js';
+
+describe('bin/k8s-ovs-cni', function () {
+  const launcher = path.join(repoRoot, 'bin', 'k8s-ovs-cni');
+
+  it('is executable and loads dist/ (run `npx tsc -p tsconfig.json` first)', async function () {
+    expect((await fs.stat(launcher)).mode & 0o111).to.equal(0o111);
+    await fs.access(path.join(repoRoot, 'dist', 'lib', 'cniclient', 'main.js'));
+  });
+
+  it('answers VERSION', async function () {
+    const run = await runPlugin({ CNI_COMMAND: 'VERSION' }, '{"cniVersion":"1.0.0"}', launcher);
+    expect(run.exitCode, run.stderr).to.equal(0);
+    expect(run.json).to.deep.equal({ cniVersion: '1.0.0', supportedVersions: [...SUPPORTED_VERSIONS] });
+  });
+
+  it('reports a missing daemon as a CNI error, not a stack trace', async function () {
+    const config = JSON.stringify({ cniVersion: '1.1.0', name: 'n', type: 'k8s-ovs',
+      daemonSocket: path.join(repoRoot, 'no-such-dir', 'cni.sock') });
+    const run = await runPlugin({ CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c', CNI_IFNAME: 'eth0' }, config, launcher);
+    expect(run.exitCode).to.equal(1);
+    expect(run.json).to.include({ code: 11, msg: 'k8s-ovs daemon is not running' });
+    expect(run.stderr).to.equal('');
+  });
+});
