@@ -1,6 +1,6 @@
 // Tracks whether etcd is reachable and logs each change of that state once, never per retry.
 import type { Logger } from '../log.js';
-import { StoreUnavailableError } from './errors.js';
+import { StoreClosedError, StoreUnavailableError } from './errors.js';
 
 export type ConnectionState = 'unknown' | 'up' | 'down';
 
@@ -37,8 +37,9 @@ export class ConnectionMonitor {
     this.notify();
   }
 
-  /** Feeds the outcome of a call: unavailability marks the connection down, anything else up. */
+  /** Feeds a failed call: unavailability marks the connection down; an answer from etcd marks it up. */
   observe(error: unknown): void {
+    if (error instanceof StoreClosedError) return;
     if (error instanceof StoreUnavailableError) this.down(error);
     else this.up();
   }

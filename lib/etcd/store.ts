@@ -69,7 +69,7 @@ export class EtcdStore implements Store, StoreInternals {
       return result;
     } catch (error) {
       const translated = translateEtcdError(error, context);
-      if (!(translated instanceof StoreClosedError)) this.connection.observe(translated);
+      this.connection.observe(translated);
       throw translated;
     }
   }

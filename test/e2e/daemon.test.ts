@@ -93,11 +93,12 @@ describe('k8s-ovs daemons on a two-node sandbox with etcd', function () {
     const flowsBefore = (await n1.ofctl(['dump-flows', n1.mgmtSocket('br0'), '--no-stats'])).stdout.split('\n').filter((l) => l.includes('actions=')).sort();
     await cluster.stopDaemon(n1, 'SIGKILL');
     await cluster.startDaemon(n1);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Longer than the pinger's in-flight allowance, so an outage caused above cannot hide at the end.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     const report = await pinger.stop();
     const flowsAfter = (await n1.ofctl(['dump-flows', n1.mgmtSocket('br0'), '--no-stats'])).stdout.split('\n').filter((l) => l.includes('actions=')).sort();
     expect(report.received).to.be.greaterThan(20);
-    expect(report.lost, 'pings lost across the restart').to.equal(0);
+    expect(report.lost, `pings lost across the restart: ${JSON.stringify(report)}`).to.equal(0);
     expect(flowsAfter).to.deep.equal(flowsBefore);
   });
 

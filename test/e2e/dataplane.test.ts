@@ -91,10 +91,11 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     await n1.dataplane.retagNamespace('blue', 11 as Vnid);
     expect(n1.runner.count(isBundle) - before, 'ovs-ofctl bundle calls for the retag').to.equal(1);
     await n2.dataplane.retagNamespace('blue', 11 as Vnid);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Longer than the pinger's in-flight allowance, so an outage caused above cannot hide at the end.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     const report = await pinger.stop();
     expect(report.received).to.be.greaterThan(20);
-    expect(report.lost, 'pings lost between two blue pods during the retag').to.equal(0);
+    expect(report.lost, `pings lost between two blue pods during the retag: ${JSON.stringify(report)}`).to.equal(0);
     for (const p of pods.values()) if (p.namespace === 'blue') p.vnid = 11;
 
     const dumped = await n1.ovs.dumpFlows({ cookie: podOwner(pod('blue-a').attached.port.portName) });
@@ -161,11 +162,12 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     const { pods: recovered, unknown } = await restarted.ports.recover(vnidOf);
     await restarted.dataplane.setRemoteNodes([remoteOf(n2)]);
     await restarted.dataplane.resync(restarted.network);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Longer than the pinger's in-flight allowance, so an outage caused above cannot hide at the end.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     const report = await pinger.stop();
     expect(recovered.map((p) => p.name).sort()).to.deep.equal(['blue-a', 'blue-c', 'glob-a', 'red-a', 'red-b']);
     expect(unknown).to.deep.equal([]);
-    expect(report.lost, 'pings lost across the restart').to.equal(0);
+    expect(report.lost, `pings lost across the restart: ${JSON.stringify(report)}`).to.equal(0);
     expect((await n1.ovs.dumpFlows()).length).to.equal(flowsBefore);
     n1 = restarted;
     for (const p of pods.values()) if (p.plane.node === restarted.node) p.plane = restarted;

@@ -7,6 +7,12 @@ import path from 'node:path';
 
 const ETCD_BINARY = process.env.ETCD_BINARY ?? '/usr/bin/etcd';
 
+// If the test process exits without its after hooks (process.exit, a closed pipe), take etcd along.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface EtcdServerOptions {
   /** Also serve the v2 API (etcd 3.4's --enable-v2). */
   enableV2?: boolean;
@@ -74,12 +80,14 @@ export class EtcdServer {
     ];
     const child = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
+    running.add(child);
     const keep = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString()).slice(-4000);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     child.once('exit', () => {
+      running.delete(child);
       if (this.process === child) this.process = null;
     });
     await this.waitHealthy();

@@ -4,7 +4,7 @@ import { startProcess, waitFor, SandboxCommandError, type TrackedProcess } from 
 import { parsePingSummary } from './traffic.js';
 
 export interface PingerReport {
-  /** Requests sent, not counting one still in flight when stopped. */
+  /** Requests sent from the first reply on, not counting those still in flight when stopped. */
   transmitted: number;
   received: number;
   lost: number;
@@ -12,7 +12,12 @@ export interface PingerReport {
   longestOutage: number;
   /** That run in milliseconds (packets × interval). */
   longestOutageMs: number;
+  /** Sequence numbers that got no reply. */
+  lostSeqs: number[];
 }
+
+/** ping waits this long (-W 1) for each reply: unanswered requests younger than that are still in flight. */
+const REPLY_TIMEOUT_MS = 1000;
 
 export class ContinuousPinger {
   private output = '';
@@ -63,16 +68,25 @@ export class ContinuousPinger {
   async stop(): Promise<PingerReport> {
     await this.process.stop('SIGINT');
     const sent = parsePingSummary(this.output).transmitted;
-    // The last request may still have been in flight when ping was interrupted.
-    const transmitted = sent > 0 && !this.replies.has(sent) ? sent - 1 : sent;
+    // Requests sent in the last reply-timeout before the interrupt may still have been in flight.
+    let transmitted = sent;
+    const inFlightWindow = Math.max(1, Math.floor(REPLY_TIMEOUT_MS / this.intervalMs));
+    while (transmitted > 0 && !this.replies.has(transmitted) && sent - transmitted < inFlightWindow) transmitted -= 1;
+    // Requests before the first reply only warm the path (the userspace datapath drops the first
+    // tunnelled packet while it resolves the peer node); callers wait for replies before acting.
+    const first = Math.min(...this.replies, transmitted + 1);
+    transmitted -= first - 1;
     let longestOutage = 0;
     let run = 0;
-    for (let seq = 1; seq <= transmitted; seq++) {
+    for (let seq = first; seq < first + transmitted; seq++) {
       run = this.replies.has(seq) ? 0 : run + 1;
       longestOutage = Math.max(longestOutage, run);
     }
-    const received = [...this.replies].filter((seq) => seq <= transmitted).length;
+    const received = [...this.replies].filter((seq) => seq >= first && seq < first + transmitted).length;
+    const lostSeqs: number[] = [];
+    for (let seq = first; seq < first + transmitted; seq++) if (!this.replies.has(seq)) lostSeqs.push(seq);
     return {
+      lostSeqs,
       transmitted,
       received,
       lost: transmitted - received,
