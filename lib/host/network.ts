@@ -61,10 +61,19 @@ export class HostNetwork {
     await this.runner.run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
   }
 
-  /** Masquerades pod traffic leaving the cluster network; checked before added so it is never doubled. */
-  async ensureMasquerade(clusterNetwork: Cidr): Promise<void> {
-    const rule = ['POSTROUTING', '-s', clusterNetwork.toString(), '!', '-d', clusterNetwork.toString(),
-      '-m', 'comment', '--comment', 'k8s-ovs: pods leaving the cluster network', '-j', 'MASQUERADE'];
+  /**
+   * Masquerades pod traffic leaving the cluster network, and service traffic that kube-proxy DNATed
+   * back out of the gateway device: its replies must return through this host's conntrack to be
+   * un-DNATed, so the backend must answer the gateway, not the client pod. Each rule is added once.
+   */
+  async ensureMasquerade(clusterNetwork: Cidr, gatewayDevice: string): Promise<void> {
+    await this.ensureNatRule(['POSTROUTING', '-s', clusterNetwork.toString(), '!', '-d', clusterNetwork.toString(),
+      '-m', 'comment', '--comment', 'k8s-ovs: pods leaving the cluster network', '-j', 'MASQUERADE']);
+    await this.ensureNatRule(['POSTROUTING', '-o', gatewayDevice, '-m', 'conntrack', '--ctstate', 'DNAT',
+      '-m', 'comment', '--comment', 'k8s-ovs: service traffic hairpinned through the gateway', '-j', 'MASQUERADE']);
+  }
+
+  private async ensureNatRule(rule: string[]): Promise<void> {
     try {
       await this.runner.run('iptables', ['-w', '-t', 'nat', '-C', ...rule]);
     } catch (error) {

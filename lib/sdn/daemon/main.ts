@@ -12,6 +12,11 @@ import { OvsSwitch } from '../../ovs/switch.js';
 import { CniServer } from '../cni/server.js';
 import { HostSubnetIpam } from '../ipam/allocator.js';
 import { Master } from '../master/master.js';
+import { type KubeClient, kubernetesConfigured, loadKubeConfig } from '../../k8s/index.js';
+import { MasterSync } from '../kube/master-sync.js';
+import { NodeSync } from '../kube/node-sync.js';
+import { keyLeaf, networkKeys } from '../layout.js';
+import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
 import { NodeAgent } from '../node/agent.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
 import { ConfigSource } from './config-source.js';
@@ -35,32 +40,49 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   const master = new Master(store, config, {
     identity: flags.hostname, electionTtlSeconds: flags['election-ttl'], adminNamespaces: flags['admin-namespaces'], logger: log,
   });
+  const kube: KubeClient | undefined = kubernetesConfigured({ kubeconfig: flags.kubeconfig })
+    ? loadKubeConfig({ kubeconfig: flags.kubeconfig }) : undefined;
+  if (kube) log.info('following the Kubernetes API server', { server: kube.server, source: kube.source });
+  else log.warn('no Kubernetes API server configured: nodes and namespaces are registered in etcd by hand');
+  const keys = networkKeys(config.name);
+  const masterSync = kube && flags.master ? new MasterSync(kube, master, { logger: log,
+    listNetNamespaces: async () => (await store.list(keys.netNamespaces)).items.map((kv) => keyLeaf(kv.key, keys.netNamespaces)),
+  }) : undefined;
   if (flags.master) master.start();
+  masterSync?.start();
 
   const ovs = new OvsSwitch(runner, { bridge: flags.bridge, datapathType: flags['datapath-type'],
     ...(flags['ovs-rundir'] ? { runDir: flags['ovs-rundir'] } : {}) });
   const agent = new NodeAgent({
     store, config, hostname: flags.hostname, nodeIp, ovs, host, podLinks: new PodLinks(runner), logger: log,
-    requestSubnet: flags['request-subnet'] ?? !flags.kubeconfig,
+    requestSubnet: flags['request-subnet'] ?? !kube,
     disableTxChecksumOffload: !(flags['tx-checksum-offload'] ?? flags['datapath-type'] !== 'netdev'),
     ...(flags.mtu ? { mtu: flags.mtu } : {}),
   });
   configSource.onChange((next) => agent.applyServiceNetwork(next));
   let ipam: HostSubnetIpam | undefined;
-  const cni = new CniServer({
-    socketPath: flags['cni-socket'], logger: log,
-    backend: new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log }),
+  let podNetwork: NodePodNetwork | undefined;
+  const nodeSync = kube ? new NodeSync(kube, { nodeName: flags.hostname, services: agent.services, logger: log,
+    podsSynced: (pods) => podNetwork?.reclaimVanished(pods) }) : undefined;
+  podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log,
+    ...(nodeSync ? { annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)) } : {}),
   });
+  const cni = new CniServer({ socketPath: flags['cni-socket'], logger: log, backend: podNetwork });
   await cni.start();
+  nodeSync?.start();
   await agent.start();
-  ipam = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
-  const reconciled = await ipam.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
+  // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died.
+  const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
+  const reconciled = await opened.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
   if (reconciled.released.length) log.info('released addresses of pods that no longer exist', { released: reconciled.released.map((r) => r.ip) });
+  ipam = opened;
   log.info('k8s-ovs ready', { node: flags.hostname, cniSocket: flags['cni-socket'] });
 
   // Shutting down leaves the switch as it is: pods keep forwarding while the daemon is away.
   return async () => {
     await cni.stop();
+    await nodeSync?.stop();
+    await masterSync?.stop();
     await agent.stop();
     await master.stop();
     await configSource.stop();

@@ -17,6 +17,7 @@ import { PodPorts } from './podports.js';
 import { setupNode } from './setup.js';
 import { TUN_PORT_NAME } from '../pipeline/tables.js';
 import { NamespaceVnids } from './vnids.js';
+import { NodeServices } from './services.js';
 import { SwitchWatchdog } from './watchdog.js';
 
 export interface NodeAgentOptions {
@@ -38,6 +39,8 @@ export interface NodeAgentOptions {
 export class NodeAgent {
   readonly dataplane: NodeDataplane;
   readonly vnids = new NamespaceVnids();
+  /** Kubernetes services (fed by NodeSync when the daemon follows an API server). */
+  readonly services: NodeServices;
   private readonly keys: NetworkKeys;
   private readonly log: Logger;
   private readonly subnets = new Map<string, HostSubnet>();
@@ -54,6 +57,8 @@ export class NodeAgent {
     this.keys = networkKeys(options.config.name);
     this.log = options.logger.child({ component: 'node', node: options.hostname });
     this.dataplane = new NodeDataplane(new FlowSync(options.ovs));
+    this.services = new NodeServices(this.dataplane, (ns) => this.vnidOf(ns),
+      (work) => (this.ready ? this.serially(work) : Promise.resolve()), this.multitenant);
   }
 
   get multitenant(): boolean {
@@ -92,6 +97,7 @@ export class NodeAgent {
     await this.podPorts.restoreMeters();
     await this.dataplane.resync(this.network);
     this.ready = true;
+    await this.services.apply();
     this.log.info('node set up', {
       subnet: localSubnet.toString(), gateway: this.network.gateway, podMtu, pods: pods.length,
       remoteNodes: this.dataplane.remoteNodes().length, previousPipeline: previousVersion ?? 'none',
@@ -211,9 +217,10 @@ export class NodeAgent {
     return this.serially(() => this.dataplane.setRemoteNodes(this.remoteNodes()));
   }
 
-  private applyVnids(namespaces: readonly string[]): Promise<void> {
-    if (!this.ready || !this.multitenant || namespaces.length === 0) return Promise.resolve();
-    return this.serially(async () => {
+  /** Retags namespaces whose VNID changed, then installs services whose namespace just got one. */
+  private async applyVnids(namespaces: readonly string[]): Promise<void> {
+    if (!this.ready || !this.multitenant) return;
+    await this.serially(async () => {
       for (const namespace of namespaces) {
         const vnid = this.vnids.get(namespace);
         if (vnid === undefined) continue;
@@ -221,6 +228,7 @@ export class NodeAgent {
         if (retagged) this.log.info('namespace retagged', { namespace, vnid, podsAndServices: retagged });
       }
     });
+    await this.services.apply();
   }
 
   /** Runs data-plane changes one at a time; a failure is logged and healed by a full resync. */

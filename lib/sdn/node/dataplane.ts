@@ -104,6 +104,22 @@ export class NodeDataplane {
     this.pods.set(pod.port.portName, pod);
   }
 
+  /** Replaces the set of services: new and changed ones installed, missing ones removed, one bundle. */
+  async setServices(services: readonly ServiceEndpoint[]): Promise<void> {
+    const key = (s: { namespace: string; name: string }) => `${s.namespace}/${s.name}`;
+    const wanted = new Map(services.map((service) => [key(service), service]));
+    const changes = new Map<Cookie, Flow[]>();
+    for (const [k, old] of this.services) if (!wanted.has(k)) changes.set(serviceOwner(old.namespace, old.name), []);
+    for (const service of wanted.values()) changes.set(serviceOwner(service.namespace, service.name), serviceFlows(service));
+    await this.flows.replaceOwners(changes);
+    this.services.clear();
+    for (const [k, service] of wanted) this.services.set(k, service);
+  }
+
+  serviceCount(): number {
+    return this.services.size;
+  }
+
   async setService(service: ServiceEndpoint): Promise<void> {
     await this.flows.replaceOwners(new Map([[serviceOwner(service.namespace, service.name), serviceFlows(service)]]));
     this.services.set(`${service.namespace}/${service.name}`, service);

@@ -27,8 +27,14 @@ export interface PodNetworkOptions {
   logger: Logger;
 }
 
+/** Pods attached this recently are spared by reclaimVanished: the API list may predate them. */
+export const RECLAIM_GRACE_MS = 30_000;
+
 export class NodePodNetwork implements PodNetworkBackend {
   private readonly log: Logger;
+  private readonly attachedAt = new Map<string, number>();
+  /** Containers whose ADD is running: their address is allocated before their pod is attached. */
+  private readonly adding = new Set<string>();
 
   constructor(private readonly options: PodNetworkOptions) {
     this.log = options.logger.child({ component: 'cni' });
@@ -44,6 +50,15 @@ export class NodePodNetwork implements PodNetworkBackend {
   }
 
   async add(req: PodRequest): Promise<PodAttachment> {
+    this.adding.add(req.containerId);
+    try {
+      return await this.attach(req);
+    } finally {
+      this.adding.delete(req.containerId);
+    }
+  }
+
+  private async attach(req: PodRequest): Promise<PodAttachment> {
     const { ipam } = this.ready();
     const pod = req.pod!;
     const existing = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
@@ -73,6 +88,7 @@ export class NodePodNetwork implements PodNetworkBackend {
         ...(bandwidth.ingress ? { ingress: bandwidth.ingress } : {}),
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
       });
+      this.attachedAt.set(attached.port.portName, Date.now());
       this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
         port: attached.port.portName, ...(bandwidth.ingress || bandwidth.egress ? { bandwidth } : {}) });
       return this.attachment(attached);
@@ -143,6 +159,24 @@ export class NodePodNetwork implements PodNetworkBackend {
       await ipam.release(attachment.containerId, attachment.ifname);
       this.log.info('garbage-collected a stale attachment', { containerId: attachment.containerId, ifname: attachment.ifname });
     }
+  }
+
+  /** Detaches pods the API server no longer lists on this node (their DEL never came) and frees their addresses. */
+  async reclaimVanished(live: ReadonlyArray<{ namespace: string; name: string }>): Promise<void> {
+    const ipam = this.options.ipam();
+    if (!ipam) return;
+    const exists = new Set(live.map((p) => `${p.namespace}/${p.name}`));
+    const now = Date.now();
+    for (const pod of this.options.agent.dataplane.localPods()) {
+      if (exists.has(`${pod.namespace}/${pod.name}`)) continue;
+      if (now - (this.attachedAt.get(pod.port.portName) ?? 0) < RECLAIM_GRACE_MS) continue;
+      await this.options.agent.ports.detach(pod.containerId, pod.ifname, pod.netnsPath);
+      const released = await ipam.release(pod.containerId, pod.ifname);
+      this.attachedAt.delete(pod.port.portName);
+      this.log.info('reclaimed a pod that no longer exists', { namespace: pod.namespace, pod: pod.name, released });
+    }
+    const report = await ipam.reconcile([...this.options.agent.dataplane.localPods().map((pod) => pod.containerId), ...this.adding]);
+    if (report.released.length) this.log.info('released addresses of vanished containers', { released: report.released.map((r) => r.ip) });
   }
 
   private attachment(pod: LocalPod): PodAttachment {

@@ -29,7 +29,7 @@ export async function setupNode(
   await host.configureGateway(TUN_PORT_NAME, network.gateway, network.localSubnet, podMtu);
   await host.routeThrough(TUN_PORT_NAME, [network.clusterNetwork, network.serviceNetwork], podMtu);
   await host.enableForwarding();
-  await host.ensureMasquerade(network.clusterNetwork);
+  await host.ensureMasquerade(network.clusterNetwork, TUN_PORT_NAME);
   return { podMtu, ...(previousVersion === undefined ? {} : { previousVersion }) };
 }
 

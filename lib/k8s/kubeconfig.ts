@@ -1,0 +1,117 @@
+// Finding the API server and its credentials, in the order the original k8s-ovs and kubectl look.
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+
+/** No usable API server configuration; the message names every source tried. */
+export class KubeConfigError extends Error {
+  override name = 'KubeConfigError';
+}
+
+export type KubeConfigSource = '--kubeconfig' | 'KUBECONFIG' | 'in-cluster' | 'KUBERNETES_MASTER' | 'given';
+
+/** A client bound to one API server: what informers list and watch through. */
+export class KubeClient {
+  readonly server: string;
+  readonly core: CoreV1Api;
+
+  constructor(readonly config: KubeConfig, readonly source: KubeConfigSource = 'given') {
+    const cluster = config.getCurrentCluster();
+    if (cluster === null) throw new KubeConfigError(`${source}: the current context "${config.getCurrentContext()}" names no cluster`);
+    this.server = cluster.server;
+    this.core = config.makeApiClient(CoreV1Api);
+  }
+}
+
+export interface KubeConfigOptions {
+  /** The --kubeconfig flag: a kubeconfig file, used instead of any other source. */
+  kubeconfig?: string;
+  /** Directory standing in for / when looking for the service account (tests). */
+  fsRoot?: string;
+}
+
+const serviceAccountToken = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * --kubeconfig, else $KUBECONFIG, else the pod's service account, else $KUBERNETES_MASTER (a URL,
+ * no credentials, as the original k8s-ovs took it). A source that is set but broken is an error.
+ */
+/** Whether any source names an API server; without one the daemon runs from etcd alone. */
+export function kubernetesConfigured(options: KubeConfigOptions = {}): boolean {
+  const env = process.env;
+  return Boolean(options.kubeconfig || env.KUBECONFIG || env.KUBERNETES_MASTER
+    || (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT));
+}
+
+export function loadKubeConfig(options: KubeConfigOptions = {}): KubeClient {
+  const env = process.env;
+  if (options.kubeconfig) return fromFiles('--kubeconfig', [options.kubeconfig]);
+  if (env.KUBECONFIG) return fromFiles('KUBECONFIG', env.KUBECONFIG.split(delimiter).filter((path) => path !== ''));
+  const root = options.fsRoot ?? '';
+  const tokenPath = join(root, serviceAccountToken);
+  const inCluster = env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT;
+  if (inCluster && existsSync(tokenPath)) {
+    const config = new KubeConfig();
+    config.loadFromCluster(root);
+    return new KubeClient(allowPlainHttp(config), 'in-cluster');
+  }
+  if (env.KUBERNETES_MASTER) return fromMasterUrl(env.KUBERNETES_MASTER);
+  const inClusterReason = inCluster ? `no token at ${tokenPath}` : 'KUBERNETES_SERVICE_HOST/PORT unset';
+  throw new KubeConfigError('no Kubernetes API server configured: tried --kubeconfig (not given), KUBECONFIG (unset), '
+    + `the in-cluster service account (${inClusterReason}), KUBERNETES_MASTER (unset)`);
+}
+
+function fromFiles(source: KubeConfigSource, paths: string[]): KubeClient {
+  const config = new KubeConfig();
+  for (const [index, path] of paths.entries()) {
+    try {
+      if (index === 0) {
+        config.loadFromFile(path);
+      } else {
+        // Later files add clusters, users and contexts; the first file's current context wins, as in kubectl.
+        const more = new KubeConfig();
+        more.loadFromFile(path);
+        config.mergeConfig(more, true);
+      }
+    } catch (error) {
+      throw new KubeConfigError(`${source}: cannot load kubeconfig ${path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return new KubeClient(allowPlainHttp(config), source);
+}
+
+function fromMasterUrl(text: string): KubeClient {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new KubeConfigError(`KUBERNETES_MASTER: "${text}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new KubeConfigError(`KUBERNETES_MASTER: "${text}" is not an http:// or https:// URL`);
+  }
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'kubernetes-master', server: text.replace(/\/+$/, ''), skipTLSVerify: false }],
+    users: [{ name: 'anonymous' }],
+    contexts: [{ name: 'kubernetes-master', cluster: 'kubernetes-master', user: 'anonymous' }],
+    currentContext: 'kubernetes-master',
+  });
+  return new KubeClient(allowPlainHttp(config), 'KUBERNETES_MASTER');
+}
+
+/**
+ * client-node refuses an http: server unless skipTLSVerify is set, although there is no TLS
+ * to verify; set it for plain-HTTP clusters (the insecure port the original k8s-ovs used).
+ */
+function allowPlainHttp(config: KubeConfig): KubeConfig {
+  if (!config.clusters.some((cluster) => cluster.server.startsWith('http:') && !cluster.skipTLSVerify)) return config;
+  const fixed = new KubeConfig();
+  fixed.loadFromOptions({
+    clusters: config.clusters.map((cluster) => (cluster.server.startsWith('http:') ? { ...cluster, skipTLSVerify: true } : cluster)),
+    users: config.users,
+    contexts: config.contexts,
+    currentContext: config.currentContext,
+  });
+  return fixed;
+}

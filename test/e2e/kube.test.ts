@@ -1,0 +1,130 @@
+// Issue 4 proof: the daemons follow a Kubernetes API server for namespaces, nodes, services and pods.
+import { expect } from 'chai';
+import { MULTITENANT_CONFIG, PREFIX, SandboxCluster, waitUntil } from '../support/cluster.js';
+import { SandboxApiServer } from '../support/kube.js';
+import { ping, tcpConnect, type PodNetns, type SandboxNode } from '../support/sandbox/index.js';
+
+const NET = `${PREFIX}/k8ssdn`;
+const SERVICES = [
+  { namespace: 'red', name: 'web', ip: '172.30.0.10', backend: 'red-b' },
+  { namespace: 'default', name: 'shared', ip: '172.30.0.11', backend: 'glob-a' },
+  { namespace: 'blue', name: 'api', ip: '172.30.0.12', backend: 'blue-a' },
+];
+const PODS = [
+  { name: 'red-a', namespace: 'red', node: 'n1' }, { name: 'red-b', namespace: 'red', node: 'n2' },
+  { name: 'blue-a', namespace: 'blue', node: 'n1' }, { name: 'glob-a', namespace: 'default', node: 'n2' },
+];
+
+describe('k8s-ovs following a Kubernetes API server (sandbox, real etcd)', function () {
+  this.timeout(240_000);
+  let cluster: SandboxCluster;
+  let api: SandboxApiServer;
+  const netns = new Map<string, PodNetns>();
+  const ips = new Map<string, string>();
+
+  const flowsOf = async (node: SandboxNode) => (await node.ofctl(['dump-flows', node.mgmtSocket('br0'), '--no-stats'])).stdout;
+  const toService = async (from: string, serviceIp: string) => (await tcpConnect(netns.get(from)!, serviceIp, 80, { timeoutMs: 2000 })).outcome;
+  const netNamespaces = async () => cluster.etcdList(`${NET}/netnamespaces/`) as Promise<Map<string, { NetID: number }>>;
+
+  async function publishObjects(options: { withGreen: boolean; withBlueApi: boolean }) {
+    await api.node('n1', cluster.node('n1').ip);
+    await api.node('n2', cluster.node('n2').ip);
+    for (const ns of ['red', 'blue', ...(options.withGreen ? ['green'] : [])]) await api.namespace(ns);
+    for (const pod of PODS) await api.pod(pod.namespace, pod.name, pod.node);
+    for (const svc of SERVICES) if (svc.name !== 'api' || options.withBlueApi) await api.service(svc.namespace, svc.name, 80, svc.ip);
+  }
+
+  before(async () => {
+    cluster = await SandboxCluster.start({ nodes: 2, underlaySubnet: '10.89.0.0/24', config: MULTITENANT_CONFIG });
+    api = new SandboxApiServer(cluster, '172.30.0.0/16');
+    await api.start();
+    await publishObjects({ withGreen: true, withBlueApi: true });
+    await Promise.all(['n1', 'n2'].map((n) => cluster.startDaemon(cluster.node(n), ['--kubeconfig', api.kubeconfig])));
+  });
+
+  after(async () => {
+    await cluster?.destroy();
+  });
+
+  it('numbers every namespace (admin namespaces global) and gives every Node a subnet', async () => {
+    const records = await waitUntil('netnamespaces for every namespace', async () => {
+      const all = await netNamespaces();
+      return ['red', 'blue', 'green', 'default', 'kube-system'].every((ns) => all.has(ns)) ? all : undefined;
+    });
+    expect(records.get('default')!.NetID).to.equal(0);
+    expect(records.get('kube-system')!.NetID).to.equal(0);
+    const tenants = ['red', 'blue', 'green'].map((ns) => records.get(ns)!.NetID);
+    expect(new Set(tenants).size).to.equal(3);
+    for (const id of tenants) expect(id).to.be.within(10, 0xffffff);
+    const subnets = await cluster.etcdList(`${NET}/subnets/`);
+    expect([...subnets.keys()].sort()).to.deep.equal([cluster.node('n1').ip, cluster.node('n2').ip].sort());
+  });
+
+  it('attaches pods in their namespace\'s VNID: same tenant and global reach, other tenants do not', async () => {
+    for (const pod of PODS) {
+      const node = cluster.node(pod.node);
+      const ns = await cluster.sandbox.createPodNetns(pod.name);
+      const run = await cluster.cni(node, 'ADD', { containerId: `ctr-${pod.name}`, netns: ns.netnsPath, namespace: pod.namespace, pod: pod.name });
+      expect(run.exitCode, run.stdout).to.equal(0);
+      netns.set(pod.name, ns);
+      ips.set(pod.name, ((run.json!.ips as Array<{ address: string }>)[0]!.address).split('/')[0]!);
+      await cluster.sandbox.startTcpListener(ns, 8080);
+    }
+    const reach = async (a: string, b: string) => (await ping(netns.get(a)!, ips.get(b)!, { count: 3, timeoutS: 1 })).received > 0;
+    await reach('glob-a', 'red-a');
+    expect(await reach('red-a', 'red-b')).to.equal(true);
+    expect(await reach('blue-a', 'glob-a')).to.equal(true);
+    expect(await reach('blue-a', 'red-b')).to.equal(false);
+  });
+
+  it('opens a service to its own tenant and the global one only (with a kube-proxy stand-in)', async () => {
+    // What kube-proxy would write on every node: DNAT from the ClusterIP to the backend pod.
+    for (const node of cluster.sandbox.nodes) {
+      for (const svc of SERVICES) {
+        await node.exec('iptables', ['-w', '-t', 'nat', '-A', 'PREROUTING', '-d', svc.ip, '-p', 'tcp', '--dport', '80',
+          '-j', 'DNAT', '--to-destination', `${ips.get(svc.backend)}:8080`]);
+      }
+    }
+    await waitUntil('service flows on both nodes', async () =>
+      (await Promise.all(cluster.sandbox.nodes.map(flowsOf))).every((f) => SERVICES.every((s) => f.includes(`nw_dst=${s.ip}`))));
+    expect(await toService('red-a', '172.30.0.10'), 'red to its own service').to.equal('connected');
+    expect(await toService('blue-a', '172.30.0.10'), 'blue to red\'s service').to.equal('timeout');
+    expect(await toService('red-a', '172.30.0.11'), 'red to a global service').to.equal('connected');
+    expect(await toService('blue-a', '172.30.0.11'), 'blue to a global service').to.equal('connected');
+    expect(await toService('glob-a', '172.30.0.12'), 'global pod to blue\'s service').to.equal('connected');
+    expect(await toService('red-a', '172.30.0.12'), 'red to blue\'s service').to.equal('timeout');
+  });
+
+  it('follows a join to the joined namespace\'s service, keeping the way out of the cluster', async () => {
+    await cluster.etcdctl('put', `${NET}/netnamespaces/blue`,
+      JSON.stringify({ NetName: 'blue', NetID: (await netNamespaces()).get('blue')!.NetID, Action: 'join', Namespace: 'red' }));
+    await waitUntil('blue to reach red\'s service', async () => (await toService('blue-a', '172.30.0.10')) === 'connected', 20_000, 200);
+    expect(await toService('red-a', '172.30.0.12'), 'red to blue\'s service after the join').to.equal('connected');
+    // origin #12604: after a join, pods lost the way out. The hub stands for the world outside.
+    expect((await ping(netns.get('blue-a')!, cluster.sandbox.hub.ip, { count: 3, timeoutS: 1 })).received).to.be.greaterThan(0);
+  });
+
+  it('releases the VNID of a deleted namespace', async () => {
+    await api.delete('namespaces', 'green');
+    await waitUntil('green\'s netnamespace to go', async () => !(await netNamespaces()).has('green'));
+  });
+
+  it('gives a new Node a subnet and every node a VXLAN rule to it', async () => {
+    await api.node('n3', '10.89.0.3');
+    await waitUntil('a subnet for n3', async () => (await cluster.etcdList(`${NET}/subnets/`)).has('10.89.0.3'));
+    await waitUntil('VXLAN rules to n3 on n1 and n2', async () =>
+      (await Promise.all(cluster.sandbox.nodes.map(flowsOf))).every((f) => f.includes('tun_src=10.89.0.3')));
+  });
+
+  it('relists after an API server restart with new resourceVersions and converges with no stale flows', async () => {
+    await api.stop();
+    // The restarted server has lost n3, green and blue/api: the daemons must notice on relist alone.
+    await api.start();
+    await publishObjects({ withGreen: false, withBlueApi: false });
+    await waitUntil('blue/api\'s flows and n3\'s rules to go', async () =>
+      (await Promise.all(cluster.sandbox.nodes.map(flowsOf))).every((f) => !f.includes('nw_dst=172.30.0.12') && !f.includes('tun_src=10.89.0.3')), 30_000, 200);
+    await waitUntil('n3\'s subnet to be released', async () => !(await cluster.etcdList(`${NET}/subnets/`)).has('10.89.0.3'));
+    expect(await toService('red-a', '172.30.0.10')).to.equal('connected');
+    expect(await toService('blue-a', '172.30.0.10')).to.equal('connected');
+  });
+});

@@ -1,0 +1,73 @@
+// The test API server in the sandbox hub (where node daemons reach it), and requests to it from the test.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SandboxCluster } from './cluster.js';
+import { waitUntil } from './cluster.js';
+import type { TrackedProcess } from './sandbox/index.js';
+
+const MAIN = fileURLToPath(new URL('./apiserver/main.js', import.meta.url));
+const REQUEST = fileURLToPath(new URL('./kube-request.js', import.meta.url));
+const PATHS: Record<string, (ns?: string) => string> = {
+  namespaces: () => '/api/v1/namespaces',
+  nodes: () => '/api/v1/nodes',
+  services: (ns) => `/api/v1/namespaces/${ns}/services`,
+  pods: (ns) => `/api/v1/namespaces/${ns}/pods`,
+};
+
+export class SandboxApiServer {
+  private process?: TrackedProcess;
+
+  constructor(private readonly cluster: SandboxCluster, readonly serviceCidr: string, readonly port = 6443) {}
+
+  get url(): string {
+    return `http://${this.cluster.sandbox.hub.ip}:${this.port}`;
+  }
+
+  get kubeconfig(): string {
+    return path.join(this.cluster.sandbox.runDir, 'kubeconfig');
+  }
+
+  /** Starts a server with empty state (a restart: every resourceVersion the daemons hold becomes unknown). */
+  async start(): Promise<void> {
+    this.process = await this.cluster.sandbox.startProcess(this.cluster.sandbox.hub, process.execPath, [MAIN,
+      '--host', this.cluster.sandbox.hub.ip, '--port', String(this.port), '--kubeconfig', this.kubeconfig,
+      '--service-cidr', this.serviceCidr]);
+    await waitUntil('the test API server', async () => (await this.request('GET', '/api/v1/namespaces'), true), 15_000, 100);
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop('SIGTERM');
+  }
+
+  async request(method: string, apiPath: string, body?: object): Promise<Record<string, unknown>> {
+    const result = await this.cluster.sandbox.hub.exec(process.execPath, [REQUEST, method, `${this.url}${apiPath}`],
+      { input: body ? JSON.stringify(body) : '' });
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+  }
+
+  create(resource: string, object: { metadata: { name: string; namespace?: string; annotations?: Record<string, string> } } & Record<string, unknown>) {
+    return this.request('POST', PATHS[resource]!(object.metadata.namespace), object);
+  }
+
+  delete(resource: string, name: string, namespace?: string) {
+    return this.request('DELETE', `${PATHS[resource]!(namespace)}/${name}?gracePeriodSeconds=0`);
+  }
+
+  node(name: string, internalIp: string) {
+    return this.create('nodes', { metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: internalIp }] } });
+  }
+
+  namespace(name: string) {
+    return this.create('namespaces', { metadata: { name } });
+  }
+
+  pod(namespace: string, name: string, nodeName: string, annotations: Record<string, string> = {}) {
+    return this.create('pods', { metadata: { name, namespace, annotations },
+      spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }] } });
+  }
+
+  service(namespace: string, name: string, port: number, clusterIP?: string) {
+    return this.create('services', { metadata: { name, namespace },
+      spec: { ...(clusterIP ? { clusterIP } : {}), ports: [{ protocol: 'TCP', port, targetPort: 8080 }] } });
+  }
+}

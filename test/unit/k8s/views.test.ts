@@ -1,0 +1,64 @@
+// Parsing API objects into the views k8s-ovs uses: what is kept, what is ignored, what is rejected.
+import { expect } from 'chai';
+import { ViewError, parseNamespace, parseNode, parsePod, parseService } from '../../../lib/k8s/index.js';
+
+describe('k8s views', function () {
+  it('reads a namespace name and its labels', function () {
+    expect(parseNamespace({ metadata: { name: 'tenant-a', labels: { team: 'a' } } })).to.deep.equal({ name: 'tenant-a', labels: { team: 'a' } });
+    expect(parseNamespace({ metadata: { name: 'bare' } })).to.deep.equal({ name: 'bare', labels: {} });
+  });
+
+  it('takes the IPv4 InternalIP of a node, skipping other addresses', function () {
+    const node = parseNode({
+      metadata: { name: 'node-1' },
+      status: {
+        addresses: [
+          { type: 'Hostname', address: 'node-1' },
+          { type: 'InternalIP', address: 'fd00::1' },
+          { type: 'ExternalIP', address: '203.0.113.9' },
+          { type: 'InternalIP', address: '192.168.1.11' },
+        ],
+      },
+    });
+    expect(node).to.deep.equal({ name: 'node-1', internalIp: '192.168.1.11' });
+  });
+
+  it('gives a node without an InternalIP none', function () {
+    expect(parseNode({ metadata: { name: 'new-node' } })).to.deep.equal({ name: 'new-node', internalIp: null });
+  });
+
+  it('reads a service ClusterIP and lowercases port protocols, defaulting to TCP', function () {
+    const service = parseService({
+      metadata: { name: 'dns', namespace: 'kube-system' },
+      spec: { clusterIP: '10.96.0.10', ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }, { port: 9153 }, { port: 36412, protocol: 'SCTP' }] },
+    });
+    expect(service).to.deep.equal({
+      namespace: 'kube-system', name: 'dns', clusterIp: '10.96.0.10',
+      ports: [{ protocol: 'udp', port: 53 }, { protocol: 'tcp', port: 53 }, { protocol: 'tcp', port: 9153 }, { protocol: 'sctp', port: 36412 }],
+    });
+  });
+
+  it('has no view of headless or ExternalName services', function () {
+    expect(parseService({ metadata: { name: 'h', namespace: 'a' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } })).to.equal(null);
+    expect(parseService({ metadata: { name: 'x', namespace: 'a' }, spec: { type: 'ExternalName', externalName: 'example.com' } })).to.equal(null);
+  });
+
+  it('rejects a bad service field, naming it and its value', function () {
+    const base = { metadata: { name: 's', namespace: 'a' } };
+    expect(() => parseService({ ...base, spec: { clusterIP: '10.96.0.300' } })).to.throw(ViewError, 'spec.clusterIP: "10.96.0.300"');
+    expect(() => parseService({ ...base, spec: { clusterIP: '10.96.0.3', ports: [{ port: 80, protocol: 'ICMP' }] } }))
+      .to.throw(ViewError, 'spec.ports[0].protocol: "ICMP" is not TCP, UDP or SCTP');
+    expect(() => parseService({ ...base, spec: { clusterIP: '10.96.0.3', ports: [{ port: 0 }] } }))
+      .to.throw(ViewError, 'spec.ports[0].port: 0 is not a port number');
+  });
+
+  it('reads a pod identity, node and annotations', function () {
+    const pod = parsePod({
+      metadata: { name: 'web', namespace: 'a', uid: 'u-1', annotations: { 'k8s-ovs/bandwidth': '10M' } },
+      spec: { nodeName: 'node-1' },
+    });
+    expect(pod).to.deep.equal({ namespace: 'a', name: 'web', uid: 'u-1', nodeName: 'node-1', annotations: { 'k8s-ovs/bandwidth': '10M' } });
+    expect(parsePod({ metadata: { name: 'pending', namespace: 'a', uid: 'u-2' }, spec: {} }).nodeName).to.equal(null);
+    expect(() => parsePod({ metadata: { name: 'p', namespace: 'a' } })).to.throw(ViewError, 'metadata.uid');
+  });
+});
