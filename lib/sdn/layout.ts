@@ -13,6 +13,9 @@ export interface NetworkKeys {
   /** `<Name>/subnet-claims/`: one key per handed-out subnet (value: HostIP), created only if absent. */
   subnetClaims: string;
   subnetClaim(subnet: string): string;
+  /** `<Name>/subnet-history/`: the subnet a released host last held (value: CIDR), offered again if free. */
+  subnetHistory: string;
+  subnetHistoryOf(hostIp: string): string;
   /** `<Name>/netnamespaces/`: one NetNamespace per Kubernetes namespace. */
   netNamespaces: string;
   netNamespace(namespace: string): string;
@@ -33,6 +36,8 @@ export function networkKeys(name: string): NetworkKeys {
     subnet: (hostIp) => `${under('subnets')}${hostIp}`,
     subnetClaims: under('subnet-claims'),
     subnetClaim: (subnet) => `${under('subnet-claims')}${subnet}`,
+    subnetHistory: under('subnet-history'),
+    subnetHistoryOf: (hostIp) => `${under('subnet-history')}${hostIp}`,
     netNamespaces: under('netnamespaces'),
     netNamespace: (namespace) => `${under('netnamespaces')}${namespace}`,
     netIdClaims: under('netid-claims'),

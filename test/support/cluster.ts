@@ -1,5 +1,5 @@
 // A k8s-ovs cluster on the sandbox: etcd in the hub, the real daemon in each node, the real CNI plugin.
-import { mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Sandbox, type SandboxNode, type TrackedProcess, cleanupStale, randomPrefix } from './sandbox/index.js';
@@ -54,8 +54,20 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
 
 export class SandboxCluster {
   readonly daemons = new Map<string, TrackedProcess>();
+  private etcd?: TrackedProcess;
+  private etcdArgs: string[] = [];
 
   private constructor(readonly sandbox: Sandbox, readonly etcdEndpoint: string) {}
+
+  /** (Re)starts etcd in the hub on its data dir and waits until it is healthy. */
+  async startEtcd(): Promise<void> {
+    this.etcd = await this.sandbox.startProcess(this.sandbox.hub, 'etcd', this.etcdArgs);
+    await waitUntil('etcd in the hub', async () => (await this.etcdctl('endpoint', 'health'), true));
+  }
+
+  async stopEtcd(): Promise<void> {
+    await this.etcd?.stop('SIGTERM');
+  }
 
   static async start(options: ClusterOptions): Promise<SandboxCluster> {
     const prefix = options.prefix ?? randomPrefix('kcl');
@@ -64,13 +76,13 @@ export class SandboxCluster {
       const hub = sandbox.hub;
       const endpoint = `http://${hub.ip}:2379`;
       const dataDir = path.join(sandbox.runDir, 'etcd');
-      await sandbox.startProcess(hub, 'etcd', ['--name', 'hub', '--data-dir', dataDir,
+      const cluster = new SandboxCluster(sandbox, endpoint);
+      cluster.etcdArgs = ['--name', 'hub', '--data-dir', dataDir,
         '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
         '--listen-peer-urls', `http://${hub.ip}:2380`, '--initial-advertise-peer-urls', `http://${hub.ip}:2380`,
-        '--initial-cluster', `hub=http://${hub.ip}:2380`, ...(options.enableV2 ? ['--enable-v2=true'] : [])]);
-      const cluster = new SandboxCluster(sandbox, endpoint);
+        '--initial-cluster', `hub=http://${hub.ip}:2380`, ...(options.enableV2 ? ['--enable-v2=true'] : [])];
       // `endpoint health` prints its verdict on stderr; its exit status is what counts.
-      await waitUntil('etcd in the hub', async () => (await cluster.etcdctl('endpoint', 'health'), true));
+      await cluster.startEtcd();
       if (options.config) await cluster.etcdctl('put', `${PREFIX}/config`, JSON.stringify(options.config));
       return cluster;
     } catch (error) {
@@ -130,7 +142,11 @@ export class SandboxCluster {
     this.daemons.set(node.name, daemon);
     if (options.waitReady ?? true) {
       await waitUntil(`the daemon on ${node.name} to be ready`,
-        async () => (await this.log(node)).split('k8s-ovs ready').length > readyBefore, 30_000);
+        async () => (await this.log(node)).split('k8s-ovs ready').length > readyBefore, 30_000)
+        .catch(async (error: Error) => {
+          const tail = (await this.log(node)).split('\n').slice(-15).join('\n');
+          throw new Error(`${error.message}\n--- last lines of ${node.name}'s daemon log ---\n${tail}`);
+        });
     }
     return daemon;
   }
@@ -154,8 +170,16 @@ export class SandboxCluster {
     }, JSON.stringify(config), PLUGIN, ['nsenter', `--net=${node.netnsPath}`]);
   }
 
+  /** Stops everything; with KOVS_TEST_LOGS set, daemon logs are kept in that directory first. */
   async destroy(): Promise<void> {
     for (const node of this.sandbox.nodes) await this.stopDaemon(node).catch(() => undefined);
+    const keep = process.env.KOVS_TEST_LOGS;
+    if (keep) {
+      await mkdir(keep, { recursive: true });
+      for (const node of this.sandbox.nodes) {
+        await copyFile(this.logFile(node), path.join(keep, `${this.sandbox.prefix}-${node.name}.log`)).catch(() => undefined);
+      }
+    }
     const prefix = this.sandbox.prefix;
     await this.sandbox.destroy();
     await cleanupStale(prefix);

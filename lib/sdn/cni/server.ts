@@ -17,6 +17,8 @@ export interface CniServerOptions {
   logger?: Logger;
   /** Requests larger than this are refused with code 7; default 1 MiB. */
   maxRequestBytes?: number;
+  /** Hears of every request once answered (command 'invalid' if unparsable); the daemon's metrics, kept out of this file. */
+  observe?: (command: string, result: 'success' | 'error', seconds: number) => void;
 }
 
 /** The socket cannot be set up safely (directory permissions, a live daemon, a non-socket file). */
@@ -96,6 +98,7 @@ export class CniServer {
       operation = parseWireRequest(body);
       const stdout = await this.dispatch(operation);
       reply(res, 200, stdout);
+      this.options.observe?.(operation.command, 'success', (Date.now() - started) / 1000);
       // Runtimes poll STATUS every few seconds; only real work is worth an info line.
       this.logger.log(operation.command === 'STATUS' ? 'debug' : 'info', `CNI ${operation.command}`,
         { ...logFields(operation), ms: Date.now() - started });
@@ -103,6 +106,7 @@ export class CniServer {
       const error = err instanceof CniError ? err
         : new CniError(CniErrorCode.Internal, 'internal error in the k8s-ovs daemon', (err as Error).message);
       reply(res, REQUEST_ERRORS.has(error.code) ? 400 : 500, error.toObject(requestVersion(body)));
+      this.options.observe?.(operation?.command ?? 'invalid', 'error', (Date.now() - started) / 1000);
       this.logger.warn(`CNI ${operation?.command ?? 'request'} failed`, {
         ...(operation ? logFields(operation) : {}), code: error.code, error: error.message, ms: Date.now() - started,
         ...(err instanceof CniError ? {} : { stack: (err as Error).stack }),

@@ -14,7 +14,11 @@ export class ConfigSource {
   private firstWaiter?: (config: NetworkConfig) => void;
   private readonly listeners = new Set<ConfigListener>();
 
-  constructor(private readonly store: Store, private readonly prefix: string, private readonly log: Logger) {}
+  private hinted = false;
+
+  /** `migrationHint` finds a config of the original k8s-ovs in etcd v2 and says how to migrate it. */
+  constructor(private readonly store: Store, private readonly prefix: string, private readonly log: Logger,
+    private readonly migrationHint?: () => Promise<string | undefined>) {}
 
   get config(): NetworkConfig | undefined {
     return this.current;
@@ -32,6 +36,7 @@ export class ConfigSource {
         const kv = listing.items.find((item) => item.key === CONFIG_KEY);
         if (kv) await this.consider(kv.value);
         else if (!this.current) {
+          this.hintMigration();
           this.log.warn('waiting for the network config', { key: `${this.prefix}/${CONFIG_KEY}`,
             example: `etcdctl put ${this.prefix}/${CONFIG_KEY} '{"Name":"k8ssdn","Network":"10.128.0.0/14",`
               + '"HostSubnetLength":9,"ServiceNetwork":"172.30.0.0/16","PluginName":"k8s-ovs-multitenant"}\'' });
@@ -47,6 +52,14 @@ export class ConfigSource {
       },
     });
     return first;
+  }
+
+  private hintMigration(): void {
+    if (this.hinted || !this.migrationHint) return;
+    this.hinted = true;
+    void this.migrationHint().then((command) => {
+      if (command) this.log.warn('found the original k8s-ovs network config in etcd v2; migrate it to v3 with', { command });
+    });
   }
 
   async stop(): Promise<void> {

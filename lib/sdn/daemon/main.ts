@@ -20,7 +20,10 @@ import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
 import { NodeAgent } from '../node/agent.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
 import { ConfigSource } from './config-source.js';
+import { v2ConfigHint } from '../../migrate/hint.js';
 import { type DaemonFlags, parseDaemonFlags } from './options.js';
+import { startHeartbeat } from './heartbeat.js';
+import { DaemonMetrics, daemonMetricsSources } from './metrics.js';
 
 async function nodeAddress(flags: DaemonFlags, host: HostNetwork): Promise<Ipv4> {
   if (flags['node-ip']) return parseIpv4(flags['node-ip'], '--node-ip');
@@ -34,7 +37,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   const nodeIp = await nodeAddress(flags, host);
   log.info('k8s-ovs starting', { node: flags.hostname, nodeIp, etcd: flags['etcd-endpoints'], prefix: flags['etcd-prefix'] });
   const store = await EtcdStore.connect({ ...storeOptions(flags), logger: log });
-  const configSource = new ConfigSource(store, flags['etcd-prefix'], log);
+  const configSource = new ConfigSource(store, flags['etcd-prefix'], log, () => v2ConfigHint(storeOptions(flags)));
   const config = await configSource.first();
 
   const master = new Master(store, config, {
@@ -67,8 +70,11 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log,
     ...(nodeSync ? { annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)) } : {}),
   });
-  const cni = new CniServer({ socketPath: flags['cni-socket'], logger: log, backend: podNetwork });
+  const metrics = new DaemonMetrics(daemonMetricsSources({ store, master, agent, ipam: () => ipam, logger: log }));
+  const cni = new CniServer({ socketPath: flags['cni-socket'], logger: log, backend: podNetwork, observe: metrics.observeCni });
   await cni.start();
+  await metrics.start(flags['metrics-address']);
+  const heartbeat = startHeartbeat(store, { networkName: config.name, host: flags.hostname, hostIp: nodeIp, logger: log });
   nodeSync?.start();
   await agent.start();
   // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died.
@@ -76,10 +82,13 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   const reconciled = await opened.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
   if (reconciled.released.length) log.info('released addresses of pods that no longer exist', { released: reconciled.released.map((r) => r.ip) });
   ipam = opened;
+  await podNetwork.nodeReady();
   log.info('k8s-ovs ready', { node: flags.hostname, cniSocket: flags['cni-socket'] });
 
   // Shutting down leaves the switch as it is: pods keep forwarding while the daemon is away.
   return async () => {
+    await heartbeat.stop();
+    await metrics.close();
     await cni.stop();
     await nodeSync?.stop();
     await masterSync?.stop();
@@ -91,8 +100,9 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const flags = parseDaemonFlags(argv);
+  const { flags, ignoredEnvironment } = parseDaemonFlags(argv);
   const log = createLogger({ level: flags['log-level'], format: flags['log-format'] });
+  if (ignoredEnvironment.length) log.warn('ignoring environment variables that name no k8s-ovs flag', { variables: ignoredEnvironment });
   let stop: (() => Promise<void>) | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import yargs from 'yargs';
 import { type EtcdFlags, withEtcdFlags } from '../../cli/etcd-flags.js';
+import { ENV_PREFIX, withoutUnknownEnvironment } from '../../cli/environment.js';
 
 export interface DaemonFlags extends EtcdFlags {
   hostname: string;
@@ -20,14 +21,21 @@ export interface DaemonFlags extends EtcdFlags {
   'state-dir': string;
   'log-level': string;
   'log-format': 'text' | 'json';
+  'metrics-address': string;
 }
 
-export function parseDaemonFlags(argv: string[]): DaemonFlags {
-  return withEtcdFlags(yargs(argv))
+export interface ParsedDaemonFlags {
+  flags: DaemonFlags;
+  /** K8S_OVS_* variables that name no flag and were therefore ignored. */
+  ignoredEnvironment: string[];
+}
+
+export function parseDaemonFlags(argv: string[]): ParsedDaemonFlags {
+  const parser = withEtcdFlags(yargs(argv))
     .scriptName('k8s-ovs')
     .usage('$0 [options]\n\nThe k8s-ovs host daemon: one per node. Reads the network config from etcd, leases this\n'
       + 'node\'s HostSubnet, programs Open vSwitch, serves the CNI plugin and takes part in the master election.')
-    .env('K8S_OVS')
+    .env(ENV_PREFIX)
     .option('hostname', { type: 'string', default: os.hostname(), describe: 'this node\'s name (the Kubernetes Node name)' })
     .option('node-ip', { type: 'string', describe: 'underlay address for VXLAN (default: the address of the route to the first etcd endpoint)' })
     .option('kubeconfig', { type: 'string', describe: 'kubeconfig of the API server (also KUBECONFIG, KUBERNETES_MASTER, or in-cluster)' })
@@ -46,8 +54,10 @@ export function parseDaemonFlags(argv: string[]): DaemonFlags {
     .option('state-dir', { type: 'string', default: '/var/lib/k8s-ovs', describe: 'persistent state (IPAM)' })
     .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
+    .option('metrics-address', { type: 'string', default: '127.0.0.1:9101', describe: 'serve /metrics, /healthz and /readyz on HOST:PORT (empty disables)' })
     .strict()
     .help()
-    .version(false)
-    .parseSync() as unknown as DaemonFlags;
+    .version(false);
+  const ignoredEnvironment = withoutUnknownEnvironment(parser);
+  return { flags: parser.parseSync() as unknown as DaemonFlags, ignoredEnvironment };
 }

@@ -1,7 +1,7 @@
 // The leader's node subnet controller: one HostSubnet per node, Assign requests, subnet claims in etcd.
 import type { KeyValue, Listing, WatchEvent } from '../../etcd/types.js';
 import type { PrefixWatch } from '../../etcd/watch.js';
-import { type Cidr, parseIpv4 } from '../../net/ipv4.js';
+import { Cidr, parseIpv4 } from '../../net/ipv4.js';
 import { keyLeaf } from '../layout.js';
 import { type HostSubnet, RecordError, parseHostSubnet, serializeHostSubnet } from '../records.js';
 import { RetrySet } from './retry.js';
@@ -32,6 +32,8 @@ export class SubnetController {
   private readonly records = new Map<string, { record: HostSubnet; modRevision: number }>();
   /** Which HostIP holds each claimed subnet: exactly the subnets the allocator has taken. */
   private readonly owners = new Map<string, string>();
+  /** The subnet each released host last held: a returning node gets it back while it is free. */
+  private readonly history = new Map<string, Cidr>();
   private watch: PrefixWatch | null = null;
   private readonly retries: RetrySet;
   private markReady!: () => void;
@@ -81,7 +83,7 @@ export class SubnetController {
           if (outcome.current) await this.reconcile(outcome.current);
           continue;
         }
-        const claim = this.allocator.allocate();
+        const claim = this.allocateFor(hostIp);
         const record = { host, hostIp, subnet: claim, assign: false };
         const release = this.ownedSubnet(hostIp);
         const outcome = await this.write({ hostIp, expected: known?.modRevision ?? 0, record, claim, release });
@@ -115,6 +117,16 @@ export class SubnetController {
     });
   }
 
+  /** The host's previous subnet if it is still free, else the next one in the pool. */
+  private allocateFor(hostIp: string): Cidr {
+    const previous = this.history.get(hostIp);
+    if (previous && this.allocator.isNodeSubnet(previous) && !this.allocator.isAllocated(previous)) {
+      this.allocator.claim(previous);
+      return previous;
+    }
+    return this.allocator.allocate();
+  }
+
   private ownedSubnet(hostIp: string): Cidr | null {
     const subnet = this.records.get(hostIp)?.record.subnet ?? null;
     return subnet !== null && this.owners.get(subnet.toString()) === hostIp ? subnet : null;
@@ -133,15 +145,26 @@ export class SubnetController {
   private async rebuild(listing: Listing): Promise<void> {
     this.term.assertLeading();
     const claims = await this.term.store.list(this.keys.subnetClaims);
+    this.history.clear();
+    for (const kv of (await this.term.store.list(this.keys.subnetHistory)).items) {
+      try {
+        this.history.set(keyLeaf(kv.key, this.keys.subnetHistory), Cidr.parse(kv.value));
+      } catch {
+        // A history entry is only a preference: a broken one is simply not offered.
+      }
+    }
     this.allocator = this.emptyAllocator();
     this.owners.clear();
     this.records.clear();
     const pending: KeyValue[] = [];
+    // Assign requests are served only after every hand-written subnet is adopted: otherwise the
+    // empty pool could hand out a subnet a node already holds (e.g. a tree migrated from etcd v2).
+    const requests: KeyValue[] = [];
     for (const kv of listing.items) {
       try {
         const record = parseHostSubnet(kv.key, kv.value);
         this.records.set(record.hostIp, { record, modRevision: kv.modRevision });
-        if (record.assign || record.subnet === null) pending.push(kv);
+        if (record.assign || record.subnet === null) requests.push(kv);
       } catch (error) {
         if (!(error instanceof RecordError)) throw error;
         this.term.logger.error('invalid hostsubnet record ignored', { key: kv.key, reason: error.message });
@@ -163,7 +186,7 @@ export class SubnetController {
       if (record.subnet === null || record.assign || this.owners.get(record.subnet.toString()) === hostIp) continue;
       pending.push({ key: this.keys.subnet(hostIp), value: serializeHostSubnet(record), createRevision: 0, modRevision });
     }
-    for (const kv of pending) await this.guarded('pending', () => this.reconcile(kv), keyLeaf(kv.key, this.keys.subnets));
+    for (const kv of [...pending, ...requests]) await this.guarded('pending', () => this.reconcile(kv), keyLeaf(kv.key, this.keys.subnets));
     this.term.logger.info('hostsubnets loaded', { nodes: this.records.size, subnets: this.allocator.used });
     this.markReady();
   }
@@ -228,7 +251,7 @@ export class SubnetController {
         subnet = wanted;
         if (!this.allocator.isAllocated(wanted)) this.allocator.claim(claim = wanted);
       } else {
-        subnet = claim = this.allocator.allocate();
+        subnet = claim = this.allocateFor(hostIp);
       }
     } catch (error) {
       if (!(error instanceof SubnetAllocationError)) throw error;
@@ -260,6 +283,7 @@ export class SubnetController {
     const claimKey = claim === null ? null : this.keys.subnetClaim(claim.toString());
     if (claimKey !== null) txn.ifAbsent(claimKey).put(claimKey, hostIp);
     if (release !== null) txn.delete(this.keys.subnetClaim(release.toString()));
+    if (write.record === 'delete' && release !== null) txn.put(this.keys.subnetHistoryOf(hostIp), release.toString());
     const result = await this.term.commit(txn).catch((error: unknown) => {
       if (claim) this.allocator.release(claim);
       throw error;
@@ -269,6 +293,7 @@ export class SubnetController {
       if (release) {
         this.allocator.release(release);
         this.owners.delete(release.toString());
+        if (write.record === 'delete') this.history.set(hostIp, release);
       }
       if (write.record === 'delete') this.records.delete(hostIp);
       else if (write.record !== null) this.records.set(hostIp, { record: write.record, modRevision: result.revision });

@@ -92,7 +92,7 @@ export class NodeAgent {
     this.podPorts = new PodPorts(this.options.ovs, this.options.podLinks, this.dataplane,
       { podMtu, disableTxChecksumOffload: this.options.disableTxChecksumOffload });
     // Ports whose namespace has no VNID any more get no flows (fail closed) until their pod is deleted.
-    const { pods, unknown } = await this.podPorts.recover((ns) => this.vnidOf(ns));
+    const { pods, unknown, gone } = await this.podPorts.recover((ns) => this.vnidOf(ns));
     await this.dataplane.setRemoteNodes(this.remoteNodes());
     await this.podPorts.restoreMeters();
     await this.dataplane.resync(this.network);
@@ -102,6 +102,7 @@ export class NodeAgent {
       subnet: localSubnet.toString(), gateway: this.network.gateway, podMtu, pods: pods.length,
       remoteNodes: this.dataplane.remoteNodes().length, previousPipeline: previousVersion ?? 'none',
       ...(unknown.length ? { portsWithoutNamespace: unknown } : {}),
+      ...(gone.length ? { removedPortsOfVanishedPods: gone } : {}),
     });
     this.watchdog = new SwitchWatchdog(this.options.ovs, () => this.restoreSwitch(), this.log,
       this.options.switchCheckIntervalMs);

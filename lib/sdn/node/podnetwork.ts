@@ -33,6 +33,8 @@ export const RECLAIM_GRACE_MS = 30_000;
 export class NodePodNetwork implements PodNetworkBackend {
   private readonly log: Logger;
   private readonly attachedAt = new Map<string, number>();
+  /** The API's pod list that arrived before the node was ready, reclaimed against once it is. */
+  private unreclaimed?: ReadonlyArray<{ namespace: string; name: string }>;
   /** Containers whose ADD is running: their address is allocated before their pod is attached. */
   private readonly adding = new Set<string>();
 
@@ -164,7 +166,12 @@ export class NodePodNetwork implements PodNetworkBackend {
   /** Detaches pods the API server no longer lists on this node (their DEL never came) and frees their addresses. */
   async reclaimVanished(live: ReadonlyArray<{ namespace: string; name: string }>): Promise<void> {
     const ipam = this.options.ipam();
-    if (!ipam) return;
+    if (!ipam || !this.options.agent.nodeNetwork) {
+      // The first list usually arrives before the node is set up: keep it for nodeReady().
+      this.unreclaimed = live;
+      return;
+    }
+    this.unreclaimed = undefined;
     const exists = new Set(live.map((p) => `${p.namespace}/${p.name}`));
     const now = Date.now();
     for (const pod of this.options.agent.dataplane.localPods()) {
@@ -177,6 +184,11 @@ export class NodePodNetwork implements PodNetworkBackend {
     }
     const report = await ipam.reconcile([...this.options.agent.dataplane.localPods().map((pod) => pod.containerId), ...this.adding]);
     if (report.released.length) this.log.info('released addresses of vanished containers', { released: report.released.map((r) => r.ip) });
+  }
+
+  /** Called once IPAM is open: reclaims against a pod list that arrived too early. */
+  async nodeReady(): Promise<void> {
+    if (this.unreclaimed) await this.reclaimVanished(this.unreclaimed);
   }
 
   private attachment(pod: LocalPod): PodAttachment {

@@ -126,12 +126,19 @@ export class PodPorts {
    * Rebuilds the pod list from the switch's ports after a restart, without touching the switch;
    * `vnidOf` gives each namespace's current VNID. Ports whose namespace is unknown are returned apart.
    */
-  async recover(vnidOf: (namespace: string) => Vnid | undefined): Promise<{ pods: LocalPod[]; unknown: string[] }> {
+  async recover(vnidOf: (namespace: string) => Vnid | undefined): Promise<{ pods: LocalPod[]; unknown: string[]; gone: string[] }> {
     const pods: LocalPod[] = [];
     const unknown: string[] = [];
+    const gone: string[] = [];
     for (const port of await this.ovs.listPorts()) {
       const ids = port.externalIds;
       if (!ids[ID.container]) continue;
+      if (!(typeof port.ofport === 'number' && port.ofport > 0)) {
+        // The veth went with its netns while the daemon was away: nothing of the pod is left to serve.
+        await this.ovs.deletePort(port.name);
+        gone.push(port.name);
+        continue;
+      }
       const vnid = vnidOf(ids[ID.namespace] ?? '');
       if (vnid === undefined) {
         unknown.push(port.name);
@@ -150,7 +157,7 @@ export class PodPorts {
       this.dataplane.rememberPod(pod);
       pods.push(pod);
     }
-    return { pods, unknown };
+    return { pods, unknown, gone };
   }
 
   /** Re-creates the egress meters of known pods, e.g. after ovs-vswitchd lost them in a restart. */

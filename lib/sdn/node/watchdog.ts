@@ -3,7 +3,7 @@ import type { Logger } from '../../log.js';
 import type { OvsSwitch } from '../../ovs/switch.js';
 import { pipelineVersion } from './setup.js';
 
-export const DEFAULT_SWITCH_CHECK_MS = 500;
+export const DEFAULT_SWITCH_CHECK_MS = 250;
 
 export class SwitchWatchdog {
   private timer?: NodeJS.Timeout;

@@ -1,0 +1,186 @@
+// The daemon's heartbeat in etcd: `<Name>/nodes/<HostIP>` on a lease, so a dead daemon's entry expires.
+import { readFileSync } from 'node:fs';
+import type { EtcdStore } from '../../etcd/store.js';
+import { translateEtcdError } from '../../etcd/errors.js';
+import { type Logger, silentLogger } from '../../log.js';
+import { PIPELINE_VERSION } from '../pipeline/tables.js';
+import { RecordError } from '../records.js';
+import { WireObject, WireObjectError } from '../wire.js';
+
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+/** Three missed beats: a daemon that stopped (or froze) disappears from `status` within 30 s. */
+export const HEARTBEAT_TTL_SECONDS = 30;
+
+/** `<Name>/nodes/`: one heartbeat per running daemon, keyed by its node IP. */
+export function heartbeatPrefix(networkName: string): string {
+  return `${networkName}/nodes/`;
+}
+
+export function heartbeatKey(networkName: string, hostIp: string): string {
+  return `${heartbeatPrefix(networkName)}${hostIp}`;
+}
+
+/** `{"Host","Version","PipelineVersion","Time"}`: which daemon runs where, and since when it was last heard. */
+export interface Heartbeat {
+  readonly host: string;
+  readonly version: string;
+  readonly pipelineVersion: number;
+  /** RFC 3339 time of the last beat. */
+  readonly time: string;
+}
+
+export function serializeHeartbeat(beat: Heartbeat): string {
+  return JSON.stringify({ Host: beat.host, Version: beat.version, PipelineVersion: beat.pipelineVersion, Time: beat.time });
+}
+
+export function parseHeartbeat(key: string, text: string): Heartbeat {
+  try {
+    const json = WireObject.parse(text);
+    const time = json.string('Time');
+    if (Number.isNaN(Date.parse(time))) throw new RecordError(key, 'Time', time, `Time "${time}" is not an RFC 3339 time`);
+    return { host: json.string('Host'), version: json.string('Version'), pipelineVersion: json.integer('PipelineVersion'), time };
+  } catch (error) {
+    if (error instanceof WireObjectError) {
+      const { field, value, message } = error.problem;
+      throw new RecordError(key, field, value, message);
+    }
+    throw error;
+  }
+}
+
+let cachedVersion: string | undefined;
+
+/** The k8s-ovs release, from the package.json the code was installed with (dist/ sits beside it). */
+export function packageVersion(): string {
+  if (cachedVersion === undefined) {
+    try {
+      const text = readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8');
+      cachedVersion = String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown');
+    } catch {
+      // An unusual install without package.json: report that plainly instead of failing the daemon.
+      cachedVersion = 'unknown';
+    }
+  }
+  return cachedVersion;
+}
+
+/** A lease that expires unless kept alive, and keys attached to it. */
+export interface HeartbeatLease {
+  keepAlive(): Promise<void>;
+  put(key: string, value: string): Promise<void>;
+  revoke(): Promise<void>;
+}
+
+/** Grants leases; `etcdLeases` is the real one, tests pass a fake. */
+export type LeaseGrantor = (ttlSeconds: number) => Promise<HeartbeatLease>;
+
+/**
+ * Leases on the store's etcd client. The store has no lease API of its own yet, so this is the
+ * one place outside lib/etcd that touches the client; errors are translated like the store's.
+ */
+export function etcdLeases(store: EtcdStore): LeaseGrantor {
+  return async (ttlSeconds) => {
+    const lease = store.client.lease(ttlSeconds, { autoKeepAlive: false });
+    // etcd3 reports a lost lease as an event too; the next beat notices it from the failed call.
+    lease.on('lost', () => undefined);
+    const call = async (what: string, operation: () => Promise<unknown>): Promise<void> => {
+      try {
+        await operation();
+      } catch (error) {
+        throw translateEtcdError(error, what);
+      }
+    };
+    await call('grant heartbeat lease', () => lease.grant());
+    return {
+      keepAlive: () => call('renew heartbeat lease', () => lease.keepaliveOnce()),
+      put: (key, value) => call(`put ${key}`, () => lease.put(store.absolute(key)).value(value).exec()),
+      revoke: () => call('revoke heartbeat lease', () => lease.revoke()),
+    };
+  };
+}
+
+export interface HeartbeatOptions {
+  networkName: string;
+  host: string;
+  hostIp: string;
+  leases: LeaseGrantor;
+  version?: string;
+  intervalMs?: number;
+  ttlSeconds?: number;
+  now?: () => Date;
+  logger?: Logger;
+}
+
+/** Starts beating for a daemon on the store's etcd. */
+export function startHeartbeat(store: EtcdStore, options: Omit<HeartbeatOptions, 'leases'>): HeartbeatWriter {
+  const writer = new HeartbeatWriter({ ...options, leases: etcdLeases(store) });
+  writer.start();
+  return writer;
+}
+
+/** Writes the heartbeat now and every interval; a failed beat drops the lease and the next beat takes a new one. */
+export class HeartbeatWriter {
+  private lease: HeartbeatLease | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> = Promise.resolve();
+  private failing = false;
+  private stopped = false;
+  private readonly log: Logger;
+  readonly key: string;
+
+  constructor(private readonly options: HeartbeatOptions) {
+    this.key = heartbeatKey(options.networkName, options.hostIp);
+    this.log = (options.logger ?? silentLogger).child({ component: 'heartbeat' });
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Stops beating and revokes the lease, so the entry disappears at once rather than after the TTL. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    const lease = this.lease;
+    this.lease = null;
+    await lease?.revoke().catch(() => undefined);
+  }
+
+  /** One beat; resolves once it was written or failed (failures are logged once per outage). */
+  beat(): Promise<void> {
+    this.running = this.running.then(() => this.writeBeat());
+    return this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.beat().then(() => this.schedule(this.options.intervalMs ?? HEARTBEAT_INTERVAL_MS));
+    }, delayMs);
+  }
+
+  private async writeBeat(): Promise<void> {
+    if (this.stopped) return;
+    const value = serializeHeartbeat({
+      host: this.options.host, version: this.options.version ?? packageVersion(), pipelineVersion: PIPELINE_VERSION,
+      time: (this.options.now?.() ?? new Date()).toISOString(),
+    });
+    try {
+      if (this.lease === null) {
+        this.lease = await this.options.leases(this.options.ttlSeconds ?? HEARTBEAT_TTL_SECONDS);
+      } else {
+        await this.lease.keepAlive();
+      }
+      await this.lease.put(this.key, value);
+      if (this.failing) this.log.info('heartbeat restored', { key: this.key });
+      this.failing = false;
+    } catch (error) {
+      // A lease that may have expired is not reused: the next beat grants a fresh one.
+      this.lease = null;
+      if (!this.failing) this.log.warn('heartbeat not written; retrying', { key: this.key, error: (error as Error).message });
+      this.failing = true;
+    }
+  }
+}
