@@ -37,12 +37,12 @@ export class PodLinks {
   }
 
   /** Creates the pair with its pod end already inside the netns, so a half-made pair is never visible there. */
-  async create(hostName: string, config: PodInterfaceConfig): Promise<void> {
+  async create(hostName: string, hostMac: string, config: PodInterfaceConfig): Promise<void> {
     if (await this.podInterface(config.netnsPath, config.ifname)) {
       throw new InterfaceExistsError(`interface ${config.ifname} already exists in ${config.netnsPath}`);
     }
     await this.deleteHostEnd(hostName);
-    await this.runner.run('ip', ['link', 'add', hostName, 'mtu', String(config.mtu), 'type', 'veth',
+    await this.runner.run('ip', ['link', 'add', hostName, 'address', hostMac, 'mtu', String(config.mtu), 'type', 'veth',
       'peer', 'name', config.ifname, 'mtu', String(config.mtu), 'netns', config.netnsPath]);
     const podCommands = [
       `link set lo up`,

@@ -46,6 +46,13 @@ export interface MeterSpec {
 }
 
 const OPENFLOW = ['-O', 'OpenFlow13'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID_ANYWHERE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** ovs-vsctl commands destroying rows, to append to a transaction that drops the last reference to them. */
+function destroying(rows: ReadonlyArray<[string, string]>): string[] {
+  return rows.flatMap(([table, uuid]) => ['--', 'destroy', table, uuid]);
+}
 
 export function defaultRunDir(): string {
   return process.env.OVS_RUNDIR ?? '/var/run/openvswitch';
@@ -118,9 +125,19 @@ export class OvsSwitch {
     return ofport;
   }
 
-  /** Removes the port (and, by OVSDB garbage collection, its QoS); succeeds if it is already gone. */
+  /** Removes the port and its QoS rows in one transaction; succeeds if it is already gone. */
   async deletePort(name: string): Promise<void> {
+    // Separately: OVSDB refuses a destroy of the QoS in the transaction that deletes the Port referencing it.
+    await this.clearPortRateLimit(name);
     await this.vsctl('--if-exists', 'del-port', this.bridge, name);
+  }
+
+  /** The port's QoS and Queue rows: root tables in OVSDB, so nothing removes them but an explicit destroy. */
+  private async qosRows(port: string): Promise<Array<[table: 'QoS' | 'Queue', uuid: string]>> {
+    const qos = (await this.vsctl('--if-exists', 'get', 'Port', port, 'qos')).trim();
+    if (!UUID.test(qos)) return [];
+    const queues = await this.vsctl('get', 'QoS', qos, 'queues');
+    return [['QoS', qos], ...[...queues.matchAll(UUID_ANYWHERE)].map(([uuid]) => ['Queue', uuid] as ['Queue', string])];
   }
 
   /** Ports with their external_ids, e.g. to rebuild the pod list after a restart. */
@@ -177,15 +194,17 @@ export class OvsSwitch {
 
   /** Caps traffic the switch sends out of `port` (the pod's ingress) with a linux-htb QoS. */
   async setPortRateLimit(port: string, maxRateBps: number, burstBits: number): Promise<void> {
+    const previous = await this.qosRows(port);
     await this.vsctl('--', 'set', 'Port', port, 'qos=@qos',
       '--', '--id=@qos', 'create', 'QoS', 'type=linux-htb',
       `other-config:max-rate=${maxRateBps}`, 'queues:0=@q0',
       '--', '--id=@q0', 'create', 'Queue', `other-config:max-rate=${maxRateBps}`,
-      `other-config:burst=${burstBits}`);
+      `other-config:burst=${burstBits}`, ...destroying(previous));
   }
 
   async clearPortRateLimit(port: string): Promise<void> {
-    await this.vsctl('--if-exists', 'clear', 'Port', port, 'qos');
+    const rows = await this.qosRows(port);
+    if (rows.length) await this.vsctl('clear', 'Port', port, 'qos', ...destroying(rows));
   }
 
   async portRateLimit(port: string): Promise<number | undefined> {

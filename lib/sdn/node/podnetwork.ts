@@ -11,7 +11,7 @@ import { podFlows } from '../pipeline/flows.js';
 import { podOwner } from '../pipeline/owners.js';
 import type { LocalPod } from './dataplane.js';
 import type { NodeAgent } from './agent.js';
-import { hostPortName } from './podports.js';
+import { hostPortMac, hostPortName } from './podports.js';
 
 /** How long ADD waits for the master to number a namespace created moments ago. */
 export const DEFAULT_VNID_WAIT_MS = 5000;
@@ -194,7 +194,7 @@ export class NodePodNetwork implements PodNetworkBackend {
   private attachment(pod: LocalPod): PodAttachment {
     const network = this.options.agent.nodeNetwork!;
     return {
-      hostInterface: { name: pod.port.portName, mac: '' },
+      hostInterface: { name: pod.port.portName, mac: hostPortMac(pod.containerId, pod.ifname) },
       podInterface: { name: pod.ifname, mac: pod.port.mac, sandbox: pod.netnsPath, mtu: this.options.agent.ports.podMtu },
       ip: pod.port.ip,
       prefixLength: network.localSubnet.prefixLength,
