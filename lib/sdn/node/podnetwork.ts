@@ -3,7 +3,7 @@ import { InterfaceExistsError } from '../../host/podlink.js';
 import type { Logger } from '../../log.js';
 import type { OvsSwitch } from '../../ovs/switch.js';
 import { CniError, CniErrorCode } from '../cni/errors.js';
-import { type PodBandwidth, effectiveBandwidth } from '../cni/bandwidth.js';
+import { BandwidthError, type PodBandwidth, effectiveBandwidth } from '../cni/bandwidth.js';
 import type { AttachmentKey, PodAttachment, PodNetworkBackend, PodRequest } from '../cni/types.js';
 import { IpamExhaustedError } from '../ipam/errors.js';
 import type { HostSubnetIpam } from '../ipam/allocator.js';
@@ -73,8 +73,13 @@ export class NodePodNetwork implements PodNetworkBackend {
       throw new CniError(CniErrorCode.TryAgainLater, `namespace ${pod.namespace} has no VNID yet`,
         'the k8s-ovs master numbers new namespaces; check that a master is running (k8s-ovs-adm status)');
     }
-    const annotations = this.options.annotationBandwidth
-      ? await this.options.annotationBandwidth(pod.namespace, pod.name) : {};
+    let annotations: PodBandwidth = {};
+    try {
+      if (this.options.annotationBandwidth) annotations = await this.options.annotationBandwidth(pod.namespace, pod.name);
+    } catch (error) {
+      if (error instanceof BandwidthError) throw new CniError(CniErrorCode.InvalidConfig, `pod ${pod.namespace}/${pod.name}: ${error.message}`);
+      throw error;
+    }
     const bandwidth = effectiveBandwidth(req.bandwidth, annotations);
     let address;
     try {
