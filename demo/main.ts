@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     const adm = async (...args: string[]) => {
       show(`k8s-ovs-adm ${args.join(' ')}`);
       const result = await c.sandbox.hub.exec(process.execPath, [ADM, ...args, '--etcd-endpoints', c.etcdEndpoint], { reject: false });
-      process.stdout.write(result.stdout);
+      // exec strips the final newline the CLI printed.
+      if (result.stdout) console.log(result.stdout);
       if (result.exitCode !== 0) throw new Error(`k8s-ovs-adm ${args[0]} failed: ${result.stderr}`);
     };
     await waitUntil('both tenants numbered', async () => {

@@ -136,6 +136,8 @@ export async function runRelease(env: AdmEnvironment, flags: ReleaseFlags): Prom
         const claimKey = cluster.keys.subnetClaim(record.subnet.toString());
         const claim = await cluster.store.get(claimKey);
         if (claim !== null && claim.value === hostIp) txn.ifModRevision(claimKey, claim.modRevision).delete(claimKey);
+        // As the master does: the host gets this subnet back if it returns while the subnet is free.
+        txn.put(cluster.keys.subnetHistoryOf(hostIp), record.subnet.toString());
       }
       if ((await txn.commit()).succeeded) {
         env.out(`released ${record.subnet?.toString() ?? 'the pending request'} of ${record.host} (${hostIp})\n`);

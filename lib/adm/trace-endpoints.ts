@@ -4,6 +4,7 @@ import type { PortInfo } from '../ovs/switch.js';
 import { VXLAN_PORT } from '../sdn/pipeline/tables.js';
 import { isNamespaceName } from '../sdn/records.js';
 import { UsageError } from './errors.js';
+import { POD_PORT_IDS } from '../sdn/node/podports.js';
 
 export interface PodRef {
   namespace: string;
@@ -29,8 +30,6 @@ export interface SwitchPod {
   portName: string;
 }
 
-// The external_ids the daemon writes on each pod's port (lib/sdn/node/podports.ts keeps them private).
-const POD_IDS = { namespace: 'k8s-ovs-namespace', pod: 'k8s-ovs-pod', ip: 'k8s-ovs-ip', mac: 'k8s-ovs-mac' } as const;
 const POD_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 export function parsePodRef(text: string, what: string): PodRef {
@@ -70,12 +69,12 @@ export function podsOnSwitch(ports: readonly PortInfo[]): SwitchPod[] {
   const pods: SwitchPod[] = [];
   for (const port of ports) {
     const ids = port.externalIds;
-    const namespace = ids[POD_IDS.namespace];
-    const name = ids[POD_IDS.pod];
-    const ip = ids[POD_IDS.ip];
+    const namespace = ids[POD_PORT_IDS.namespace];
+    const name = ids[POD_PORT_IDS.pod];
+    const ip = ids[POD_PORT_IDS.ip];
     if (!namespace || !name || !ip) continue;
     try {
-      pods.push({ namespace, name, ip: parseIpv4(ip), mac: ids[POD_IDS.mac] ?? '', ofport: port.ofport, portName: port.name });
+      pods.push({ namespace, name, ip: parseIpv4(ip), mac: ids[POD_PORT_IDS.mac] ?? '', ofport: port.ofport, portName: port.name });
     } catch (error) {
       if (!(error instanceof AddressError)) throw error;
     }

@@ -5,6 +5,7 @@ import { ConnectionMonitor } from './connection.js';
 import { Candidacy, type CandidacyHandlers, DEFAULT_ELECTION_TTL_SECONDS } from './election.js';
 import { StoreClosedError, StoreError, translateEtcdError } from './errors.js';
 import { type StoreOptions, clientOptions } from './options.js';
+import { type Lease, grantLease } from './lease.js';
 import { Transaction, type TxnPlan } from './txn.js';
 import type { CampaignOptions, KeyValue, Listing, Store, TxnResult } from './types.js';
 import { PrefixWatch, type WatchHandlers, type WatchOptions } from './watch.js';
@@ -87,6 +88,11 @@ export class EtcdStore implements Store, StoreInternals {
       const response = await this.client.getAll().prefix(this.absolute(prefix)).exec();
       return { items: response.kvs.map((kv) => this.keyValue(kv)), revision: Number(response.header.revision) };
     });
+  }
+
+  /** A lease of `ttlSeconds` for keys that must vanish when this process stops renewing it. */
+  lease(ttlSeconds: number): Promise<Lease> {
+    return grantLease(this.client, (key) => this.absolute(key), ttlSeconds);
   }
 
   put(key: string, value: string): Promise<number> {

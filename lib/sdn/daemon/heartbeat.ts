@@ -1,7 +1,7 @@
 // The daemon's heartbeat in etcd: `<Name>/nodes/<HostIP>` on a lease, so a dead daemon's entry expires.
 import { readFileSync } from 'node:fs';
+import type { Lease } from '../../etcd/lease.js';
 import type { EtcdStore } from '../../etcd/store.js';
-import { translateEtcdError } from '../../etcd/errors.js';
 import { type Logger, silentLogger } from '../../log.js';
 import { PIPELINE_VERSION } from '../pipeline/tables.js';
 import { RecordError } from '../records.js';
@@ -64,40 +64,8 @@ export function packageVersion(): string {
   return cachedVersion;
 }
 
-/** A lease that expires unless kept alive, and keys attached to it. */
-export interface HeartbeatLease {
-  keepAlive(): Promise<void>;
-  put(key: string, value: string): Promise<void>;
-  revoke(): Promise<void>;
-}
-
-/** Grants leases; `etcdLeases` is the real one, tests pass a fake. */
-export type LeaseGrantor = (ttlSeconds: number) => Promise<HeartbeatLease>;
-
-/**
- * Leases on the store's etcd client. The store has no lease API of its own yet, so this is the
- * one place outside lib/etcd that touches the client; errors are translated like the store's.
- */
-export function etcdLeases(store: EtcdStore): LeaseGrantor {
-  return async (ttlSeconds) => {
-    const lease = store.client.lease(ttlSeconds, { autoKeepAlive: false });
-    // etcd3 reports a lost lease as an event too; the next beat notices it from the failed call.
-    lease.on('lost', () => undefined);
-    const call = async (what: string, operation: () => Promise<unknown>): Promise<void> => {
-      try {
-        await operation();
-      } catch (error) {
-        throw translateEtcdError(error, what);
-      }
-    };
-    await call('grant heartbeat lease', () => lease.grant());
-    return {
-      keepAlive: () => call('renew heartbeat lease', () => lease.keepaliveOnce()),
-      put: (key, value) => call(`put ${key}`, () => lease.put(store.absolute(key)).value(value).exec()),
-      revoke: () => call('revoke heartbeat lease', () => lease.revoke()),
-    };
-  };
-}
+/** Grants leases: the store's in the daemon, a fake in tests. */
+export type LeaseGrantor = (ttlSeconds: number) => Promise<Lease>;
 
 export interface HeartbeatOptions {
   networkName: string;
@@ -113,14 +81,14 @@ export interface HeartbeatOptions {
 
 /** Starts beating for a daemon on the store's etcd. */
 export function startHeartbeat(store: EtcdStore, options: Omit<HeartbeatOptions, 'leases'>): HeartbeatWriter {
-  const writer = new HeartbeatWriter({ ...options, leases: etcdLeases(store) });
+  const writer = new HeartbeatWriter({ ...options, leases: (ttl) => store.lease(ttl) });
   writer.start();
   return writer;
 }
 
 /** Writes the heartbeat now and every interval; a failed beat drops the lease and the next beat takes a new one. */
 export class HeartbeatWriter {
-  private lease: HeartbeatLease | null = null;
+  private lease: Lease | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
   private failing = false;

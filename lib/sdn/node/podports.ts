@@ -23,8 +23,8 @@ export interface PodPortSettings {
   disableTxChecksumOffload: boolean;
 }
 
-/** Keys under which a pod's port carries what a restarted daemon needs to rebuild it. */
-const ID = {
+/** Keys under which a pod's port carries what a restarted daemon (and k8s-ovs-adm trace) needs. */
+export const POD_PORT_IDS = {
   container: 'k8s-ovs-container-id',
   ifname: 'k8s-ovs-ifname',
   namespace: 'k8s-ovs-namespace',
@@ -130,7 +130,7 @@ export class PodPorts {
 
   /**
    * Rebuilds the pod list from the switch's ports after a restart, without touching the switch;
-   * `vnidOf` gives each namespace's current VNID. Ports whose namespace is unknown are returned apart.
+   * `vnidOf` gives each namespace's current VNPOD_PORT_IDS. Ports whose namespace is unknown are returned apart.
    */
   async recover(vnidOf: (namespace: string) => Vnid | undefined): Promise<{ pods: LocalPod[]; unknown: string[]; gone: string[] }> {
     const pods: LocalPod[] = [];
@@ -138,25 +138,25 @@ export class PodPorts {
     const gone: string[] = [];
     for (const port of await this.ovs.listPorts()) {
       const ids = port.externalIds;
-      if (!ids[ID.container]) continue;
+      if (!ids[POD_PORT_IDS.container]) continue;
       if (!(typeof port.ofport === 'number' && port.ofport > 0)) {
         // The veth went with its netns while the daemon was away: nothing of the pod is left to serve.
         await this.ovs.deletePort(port.name);
         gone.push(port.name);
         continue;
       }
-      const vnid = vnidOf(ids[ID.namespace] ?? '');
+      const vnid = vnidOf(ids[POD_PORT_IDS.namespace] ?? '');
       if (vnid === undefined) {
         unknown.push(port.name);
         continue;
       }
-      const ingress = parseBandwidth(ids[ID.ingress]);
-      const egress = parseBandwidth(ids[ID.egress]);
+      const ingress = parseBandwidth(ids[POD_PORT_IDS.ingress]);
+      const egress = parseBandwidth(ids[POD_PORT_IDS.egress]);
       const pod: LocalPod = {
-        containerId: ids[ID.container], ifname: ids[ID.ifname] ?? 'eth0', namespace: ids[ID.namespace] ?? '',
-        name: ids[ID.pod] ?? '', netnsPath: ids[ID.netns] ?? '',
-        port: { portName: port.name, ofport: port.ofport, ip: parseIpv4(ids[ID.ip] ?? '', `${port.name} ip`),
-          mac: ids[ID.mac] ?? '', vnid, ...(egress ? { egressMeter: port.ofport } : {}) },
+        containerId: ids[POD_PORT_IDS.container], ifname: ids[POD_PORT_IDS.ifname] ?? 'eth0', namespace: ids[POD_PORT_IDS.namespace] ?? '',
+        name: ids[POD_PORT_IDS.pod] ?? '', netnsPath: ids[POD_PORT_IDS.netns] ?? '',
+        port: { portName: port.name, ofport: port.ofport, ip: parseIpv4(ids[POD_PORT_IDS.ip] ?? '', `${port.name} ip`),
+          mac: ids[POD_PORT_IDS.mac] ?? '', vnid, ...(egress ? { egressMeter: port.ofport } : {}) },
         ...(ingress ? { ingress } : {}),
         ...(egress ? { egress } : {}),
       };
@@ -190,10 +190,10 @@ function meterFor(id: number, limit: Bandwidth) {
 
 function externalIds(request: AttachRequest, mac: string): Record<string, string> {
   return {
-    [ID.container]: request.containerId, [ID.ifname]: request.ifname, [ID.namespace]: request.namespace,
-    [ID.pod]: request.name, [ID.netns]: request.netnsPath, [ID.ip]: request.ip, [ID.mac]: mac,
-    ...(request.ingress ? { [ID.ingress]: `${request.ingress.rateBps}/${request.ingress.burstBits}` } : {}),
-    ...(request.egress ? { [ID.egress]: `${request.egress.rateBps}/${request.egress.burstBits}` } : {}),
+    [POD_PORT_IDS.container]: request.containerId, [POD_PORT_IDS.ifname]: request.ifname, [POD_PORT_IDS.namespace]: request.namespace,
+    [POD_PORT_IDS.pod]: request.name, [POD_PORT_IDS.netns]: request.netnsPath, [POD_PORT_IDS.ip]: request.ip, [POD_PORT_IDS.mac]: mac,
+    ...(request.ingress ? { [POD_PORT_IDS.ingress]: `${request.ingress.rateBps}/${request.ingress.burstBits}` } : {}),
+    ...(request.egress ? { [POD_PORT_IDS.egress]: `${request.egress.rateBps}/${request.egress.burstBits}` } : {}),
   };
 }
 

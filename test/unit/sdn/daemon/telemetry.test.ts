@@ -1,9 +1,9 @@
 // The daemon side of operability, unit-tested here with the CLI that reads it: heartbeats and the metrics endpoint.
 import { expect } from 'chai';
-import { ownerCookie } from '../../../lib/ovs/cookie.js';
-import { HeartbeatWriter, type HeartbeatLease, heartbeatKey, parseHeartbeat } from '../../../lib/sdn/daemon/heartbeat.js';
-import { DaemonMetrics, type MetricsSources, parseListenAddress } from '../../../lib/sdn/daemon/metrics.js';
-import { OwnerKind } from '../../../lib/sdn/pipeline/owners.js';
+import { ownerCookie } from '../../../../lib/ovs/cookie.js';
+import { HeartbeatWriter, type LeaseGrantor, heartbeatKey, parseHeartbeat } from '../../../../lib/sdn/daemon/heartbeat.js';
+import { DaemonMetrics, type MetricsSources, parseListenAddress } from '../../../../lib/sdn/daemon/metrics.js';
+import { OwnerKind } from '../../../../lib/sdn/pipeline/owners.js';
 
 describe('daemon heartbeat', () => {
   class FakeLeases {
@@ -11,7 +11,7 @@ describe('daemon heartbeat', () => {
     readonly written = new Map<string, string>();
     failKeepAlive = false;
     private next = 1;
-    grant = async (ttl: number): Promise<HeartbeatLease> => {
+    grant = async (ttl: number): ReturnType<LeaseGrantor> => {
       const id = this.next++;
       this.events.push(`grant ${id} ttl=${ttl}`);
       return {
