@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(openvswitch-switch etcd-server etcd-client iproute2 iptables iputils-ping ethtool
-  iperf3 qperf containerd runc containernetworking-plugins busybox-static rpm util-linux
+  iperf3 qperf gnuplot-nox containerd runc containernetworking-plugins busybox-static rpm rpm2cpio util-linux
   procps kmod systemd)
 missing=()
 for pkg in "${packages[@]}"; do

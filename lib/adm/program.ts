@@ -10,6 +10,7 @@ import { migrateCommand } from './migrate-command.js';
 import { podNetworkCommand } from './pod-network.js';
 import { statusCommand } from './status.js';
 import { traceCommand } from './trace.js';
+import { readEnvironmentFlags } from '../cli/environment.js';
 
 /**
  * The daemon's K8S_OVS_* variables every command shares; others (K8S_OVS_HOSTNAME...) are the daemon's
@@ -21,12 +22,7 @@ const SHARED_VARIABLES: ReadonlyArray<keyof EtcdFlags> = [
 
 /** Values of the etcd flags from K8S_OVS_ETCD_ENDPOINTS and the like (a flag on the command line wins). */
 export function sharedEnvironment(variables: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const flag of SHARED_VARIABLES) {
-    const value = variables[`K8S_OVS_${flag.toUpperCase().replace(/-/g, '_')}`];
-    if (value !== undefined && value !== '') values[flag] = value;
-  }
-  return values;
+  return Object.fromEntries(readEnvironmentFlags(variables, SHARED_VARIABLES).values);
 }
 
 const USAGE = `$0 <command> [options]

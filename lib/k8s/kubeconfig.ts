@@ -80,7 +80,9 @@ function fromFiles(source: KubeConfigSource, paths: string[]): KubeClient {
   return new KubeClient(allowPlainHttp(config), source);
 }
 
-function fromMasterUrl(text: string): KubeClient {
+function fromMasterUrl(given: string): KubeClient {
+  // The original k8s-ovs's sysconfig set a bare host:port (e.g. 127.0.0.1:11080): plain HTTP, as it meant.
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `http://${given}`;
   let url: URL;
   try {
     url = new URL(text);

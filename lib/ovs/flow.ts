@@ -32,6 +32,7 @@ export type Action =
   | { kind: 'copyTunnelIdToRegister'; register: Register }
   | { kind: 'copyRegisterToTunnelId'; register: Register }
   | { kind: 'setTunnelDestination'; ip: string }
+  | { kind: 'setEthernetDestination'; mac: string }
   | { kind: 'meter'; id: number }
   | { kind: 'note'; text: string };
 
@@ -82,6 +83,9 @@ export class FlowBuilder implements Flow {
   setTunnelDestination(ip: string): FlowBuilder {
     return this.then({ kind: 'setTunnelDestination', ip });
   }
+  setEthernetDestination(mac: string): FlowBuilder {
+    return this.then({ kind: 'setEthernetDestination', mac });
+  }
   meter(id: number): FlowBuilder {
     return this.then({ kind: 'meter', id });
   }
@@ -125,6 +129,7 @@ function renderAction(action: Action): string {
     case 'copyTunnelIdToRegister': return `move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG${action.register}[]`;
     case 'copyRegisterToTunnelId': return `move:NXM_NX_REG${action.register}[]->NXM_NX_TUN_ID[0..31]`;
     case 'setTunnelDestination': return `set_field:${action.ip}->tun_dst`;
+    case 'setEthernetDestination': return `set_field:${action.mac}->eth_dst`;
     case 'meter': return `meter:${action.id}`;
     case 'note': return `note:${Buffer.from(action.text).toString('hex')}`;
   }

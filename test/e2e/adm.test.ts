@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { ADM, adm, httpGet, metricValue } from '../support/adm.js';
 import { PREFIX, SandboxCluster, waitUntil } from '../support/cluster.js';
 import { SandboxApiServer } from '../support/kube.js';
+import { packageVersion } from '../../lib/sdn/daemon/heartbeat.js';
+import { PIPELINE_VERSION } from '../../lib/sdn/pipeline/tables.js';
 import { type PodNetns, type SandboxNode, execIn, ping, randomPrefix } from '../support/sandbox/index.js';
 
 interface Pod { name: string; namespace: string; netns: PodNetns; node: SandboxNode; ip: string }
@@ -81,7 +83,7 @@ describe('k8s-ovs-adm against a two-node sandbox cluster', function () {
     expect(result.exitCode, result.stderr).to.equal(0);
     const standby = leader === 'n1' ? 'n2' : 'n1';
     expect(result.stdout).to.match(new RegExp(`^Master: +${leader} \\(standby: ${standby}\\)$`, 'm'));
-    expect(result.stdout).to.contain('Versions:  every daemon runs k8s-ovs 0.1.0, pipeline 1');
+    expect(result.stdout).to.contain(`Versions:  every daemon runs k8s-ovs ${packageVersion()}, pipeline ${PIPELINE_VERSION}`);
     for (const node of [n1, n2]) {
       const { Subnet } = (await cluster.etcdGet(`${NET}/subnets/${node.ip}`)) as { Subnet: string };
       expect(result.stdout).to.match(new RegExp(`^${node.name} +Ready +${node.ip.replace(/\./g, '\\.')} +${Subnet} +0\\.1\\.0 +1 +\\d+s ago$`, 'm'));

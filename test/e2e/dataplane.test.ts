@@ -84,6 +84,21 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     expect(await tcp('red-b', 'blue-a')).to.equal('timeout');
   });
 
+  it('drops a pod that sends to another tenant through the gateway instead of directly', async () => {
+    const red = pod('red-b'), blue = pod('blue-c'), global = pod('glob-a');
+    const [tun0] = JSON.parse((await n1.node.exec('ip', ['-j', 'link', 'show', 'tun0'])).stdout) as Array<{ address: string }>;
+    // Frames for blue (and, as the control, for a global pod) now go to the gateway's MAC.
+    await red.netns.exec('ip', ['neigh', 'replace', '10.128.0.1', 'lladdr', tun0!.address, 'dev', 'eth0']);
+    const viaGateway = [blue.attached.port.ip, global.attached.port.ip];
+    for (const ip of viaGateway) await red.netns.exec('ip', ['route', 'add', `${ip}/32`, 'via', '10.128.0.1', 'dev', 'eth0']);
+    try {
+      expect(await reaches(red, global), 'red to a global pod via the gateway').to.equal(true);
+      expect(await reaches(red, blue), 'red to blue via the gateway').to.equal(false);
+    } finally {
+      for (const ip of viaGateway) await red.netns.exec('ip', ['route', 'del', `${ip}/32`]);
+    }
+  });
+
   it('joins blue to red by retagging in one bundle per node, without losing a packet inside blue', async () => {
     const pinger = await sandbox.startPinger(pod('blue-a').netns, pod('blue-c').attached.port.ip, { intervalMs: 10 });
     await pinger.waitForReplies(5);

@@ -60,7 +60,7 @@ export function simulate(flows: readonly Flow[], packet: Packet): Verdict {
         case 'setTunnelDestination': tunDst = action.ip; break;
         case 'meter': meter = action.id; break;
         case 'gotoTable': next = action.table; break;
-        case 'note': break;
+        case 'note': case 'setEthernetDestination': break;
         case 'output': return { kind: 'output', port: action.port, ...(tunDst ? { tunId, tunDst } : {}), ...(meter ? { meter } : {}) };
       }
     }

@@ -20,6 +20,7 @@ import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
 import { NodeAgent } from '../node/agent.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
 import { ConfigSource } from './config-source.js';
+import { EnvironmentError } from '../../cli/environment.js';
 import { v2ConfigHint } from '../../migrate/hint.js';
 import { type DaemonFlags, parseDaemonFlags } from './options.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -100,9 +101,20 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const { flags, ignoredEnvironment } = parseDaemonFlags(argv);
+  let parsed: ReturnType<typeof parseDaemonFlags>;
+  try {
+    parsed = parseDaemonFlags(argv);
+  } catch (error) {
+    if (!(error instanceof EnvironmentError)) throw error;
+    process.stderr.write(`k8s-ovs: ${error.message}\n`);
+    process.exit(2);
+  }
+  const { flags, environment } = parsed;
   const log = createLogger({ level: flags['log-level'], format: flags['log-format'] });
-  if (ignoredEnvironment.length) log.warn('ignoring environment variables that name no k8s-ovs flag', { variables: ignoredEnvironment });
+  if (environment.ignored.length) log.warn('ignoring environment variables that name no k8s-ovs flag', { variables: environment.ignored });
+  if (environment.unwrapped.length) {
+    log.info('read variables written as --flag=value (the original k8s-ovs sysconfig style)', { variables: environment.unwrapped });
+  }
   let stop: (() => Promise<void>) | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {

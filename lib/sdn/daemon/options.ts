@@ -2,7 +2,7 @@
 import os from 'node:os';
 import yargs from 'yargs';
 import { type EtcdFlags, withEtcdFlags } from '../../cli/etcd-flags.js';
-import { ENV_PREFIX, withoutUnknownEnvironment } from '../../cli/environment.js';
+import { ENV_PREFIX, type EnvironmentFlags, prepareEnvironment } from '../../cli/environment.js';
 
 export interface DaemonFlags extends EtcdFlags {
   hostname: string;
@@ -26,8 +26,7 @@ export interface DaemonFlags extends EtcdFlags {
 
 export interface ParsedDaemonFlags {
   flags: DaemonFlags;
-  /** K8S_OVS_* variables that name no flag and were therefore ignored. */
-  ignoredEnvironment: string[];
+  environment: EnvironmentFlags;
 }
 
 export function parseDaemonFlags(argv: string[]): ParsedDaemonFlags {
@@ -58,6 +57,6 @@ export function parseDaemonFlags(argv: string[]): ParsedDaemonFlags {
     .strict()
     .help()
     .version(false);
-  const ignoredEnvironment = withoutUnknownEnvironment(parser);
-  return { flags: parser.parseSync() as unknown as DaemonFlags, ignoredEnvironment };
+  const environment = prepareEnvironment(parser);
+  return { flags: parser.parseSync() as unknown as DaemonFlags, environment };
 }

@@ -113,6 +113,7 @@ export function podFlows(pod: PodPort): Flow[] {
     const metered = pod.egressMeter === undefined ? builder : builder.meter(pod.egressMeter);
     return metered.setRegister(SOURCE_VNID, pod.vnid).gotoTable(Table.Dispatch);
   };
+  // The frame may carry the gateway's MAC (a pod routing via its default route): address it to the pod.
   const deliver = owned(Table.LocalDelivery).matching({ protocol: 'ip', nwDst: pod.ip });
   return [
     tag(owned(Table.PodIngress).matching({ inPort: pod.ofport, protocol: 'ip', dlSrc: pod.mac, nwSrc: pod.ip })),
@@ -121,10 +122,10 @@ export function podFlows(pod: PodPort): Flow[] {
     })),
     owned(Table.LocalArp).matching({ protocol: 'arp', arpTpa: pod.ip }).output(pod.ofport),
     ...(pod.vnid === GLOBAL_VNID
-      ? [deliver.output(pod.ofport)]
+      ? [deliver.setEthernetDestination(pod.mac).output(pod.ofport)]
       : [
-        deliver.matching({ reg: { [SOURCE_VNID]: pod.vnid } }).output(pod.ofport),
-        deliver.matching({ reg: { [SOURCE_VNID]: GLOBAL_VNID } }).output(pod.ofport),
+        deliver.matching({ reg: { [SOURCE_VNID]: pod.vnid } }).setEthernetDestination(pod.mac).output(pod.ofport),
+        deliver.matching({ reg: { [SOURCE_VNID]: GLOBAL_VNID } }).setEthernetDestination(pod.mac).output(pod.ofport),
       ]),
   ];
 }

@@ -16,7 +16,7 @@ export enum Table {
   RemoteArp = 50,
   /** ServiceAccess: a service is reachable from its own VNID and from VNID 0; then out to tun0 for kube-proxy. */
   ServiceAccess = 60,
-  /** LocalDelivery: IP to a local pod when source and destination VNIDs match or either is 0. */
+  /** LocalDelivery: IP to a local pod when source and destination VNIDs match or either is 0, addressed to its MAC. */
   LocalDelivery = 70,
   /** RemoteDelivery: IP to another node's subnet over VXLAN, the source VNID as tunnel key. */
   RemoteDelivery = 90,
@@ -27,7 +27,7 @@ export enum Table {
 }
 
 /** Bumped whenever the flows of any table change shape; a daemon seeing another version rebuilds. */
-export const PIPELINE_VERSION = 1;
+export const PIPELINE_VERSION = 2;
 
 /** reg0 carries the source VNID from ingress to the delivery tables. */
 export const SOURCE_VNID = 0;

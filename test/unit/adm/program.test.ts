@@ -92,7 +92,7 @@ describe('k8s-ovs-adm command line', () => {
     expect(again.stderr).to.match(/already has a HostSubnet for host "gw1" \(10\.128\.4\.0\/23\); release it first/);
   });
 
-  it('releases a subnet and its claim in one transaction, but not under a running daemon', async () => {
+  it('releases a subnet and its claim in one transaction, remembering it for the host, but not under a running daemon', async () => {
     const store = cluster();
     store.put('k8ssdn/subnet-claims/10.128.0.0/23', '10.91.0.1');
     store.put('k8ssdn/nodes/10.91.0.1', JSON.stringify({ Host: 'n1', Version: '0.1.0', PipelineVersion: 1, Time: '2024-05-01T11:59:55Z' }));
@@ -104,7 +104,9 @@ describe('k8s-ovs-adm command line', () => {
     expect(await runAdm(['hostsubnet', 'release', '10.91.0.1', '--force'], env, {})).to.equal(0);
     expect(env.stdout).to.equal('released 10.128.0.0/23 of n1 (10.91.0.1)\n');
     expect(store.commits).to.equal(commits + 1);
-    expect([...store.data.keys()].filter((k) => k.includes('subnet'))).to.deep.equal([]);
+    // Record and claim are gone; only the history remains, so a returning host gets the subnet back.
+    expect([...store.data.keys()].filter((k) => k.includes('subnet'))).to.deep.equal(['k8ssdn/subnet-history/10.91.0.1']);
+    expect(store.data.get('k8ssdn/subnet-history/10.91.0.1')).to.deep.include({ value: '10.128.0.0/23' });
   });
 
   it('explains a subnet request that waits because the pool is full', async () => {

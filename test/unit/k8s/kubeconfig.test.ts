@@ -113,7 +113,12 @@ describe('k8s kubeconfig loading', function () {
     process.env.KUBECONFIG = missing;
     expect(() => loadKubeConfig({})).to.throw(KubeConfigError, `KUBECONFIG: cannot load kubeconfig ${missing}`);
     delete process.env.KUBECONFIG;
-    process.env.KUBERNETES_MASTER = 'apiserver:8080';
-    expect(() => loadKubeConfig({ fsRoot: emptyRoot })).to.throw(KubeConfigError, 'KUBERNETES_MASTER: "apiserver:8080" is not an http:// or https:// URL');
+    process.env.KUBERNETES_MASTER = 'ftp://apiserver:8080';
+    expect(() => loadKubeConfig({ fsRoot: emptyRoot })).to.throw(KubeConfigError, 'KUBERNETES_MASTER: "ftp://apiserver:8080" is not an http:// or https:// URL');
+  });
+
+  it('reads the original k8s-ovs sysconfig\'s bare KUBERNETES_MASTER=host:port as plain HTTP', function () {
+    process.env.KUBERNETES_MASTER = '127.0.0.1:11080';
+    expect(loadKubeConfig({ fsRoot: emptyRoot }).server).to.equal('http://127.0.0.1:11080');
   });
 });

@@ -4,6 +4,7 @@ import { ownerCookie } from '../../../../lib/ovs/cookie.js';
 import { HeartbeatWriter, type LeaseGrantor, heartbeatKey, parseHeartbeat } from '../../../../lib/sdn/daemon/heartbeat.js';
 import { DaemonMetrics, type MetricsSources, parseListenAddress } from '../../../../lib/sdn/daemon/metrics.js';
 import { OwnerKind } from '../../../../lib/sdn/pipeline/owners.js';
+import { PIPELINE_VERSION } from '../../../../lib/sdn/pipeline/tables.js';
 
 describe('daemon heartbeat', () => {
   class FakeLeases {
@@ -36,7 +37,7 @@ describe('daemon heartbeat', () => {
     expect(writer.key).to.equal('k8ssdn/nodes/10.91.0.1').and.equal(heartbeatKey('k8ssdn', '10.91.0.1'));
     expect(leases.events).to.deep.equal(['grant 1 ttl=30', 'put 1 k8ssdn/nodes/10.91.0.1', 'keepalive 1', 'put 1 k8ssdn/nodes/10.91.0.1']);
     expect(parseHeartbeat(writer.key, leases.written.get(writer.key)!))
-      .to.deep.equal({ host: 'n1', version: '0.1.0', pipelineVersion: 1, time: '2024-05-01T12:00:10.000Z' });
+      .to.deep.equal({ host: 'n1', version: '0.1.0', pipelineVersion: PIPELINE_VERSION, time: '2024-05-01T12:00:10.000Z' });
   });
 
   it('takes a fresh lease after a failed beat, and revokes it on stop', async () => {
@@ -114,7 +115,7 @@ describe('daemon metrics endpoint', () => {
       'k8s_ovs_cni_request_duration_seconds_bucket{le="0.25",command="ADD",result="success"} 1',
       'k8s_ovs_flows{owner_kind="pipeline"} 3', 'k8s_ovs_flows{owner_kind="pod"} 3', 'k8s_ovs_flows{owner_kind="service"} 0',
       'k8s_ovs_vnid_namespaces 4', 'k8s_ovs_ipam_allocated_addresses 2', 'k8s_ovs_ipam_capacity_addresses 509',
-      'k8s_ovs_etcd_up 0', 'k8s_ovs_master_leading 1', 'k8s_ovs_build_info{version="0.1.0",pipeline_version="1"} 1',
+      'k8s_ovs_etcd_up 0', 'k8s_ovs_master_leading 1', `k8s_ovs_build_info{version="0.1.0",pipeline_version="${PIPELINE_VERSION}"} 1`,
     ]) expect(lines, expected).to.include(expected);
   });
 
