@@ -86,7 +86,7 @@ describe('k8s-ovs-adm against a two-node sandbox cluster', function () {
     expect(result.stdout).to.contain(`Versions:  every daemon runs k8s-ovs ${packageVersion()}, pipeline ${PIPELINE_VERSION}`);
     for (const node of [n1, n2]) {
       const { Subnet } = (await cluster.etcdGet(`${NET}/subnets/${node.ip}`)) as { Subnet: string };
-      expect(result.stdout).to.match(new RegExp(`^${node.name} +Ready +${node.ip.replace(/\./g, '\\.')} +${Subnet} +0\\.1\\.0 +1 +\\d+s ago$`, 'm'));
+      expect(result.stdout).to.match(new RegExp(`^${node.name} +Ready +${node.ip.replace(/\./g, '\\.')} +${Subnet} +${packageVersion().replace(/\./g, '\\.')} +${PIPELINE_VERSION} +\\d+s ago$`, 'm'));
     }
     expect(result.stdout).to.contain('No problems found.');
   });
