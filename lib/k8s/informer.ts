@@ -94,6 +94,11 @@ export class Informer<T> {
   private readonly backoff: Backoff;
   private readonly logger: Logger;
   private state: ConnectionState = 'connecting';
+
+  /** Whether the last list or watch got through to the API server. */
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
   private since = Date.now();
   private listed = false;
   /** Set by a watch ERROR event such as "too large resource version": resuming cannot help. */

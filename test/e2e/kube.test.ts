@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { MULTITENANT_CONFIG, PREFIX, SandboxCluster, waitUntil } from '../support/cluster.js';
 import { SandboxApiServer } from '../support/kube.js';
+import { httpGet, metricValue } from '../support/adm.js';
 import { ping, tcpConnect, type PodNetns, type SandboxNode } from '../support/sandbox/index.js';
 
 const NET = `${PREFIX}/k8ssdn`;
@@ -117,14 +118,22 @@ describe('k8s-ovs following a Kubernetes API server (sandbox, real etcd)', funct
   });
 
   it('relists after an API server restart with new resourceVersions and converges with no stale flows', async () => {
+    const apiServerUp = async () => metricValue((await httpGet(cluster.node('n1'), 'http://127.0.0.1:9101/metrics')).body, 'k8s_ovs_apiserver_up');
+    expect(await apiServerUp()).to.equal(1);
     await api.stop();
+    await waitUntil('the daemon to report the API server down', async () => (await apiServerUp()) === 0, 30_000, 250);
     // The restarted server has lost n3, green and blue/api: the daemons must notice on relist alone.
     await api.start();
+    await waitUntil('the daemon to report the API server up again', async () => (await apiServerUp()) === 1, 30_000, 250);
     await publishObjects({ withGreen: false, withBlueApi: false });
     await waitUntil('blue/api\'s flows and n3\'s rules to go', async () =>
       (await Promise.all(cluster.sandbox.nodes.map(flowsOf))).every((f) => !f.includes('nw_dst=172.30.0.12') && !f.includes('tun_src=10.89.0.3')), 30_000, 200);
     await waitUntil('n3\'s subnet to be released', async () => !(await cluster.etcdList(`${NET}/subnets/`)).has('10.89.0.3'));
-    expect(await toService('red-a', '172.30.0.10')).to.equal('connected');
-    expect(await toService('blue-a', '172.30.0.10')).to.equal('connected');
+    await waitUntil('red to reach its own service', async () => (await toService('red-a', '172.30.0.10')) === 'connected', 20_000, 250);
+    // Namespaces the empty server lacked for a moment were deleted and re-created: new tenants. Whatever
+    // their VNIDs now, blue reaches red's service exactly when etcd says they share one.
+    const records = await netNamespaces();
+    const shared = records.get('blue')!.NetID === records.get('red')!.NetID;
+    expect(await toService('blue-a', '172.30.0.10')).to.equal(shared ? 'connected' : 'timeout');
   });
 });

@@ -67,8 +67,9 @@ describe('reliability: restarts and outages with traffic flowing (sandbox, real 
     expect(report.lost, JSON.stringify(report)).to.equal(0);
     const redC = pods.get('red-c')!;
     const mentions = new RegExp(`=${redC.ip.replace(/\./g, '\\.')}(,| |$)`);
-    await waitUntil('red-c\'s flows to go', async () => !(await flows(n1)).some((f) => mentions.test(f)), 10_000, 200);
-    expect(await readdir(path.join(cluster.nodeDir(n1), 'state', 'ipam', 'addresses'))).to.not.include(redC.ip);
+    // Reclaimed once the API server has lacked the pod for RECLAIM_AFTER_MS (30 s).
+    await waitUntil('red-c\'s flows and address to go', async () => !(await flows(n1)).some((f) => mentions.test(f))
+      && !(await readdir(path.join(cluster.nodeDir(n1), 'state', 'ipam', 'addresses'))).includes(redC.ip), 60_000, 500);
     const ports = (await n1.vsctl(['list-ports', 'br0'])).stdout.split('\n').filter((p) => p.startsWith('ko'));
     expect(ports).to.have.length(2);
     pods.delete('red-c');

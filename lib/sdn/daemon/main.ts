@@ -69,9 +69,12 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   const nodeSync = kube ? new NodeSync(kube, { nodeName: flags.hostname, services: agent.services, logger: log,
     podsSynced: (pods) => podNetwork?.reclaimVanished(pods) }) : undefined;
   podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log,
-    ...(nodeSync ? { annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)) } : {}),
+    ...(nodeSync ? {
+      annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)),
+      podGone: (ns: string, name: string) => nodeSync.connected && !nodeSync.pods.has(ns, name),
+    } : {}),
   });
-  const metrics = new DaemonMetrics(daemonMetricsSources({ store, master, agent, ipam: () => ipam, logger: log }));
+  const metrics = new DaemonMetrics(daemonMetricsSources({ store, master, agent, ipam: () => ipam, logger: log, ...(nodeSync ? { apiServer: nodeSync } : {}) }));
   const cni = new CniServer({ socketPath: flags['cni-socket'], logger: log, backend: podNetwork, observe: metrics.observeCni });
   await cni.start();
   await metrics.start(flags['metrics-address']);
@@ -91,6 +94,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
     await heartbeat.stop();
     await metrics.close();
     await cni.stop();
+    podNetwork?.stop();
     await nodeSync?.stop();
     await masterSync?.stop();
     await agent.stop();

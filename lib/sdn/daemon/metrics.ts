@@ -15,6 +15,8 @@ import { packageVersion } from './heartbeat.js';
 export interface MetricsSources {
   store: { readonly connection: { readonly state: ConnectionState } };
   master: { readonly leading: boolean };
+  /** The node's API-server watches, when the daemon follows an API server. */
+  apiServer?: { readonly connected: boolean };
   /** Flows the node wants on its switch, per owner (the dataplane's desired state). */
   desiredFlows: () => ReadonlyMap<Cookie, readonly unknown[]>;
   /** Namespaces whose VNID the node knows. */
@@ -33,13 +35,14 @@ export type CniResult = 'success' | 'error';
 export function daemonMetricsSources(daemon: {
   store: MetricsSources['store'];
   master: MetricsSources['master'];
+  apiServer?: MetricsSources['apiServer'];
   agent: NodeAgent;
   ipam: () => HostSubnetIpam | undefined;
   logger?: Logger;
 }): MetricsSources {
-  const { store, master, agent, ipam, logger } = daemon;
+  const { store, master, apiServer, agent, ipam, logger } = daemon;
   return {
-    store, master, ipam, version: packageVersion(), ...(logger ? { logger } : {}),
+    store, master, ipam, version: packageVersion(), ...(logger ? { logger } : {}), ...(apiServer ? { apiServer } : {}),
     desiredFlows: () => agent.dataplane.desiredFlows(),
     vnidCount: () => agent.vnids.size,
     notReady: () => [
@@ -104,6 +107,11 @@ export class DaemonMetrics {
       registers, collect() { this.set(sources.store.connection.state === 'up' ? 1 : 0); } });
     new Gauge({ name: 'k8s_ovs_master_leading', help: '1 while this daemon is the elected SDN master',
       registers, collect() { this.set(sources.master.leading ? 1 : 0); } });
+    const apiServer = sources.apiServer;
+    if (apiServer) {
+      new Gauge({ name: 'k8s_ovs_apiserver_up', help: '1 while the node\'s watches reach the Kubernetes API server',
+        registers, collect() { this.set(apiServer.connected ? 1 : 0); } });
+    }
   }
 
   /** The CNI server's `observe` hook. */

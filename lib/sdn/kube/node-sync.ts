@@ -35,6 +35,11 @@ export class NodeSync {
     this.pods = this.nodePods;
   }
 
+  /** Whether both of the node's watches (services, this node's pods) reach the API server. */
+  get connected(): boolean {
+    return this.services.connected && this.nodePods.connected;
+  }
+
   start(): void {
     this.services.start();
     this.nodePods.start();

@@ -29,6 +29,10 @@ export interface NodePodsOptions {
 
 export class NodePods implements PodDirectory {
   private readonly informer: Informer<KubePod>;
+
+  get connected(): boolean {
+    return this.informer.connected;
+  }
   private readonly logger: Logger;
   private readonly waiters = new Map<string, Set<() => void>>();
   private syncs: Promise<void> = Promise.resolve();

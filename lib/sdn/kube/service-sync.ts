@@ -19,6 +19,10 @@ export interface ServiceSyncOptions {
 
 export class ServiceSync {
   private readonly informer: Informer<KubeService>;
+
+  get connected(): boolean {
+    return this.informer.connected;
+  }
   private readonly backoff: Backoff;
   private readonly logger: Logger;
   private chain: Promise<void> = Promise.resolve();

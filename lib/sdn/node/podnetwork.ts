@@ -21,20 +21,27 @@ export interface PodNetworkOptions {
   ovs: OvsSwitch;
   /** Opened once the node knows its HostSubnet. */
   ipam: () => HostSubnetIpam | undefined;
+  /** Whether the API server, reachable now, lists no such pod on this node; absent: never reclaim. */
+  podGone?: (namespace: string, name: string) => boolean;
   /** The pod's bandwidth annotations, when the daemon follows the API server. */
   annotationBandwidth?: (namespace: string, name: string) => Promise<PodBandwidth>;
   vnidWaitMs?: number;
   logger: Logger;
 }
 
-/** Pods attached this recently are spared by reclaimVanished: the API list may predate them. */
-export const RECLAIM_GRACE_MS = 30_000;
+/**
+ * How long a pod must stay out of the API server's list before its network is reclaimed: a list can
+ * miss it for a moment (an API server restored from a backup, a list older than the ADD).
+ */
+export const RECLAIM_AFTER_MS = 30_000;
 
 export class NodePodNetwork implements PodNetworkBackend {
   private readonly log: Logger;
   private readonly attachedAt = new Map<string, number>();
   /** The API's pod list that arrived before the node was ready, reclaimed against once it is. */
   private unreclaimed?: ReadonlyArray<{ namespace: string; name: string }>;
+  /** Pods the API server's list lacked, waiting for a second look before they are reclaimed. */
+  private readonly reclaimTimers = new Map<string, NodeJS.Timeout>();
   /** Containers whose ADD is running: their address is allocated before their pod is attached. */
   private readonly adding = new Set<string>();
 
@@ -168,7 +175,11 @@ export class NodePodNetwork implements PodNetworkBackend {
     }
   }
 
-  /** Detaches pods the API server no longer lists on this node (their DEL never came) and frees their addresses. */
+  /**
+   * After a list of this node's pods: pods missing from it are reclaimed (detached, address freed) if
+   * they are still missing RECLAIM_AFTER_MS later; their DEL never came. Addresses held by no attached
+   * pod are freed at once.
+   */
   async reclaimVanished(live: ReadonlyArray<{ namespace: string; name: string }>): Promise<void> {
     const ipam = this.options.ipam();
     if (!ipam || !this.options.agent.nodeNetwork) {
@@ -178,17 +189,35 @@ export class NodePodNetwork implements PodNetworkBackend {
     }
     this.unreclaimed = undefined;
     const exists = new Set(live.map((p) => `${p.namespace}/${p.name}`));
-    const now = Date.now();
     for (const pod of this.options.agent.dataplane.localPods()) {
-      if (exists.has(`${pod.namespace}/${pod.name}`)) continue;
-      if (now - (this.attachedAt.get(pod.port.portName) ?? 0) < RECLAIM_GRACE_MS) continue;
-      await this.options.agent.ports.detach(pod.containerId, pod.ifname, pod.netnsPath);
-      const released = await ipam.release(pod.containerId, pod.ifname);
-      this.attachedAt.delete(pod.port.portName);
-      this.log.info('reclaimed a pod that no longer exists', { namespace: pod.namespace, pod: pod.name, released });
+      const portName = pod.port.portName;
+      if (exists.has(`${pod.namespace}/${pod.name}`) || this.reclaimTimers.has(portName)) continue;
+      const timer = setTimeout(() => {
+        this.reclaimTimers.delete(portName);
+        void this.reclaim(portName).catch((error: unknown) =>
+          this.log.error('reclaiming a vanished pod failed', { port: portName, error: (error as Error).message }));
+      }, RECLAIM_AFTER_MS);
+      timer.unref();
+      this.reclaimTimers.set(portName, timer);
     }
     const report = await ipam.reconcile([...this.options.agent.dataplane.localPods().map((pod) => pod.containerId), ...this.adding]);
     if (report.released.length) this.log.info('released addresses of vanished containers', { released: report.released.map((r) => r.ip) });
+  }
+
+  private async reclaim(portName: string): Promise<void> {
+    const pod = this.options.agent.dataplane.pod(portName);
+    const ipam = this.options.ipam();
+    if (!pod || !ipam || Date.now() - (this.attachedAt.get(portName) ?? 0) < RECLAIM_AFTER_MS) return;
+    if (!this.options.podGone?.(pod.namespace, pod.name)) return;
+    await this.options.agent.ports.detach(pod.containerId, pod.ifname, pod.netnsPath);
+    const released = await ipam.release(pod.containerId, pod.ifname);
+    this.attachedAt.delete(portName);
+    this.log.info('reclaimed a pod that no longer exists', { namespace: pod.namespace, pod: pod.name, released });
+  }
+
+  stop(): void {
+    for (const timer of this.reclaimTimers.values()) clearTimeout(timer);
+    this.reclaimTimers.clear();
   }
 
   /** Called once IPAM is open: reclaims against a pod list that arrived too early. */

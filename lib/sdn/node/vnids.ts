@@ -13,22 +13,25 @@ export class NamespaceVnids {
     return this.vnids.size;
   }
 
-  /** Records a VNID; returns true if it differs from what was known (a retag is due). */
+  /**
+   * Records a VNID; returns true unless it equals what was known. A namespace seen for the first time
+   * counts as changed too: it may be one deleted and re-created while its pods ran on with the old VNID.
+   */
   set(namespace: string, vnid: Vnid): boolean {
     const previous = this.vnids.get(namespace);
     this.vnids.set(namespace, vnid);
     for (const wake of this.waiters.get(namespace) ?? []) wake(vnid);
     this.waiters.delete(namespace);
-    return previous !== undefined && previous !== vnid;
+    return previous !== vnid;
   }
 
   delete(namespace: string): void {
     this.vnids.delete(namespace);
   }
 
-  /** Replaces the whole map; returns the namespaces whose VNID changed. */
+  /** Replaces the whole map; returns the namespaces whose VNID changed or is new. */
   replaceAll(entries: ReadonlyMap<string, Vnid>): string[] {
-    const changed = [...entries].filter(([ns, vnid]) => this.vnids.has(ns) && this.vnids.get(ns) !== vnid).map(([ns]) => ns);
+    const changed = [...entries].filter(([ns, vnid]) => this.vnids.get(ns) !== vnid).map(([ns]) => ns);
     this.vnids.clear();
     for (const [namespace, vnid] of entries) this.set(namespace, vnid);
     return changed;
