@@ -1,0 +1,110 @@
+// Writes docs/benchmarks.md and docs/benchmarks-scaling.png from the saved section results.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CniData } from '../control/cni.js';
+import type { FlowsData } from '../control/flows.js';
+import type { ScaleData } from '../control/scale.js';
+import type { DataplaneData } from '../dataplane/run.js';
+import { type SectionName, type SectionResult, loadSections, repoRoot } from '../results.js';
+import { causes, findings, proposals } from './analysis.js';
+import { cniSection, flowsSection, scaleSection, scalingSection } from './control.js';
+import { dataplaneSection } from './dataplane.js';
+import { bold, num, table } from './format.js';
+import { plotScaling } from './plot.js';
+import { type Results, targetRows } from './targets.js';
+
+const WHAT: Record<SectionName, string> = {
+  cni: 'CNI ADD/DEL latency with the real plugin and daemon, its profile, the OVS part against one process per port and flow',
+  flows: 'retag, resync and growth with the lib objects on a sandbox switch',
+  scale: 'the real daemon with 1000 nodes, 5000 services, 110 pods: memory, start, churn, join, restart',
+  dataplane: 'qperf and iperf3: node network, our pipeline, one NORMAL table, Linux bridge CNI',
+};
+
+function runningSection(sections: Partial<Record<SectionName, SectionResult<unknown>>>): string {
+  const rows = (Object.keys(WHAT) as SectionName[]).map((name) => {
+    const s = sections[name];
+    return [`\`${name}\``, WHAT[name], s ? `${num(s.durationS / 60, 1)} min (${s.profile}, ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC)` : 'not run'];
+  });
+  const total = Object.values(sections).reduce((sum, s) => sum + (s?.durationS ?? 0), 0);
+  return [
+    '## Running it',
+    '```sh',
+    'sudo bench/run.sh            # full run: writes bench/results/*.json, this file and docs/benchmarks-scaling.png',
+    'sudo bench/run.sh --quick    # small sizes, one round: bench/results/quick/, leaves docs/ alone',
+    'sudo bench/run.sh --only cni,flows      # some sections; the report keeps the last results of the others',
+    'sudo bench/run.sh --report-only         # rewrite this file and the plot from bench/results/',
+    '```',
+    'Needs root on Debian 12 with the packages of `scripts/install-deps.sh` (Open vSwitch, etcd, iproute2, iptables, ethtool, qperf, iperf3, ' +
+    'containernetworking-plugins for `/usr/lib/cni/bridge`, gnuplot-nox for the plot) and `node_modules`; `bench/run.sh` builds with `tsc` first. ' +
+    'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane and 10.84.0.0/24 for the ' +
+    'data plane) and removes it afterwards, also on failure or Ctrl-C. The bench is not part of the test suite.',
+    '', table(['section', 'measures', 'last run took'], rows), '',
+    `Sum of the sections in the results below: ${num(total / 60, 1)} min.`,
+  ].join('\n');
+}
+
+function machineSection(sections: Partial<Record<SectionName, SectionResult<unknown>>>): string {
+  const any = Object.values(sections).find(Boolean);
+  if (!any) return '';
+  const m = any.machine;
+  const loads = (Object.keys(WHAT) as SectionName[]).filter((n) => sections[n])
+    .map((n) => `${n} ${num(sections[n]!.machine.loadBefore, 1)} → ${num(sections[n]!.machine.loadAfter, 1)}`).join(', ');
+  const changed = (Object.keys(WHAT) as SectionName[]).filter((n) => sections[n]?.machine.buildChanged);
+  const busy = (Object.keys(WHAT) as SectionName[]).filter((n) => sections[n])
+    .map((n) => `${n} ${num(sections[n]!.machine.busyCoresBefore, 1)}`).join(', ');
+  return [
+    '## Machine and conditions',
+    `${m.cpus} × ${m.cpuModel}, ${num(m.memoryMb / 1024, 0, 'GiB')} RAM, kernel ${m.kernel}, Node.js ${m.node}, ${m.ovs}; no Open vSwitch ` +
+    'kernel module, so every bridge uses the userspace (netdev) datapath, and every "node" is a network namespace with its own OVS on the ' +
+    'same machine. The machine is shared: other jobs (other engineers\' end-to-end tests) ran at the same time. 1-minute load average at ' +
+    `the start → end of each section: ${loads}. Cores kept busy by other work in the 2 s before each section (bench idle, /proc/stat): ` +
+    `${busy} of ${m.cpus}. With 2 cores, absolute times drift between runs; ratios are always taken within one run, ` +
+    'and pairs of alternatives are measured back to back.' +
+    (changed.length ? ` **During ${changed.join(', ')}, dist/ (the daemon and plugin build) was rebuilt or removed by another build ` +
+      'on this shared tree: failures in those sections may come from that, not from k8s-ovs.**' : ''),
+  ].join('\n');
+}
+
+export async function writeReport(dir: string): Promise<string[]> {
+  const sections = await loadSections(dir);
+  const results: Results = {
+    ...(sections.cni ? { cniMachine: sections.cni.machine } : {}),
+    cni: sections.cni?.data as CniData | undefined,
+    flows: sections.flows?.data as FlowsData | undefined,
+    scale: sections.scale?.data as ScaleData | undefined,
+    dataplane: sections.dataplane?.data as DataplaneData | undefined,
+  };
+  const rows = targetRows(results);
+  const quick = Object.values(sections).some((s) => s?.profile === 'quick');
+  const doc = [
+    '# Benchmarks',
+    '',
+    `Generated by \`bench/run.sh\` from \`${path.relative(repoRoot, dir) || '.'}/*.json\` (the raw samples are there); rerun ` +
+    '`bench/run.sh --report-only` after editing the generator, never this file.' +
+    (quick ? ' **These are --quick results (small sizes, one round): not the figures the targets are judged on.**' : ''),
+    '', runningSection(sections), '', machineSection(sections), '',
+    '## Targets',
+    'MB in the memory target is taken as 10⁶ bytes (150 MB = 143 MiB); figures are in MiB.',
+    '', table(['area', 'target', 'measured', 'verdict'], rows.map((r) => [r.area, r.target, r.measured, bold(r.verdict)])), '',
+    '### Why targets were missed', '', causes(results, rows), '',
+    '### Other findings', '', findings(results), '',
+    '### Proposed lib changes (not made by the bench)', '', proposals(results, rows), '',
+    '## Control plane', '',
+    results.cni ? cniSection(results.cni) : '_CNI section not run._', '',
+    results.flows ? flowsSection(results.flows) : '_Flows section not run._', '',
+    results.scale ? scaleSection(results.scale) : '_Scale section not run._', '',
+    results.flows ? scalingSection(results.flows) : '', '',
+    '## Data plane', '',
+    results.dataplane ? dataplaneSection(results.dataplane) : '_Data-plane section not run._', '',
+  ].join('\n');
+  const written: string[] = [];
+  const docFile = path.join(repoRoot, 'docs', 'benchmarks.md');
+  await writeFile(docFile, doc.replace(/\n{3,}/g, '\n\n'));
+  written.push(docFile);
+  if (results.flows) {
+    const png = path.join(repoRoot, 'docs', 'benchmarks-scaling.png');
+    await plotScaling(results.flows.scaling, png);
+    written.push(png);
+  }
+  return written;
+}
