@@ -11,7 +11,7 @@ import { type Summary, mapLimit, summarize } from '../stats.js';
 import { cpuTime, ovsPids, processName, processRss, rssSampler, startControlCluster, startDaemon } from './cluster.js';
 import { measureOvsPart, type OvsPartResult } from './ovs-baseline.js';
 import { ENV_MODES, type EnvMode, callPlugin, expectSuccess, machineCaCerts } from './plugin.js';
-import { type OperationProfile, profileOperations, readCalls, writeShims } from './profile.js';
+import { type OperationProfile, profileOperations, readCalls, writeShims } from './shims.js';
 
 export interface CniPass {
   env: EnvMode;

@@ -89,6 +89,16 @@ function restartCause(results: Results): string {
     'section); with other work holding the cores, each of these steps waited for CPU.';
 }
 
+function perRoundRatio(data: NonNullable<Results['dataplane']>, path: string, metric: 'tcpLatUs', a: string, b: string): string {
+  const values: string[] = [];
+  for (let round = 0; round < data.rounds; round++) {
+    const get = (dp: string) => data.samples.find((s) => s.round === round && s.path === path && s.datapath === dp)?.metrics[metric];
+    const [x, y] = [get(a), get(b)];
+    values.push(x !== undefined && y !== undefined && y > 0 ? ratio(x / y) : '–');
+  }
+  return values.join(', ');
+}
+
 function dataplaneCauses(results: Results, missed: TargetRow[]): string[] {
   const data = results.dataplane;
   if (!data) return [];
@@ -125,8 +135,9 @@ function dataplaneCauses(results: Results, missed: TargetRow[]): string[] {
       (normalCross !== undefined && pipe !== undefined && normalCross >= pipe
         ? 'The single NORMAL table is not faster than our pipeline here, so the gap to the node network is the overlay hop in userspace, ' +
           'not the pipeline\'s tables; with the kernel datapath that hop is in the kernel (kube-ovn\'s tuning docs: 13.9 against 13.1 µs).'
-        : `The single NORMAL table is ${num(pipe !== undefined && normalCross !== undefined ? pipe - normalCross : undefined, 0, 'µs')} faster: ` +
-          'that much is our tables; the rest is the overlay hop in userspace.'));
+        : `The single NORMAL table's median is ${num(pipe !== undefined && normalCross !== undefined ? pipe - normalCross : undefined, 0, 'µs')} lower ` +
+          `(per-round pipeline/NORMAL tcp_lat: ${perRoundRatio(data, 'pod-cross-node', 'tcpLatUs', 'pipeline', 'normal')}); the rest of the gap to the ` +
+          'node network is the overlay hop in userspace.'));
   }
   return causes;
 }

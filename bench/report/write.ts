@@ -26,6 +26,7 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     return [`\`${name}\``, WHAT[name], s ? `${num(s.durationS / 60, 1)} min (${s.profile}, ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC)` : 'not run'];
   });
   const total = Object.values(sections).reduce((sum, s) => sum + (s?.durationS ?? 0), 0);
+  const maxBusy = Math.max(0, ...Object.values(sections).map((s) => s?.machine.busyCoresBefore ?? 0));
   return [
     '## Running it',
     '```sh',
@@ -39,7 +40,9 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane and 10.84.0.0/24 for the ' +
     'data plane) and removes it afterwards, also on failure or Ctrl-C. The bench is not part of the test suite.',
     '', table(['section', 'measures', 'last run took'], rows), '',
-    `Sum of the sections in the results below: ${num(total / 60, 1)} min.`,
+    `Sum of the sections in the results below: ${num(total / 60, 1)} min (target for the default run: under 10 min, ` +
+    `${total < 600 ? 'met' : 'missed'}; other work kept up to ${num(maxBusy, 1)} of the 2 cores busy just before the sections started, see below). ` +
+    '`--quick` takes about 3 minutes.',
   ].join('\n');
 }
 
@@ -60,8 +63,8 @@ function machineSection(sections: Partial<Record<SectionName, SectionResult<unkn
     `the start → end of each section: ${loads}. Cores kept busy by other work in the 2 s before each section (bench idle, /proc/stat): ` +
     `${busy} of ${m.cpus}. With 2 cores, absolute times drift between runs; ratios are always taken within one run, ` +
     'and pairs of alternatives are measured back to back.' +
-    (changed.length ? ` **During ${changed.join(', ')}, dist/ (the daemon and plugin build) was rebuilt or removed by another build ` +
-      'on this shared tree: failures in those sections may come from that, not from k8s-ovs.**' : ''),
+    (changed.length ? ` **During ${changed.join(', ')}, dist/ (the daemon and plugin build) was rewritten by another build on this ` +
+      'shared tree: processes started after that ran the newer build, and a failure there may come from a build caught half-written.**' : ''),
   ].join('\n');
 }
 
