@@ -80,6 +80,8 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   await metrics.start(flags['metrics-address']);
   const heartbeat = startHeartbeat(store, { networkName: config.name, host: flags.hostname, hostIp: nodeIp, logger: log });
   nodeSync?.start();
+  // The first resync should hold the services too; an API server that does not answer delays it 5 s at most.
+  if (nodeSync) await Promise.race([nodeSync.whenSynced().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
   await agent.start();
   // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died.
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });

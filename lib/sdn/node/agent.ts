@@ -95,6 +95,8 @@ export class NodeAgent {
     const { pods, unknown, gone } = await this.podPorts.recover((ns) => this.vnidOf(ns));
     await this.dataplane.setRemoteNodes(this.remoteNodes());
     await this.podPorts.restoreMeters();
+    // Services join the first resync: a resync without them would drop their flows until they came back.
+    this.services.load();
     await this.dataplane.resync(this.network);
     this.ready = true;
     await this.services.apply();

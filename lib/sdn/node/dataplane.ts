@@ -99,6 +99,12 @@ export class NodeDataplane {
     this.pods.delete(portName);
   }
 
+  /** Records services without touching the switch; the next resync installs their flows (restart path). */
+  rememberServices(services: readonly ServiceEndpoint[]): void {
+    this.services.clear();
+    for (const service of services) this.services.set(`${service.namespace}/${service.name}`, service);
+  }
+
   /** Records a pod without touching the switch; the next resync installs its flows (restart path). */
   rememberPod(pod: LocalPod): void {
     this.pods.set(pod.port.portName, pod);

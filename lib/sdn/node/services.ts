@@ -39,6 +39,11 @@ export class NodeServices implements ServiceSink {
     return this.serially(() => this.dataplane.setServices(this.perServiceFlows ? this.endpoints() : []));
   }
 
+  /** Puts the known services into the model only, for the first full resync to install with the rest. */
+  load(): void {
+    this.dataplane.rememberServices(this.perServiceFlows ? this.endpoints() : []);
+  }
+
   pending(): string[] {
     return [...this.known.values()].filter((s) => this.vnidOf(s.namespace) === undefined).map((s) => `${s.namespace}/${s.name}`);
   }
