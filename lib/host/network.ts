@@ -3,7 +3,6 @@ import type { CommandRunner } from '../exec/command.js';
 import { CommandError } from '../exec/command.js';
 import type { Cidr, Ipv4 } from '../net/ipv4.js';
 
-interface IpLink { ifname: string; mtu: number; address?: string; operstate?: string }
 interface IpAddr { ifname: string; mtu: number; addr_info: Array<{ family: string; local: string; prefixlen: number }> }
 
 export class HostNetwork {
@@ -79,25 +78,6 @@ export class HostNetwork {
     } catch (error) {
       if (!(error instanceof CommandError)) throw error;
       await this.runner.run('iptables', ['-w', '-t', 'nat', '-A', ...rule]);
-    }
-  }
-
-  async linkExists(name: string): Promise<boolean> {
-    try {
-      await this.ip('link', 'show', 'dev', name);
-      return true;
-    } catch (error) {
-      if (error instanceof CommandError) return false;
-      throw error;
-    }
-  }
-
-  async link(name: string): Promise<IpLink | undefined> {
-    try {
-      return (JSON.parse(await this.ip('-j', 'link', 'show', 'dev', name)) as IpLink[])[0];
-    } catch (error) {
-      if (error instanceof CommandError) return undefined;
-      throw error;
     }
   }
 }

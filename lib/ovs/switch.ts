@@ -206,13 +206,4 @@ export class OvsSwitch {
     const rows = await this.qosRows(port);
     if (rows.length) await this.vsctl('clear', 'Port', port, 'qos', ...destroying(rows));
   }
-
-  async portRateLimit(port: string): Promise<number | undefined> {
-    const out = await this.vsctl('--format=json', '--columns=qos', 'find', 'Port', `name=${port}`);
-    const table = JSON.parse(out) as { data: Array<[[string, string]]> };
-    const qos = table.data[0]?.[0];
-    if (!qos || qos[0] !== 'uuid') return undefined;
-    const rate = (await this.vsctl('get', 'QoS', qos[1], 'other_config:max-rate')).trim().replace(/"/g, '');
-    return Number(rate);
-  }
 }

@@ -122,10 +122,6 @@ export class NodeDataplane {
     for (const [k, service] of wanted) this.services.set(k, service);
   }
 
-  serviceCount(): number {
-    return this.services.size;
-  }
-
   async setService(service: ServiceEndpoint): Promise<void> {
     await this.flows.replaceOwners(new Map([[serviceOwner(service.namespace, service.name), serviceFlows(service)]]));
     this.services.set(`${service.namespace}/${service.name}`, service);

@@ -44,10 +44,6 @@ export class NodeServices implements ServiceSink {
     this.dataplane.rememberServices(this.perServiceFlows ? this.endpoints() : []);
   }
 
-  pending(): string[] {
-    return [...this.known.values()].filter((s) => this.vnidOf(s.namespace) === undefined).map((s) => `${s.namespace}/${s.name}`);
-  }
-
   private endpoints(): ServiceEndpoint[] {
     const endpoints: ServiceEndpoint[] = [];
     for (const service of this.known.values()) {
