@@ -36,14 +36,40 @@ export class PodLinks {
     return this.runner.run('nsenter', [`--net=${netnsPath}`, command, ...args], { input });
   }
 
-  /** Creates the pair with its pod end already inside the netns, so a half-made pair is never visible there. */
+  /**
+   * Creates the pair with its pod end already inside the netns, so a half-made pair is never visible
+   * there. Two program runs in the common case: one `ip -batch` on the host, one in the pod.
+   */
   async create(hostName: string, hostMac: string, config: PodInterfaceConfig): Promise<void> {
-    if (await this.podInterface(config.netnsPath, config.ifname)) {
-      throw new InterfaceExistsError(`interface ${config.ifname} already exists in ${config.netnsPath}`);
+    try {
+      await this.addPair(hostName, hostMac, config);
+    } catch (error) {
+      if (!(error instanceof CommandError) || !/File exists/.test(error.stderr)) throw error;
+      // A name is taken: the pod's interface (ADD must fail) or a host end that a crashed ADD left.
+      if (await this.podInterface(config.netnsPath, config.ifname)) {
+        throw new InterfaceExistsError(`interface ${config.ifname} already exists in ${config.netnsPath}`);
+      }
+      await this.deleteHostEnd(hostName);
+      await this.addPair(hostName, hostMac, config);
     }
-    await this.deleteHostEnd(hostName);
-    await this.runner.run('ip', ['link', 'add', hostName, 'address', hostMac, 'mtu', String(config.mtu), 'type', 'veth',
-      'peer', 'name', config.ifname, 'mtu', String(config.mtu), 'netns', config.netnsPath]);
+    try {
+      await this.configurePodEnd(config);
+    } catch (error) {
+      await this.deleteHostEnd(hostName);
+      throw error;
+    }
+  }
+
+  private async addPair(hostName: string, hostMac: string, config: PodInterfaceConfig): Promise<void> {
+    const mtu = String(config.mtu);
+    const hostCommands = [
+      `link add ${hostName} address ${hostMac} mtu ${mtu} type veth peer name ${config.ifname} mtu ${mtu} netns ${config.netnsPath}`,
+      `link set ${hostName} up`,
+    ];
+    await this.runner.run('ip', ['-batch', '-'], { input: hostCommands.join('\n') + '\n' });
+  }
+
+  private async configurePodEnd(config: PodInterfaceConfig): Promise<void> {
     const podCommands = [
       `link set lo up`,
       `link set ${config.ifname} address ${config.mac}`,
@@ -51,20 +77,23 @@ export class PodLinks {
       `link set ${config.ifname} up`,
       ...config.onLinkRoutes.map((route) => `route add ${route.toString()} dev ${config.ifname}`),
       `route add default via ${config.gateway} dev ${config.ifname}`,
-    ];
-    await this.inPod(config.netnsPath, 'ip', ['-batch', '-'], podCommands.join('\n') + '\n');
-    if (config.disableTxChecksumOffload) {
-      await this.inPod(config.netnsPath, 'ethtool', ['-K', config.ifname, 'tx', 'off']);
+    ].join('\n') + '\n';
+    if (!config.disableTxChecksumOffload) {
+      await this.inPod(config.netnsPath, 'ip', ['-batch', '-'], podCommands);
+      return;
     }
-    await this.runner.run('ip', ['link', 'set', hostName, 'up']);
+    // One process entering the netns for both programs; the name goes in as $1, never into the script.
+    await this.inPod(config.netnsPath, 'sh', ['-c', 'ip -batch - && exec ethtool -K "$1" tx off', 'sh', config.ifname], podCommands);
   }
 
-  /** Deletes the host end (which takes the pod end with it); nothing to do if it is gone. */
-  async deleteHostEnd(hostName: string): Promise<void> {
+  /** Deletes the host end (which takes the pod end with it); false if there was none. */
+  async deleteHostEnd(hostName: string): Promise<boolean> {
     try {
       await this.runner.run('ip', ['link', 'del', hostName]);
+      return true;
     } catch (error) {
       if (!(error instanceof CommandError) || !/Cannot find device|does not exist/.test(error.stderr)) throw error;
+      return false;
     }
   }
 

@@ -1,4 +1,4 @@
-// One OVS bridge: ports through ovs-vsctl, flows, meters and bundles through ovs-ofctl.
+// One OVS bridge: ports through OVSDB (bridge setup and listings through ovs-vsctl), flows, meters and bundles through ovs-ofctl.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRunner } from '../exec/command.js';
@@ -7,6 +7,10 @@ import { ALL_BITS, renderCookie } from './cookie.js';
 import type { Flow } from './flow.js';
 import { flowKey, renderFlow } from './flow.js';
 import { type DumpedFlow, parseDumpFlows } from './dump.js';
+import { OvsdbClient } from './ovsdb.js';
+import { BridgePorts, type PortSpec } from './ports.js';
+
+export type { PortSpec } from './ports.js';
 
 export type DatapathType = 'system' | 'netdev';
 
@@ -23,16 +27,6 @@ export type FlowChange =
   | { op: 'deleteStrict'; flow: Flow }
   | { op: 'deleteOwner'; cookie: Cookie };
 
-export interface PortSpec {
-  name: string;
-  type?: 'internal' | 'vxlan' | 'system';
-  ofportRequest?: number;
-  /** Asks OVS for this MTU (OVS otherwise manages internal ports' MTU itself). */
-  mtuRequest?: number;
-  options?: Record<string, string>;
-  externalIds?: Record<string, string>;
-}
-
 export interface PortInfo {
   name: string;
   ofport: number;
@@ -45,14 +39,11 @@ export interface MeterSpec {
   burstKb: number;
 }
 
-const OPENFLOW = ['-O', 'OpenFlow13'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const UUID_ANYWHERE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-
-/** ovs-vsctl commands destroying rows, to append to a transaction that drops the last reference to them. */
-function destroying(rows: ReadonlyArray<[string, string]>): string[] {
-  return rows.flatMap(([table, uuid]) => ['--', 'destroy', table, uuid]);
-}
+/**
+ * --no-names: otherwise every ovs-ofctl run that mentions a table first fetches all table features
+ * (about 1 MB from ovs-vswitchd) to resolve table names; our flows name ports and tables by number.
+ */
+const OFCTL_OPTIONS = ['-O', 'OpenFlow13', '--no-names'];
 
 export function defaultRunDir(): string {
   return process.env.OVS_RUNDIR ?? '/var/run/openvswitch';
@@ -62,11 +53,15 @@ export class OvsSwitch {
   readonly bridge: string;
   readonly runDir: string;
   readonly datapathType: DatapathType;
+  private readonly db: OvsdbClient;
+  private readonly ports: BridgePorts;
 
   constructor(private readonly runner: CommandRunner, options: SwitchOptions) {
     this.bridge = options.bridge;
     this.runDir = options.runDir ?? defaultRunDir();
     this.datapathType = options.datapathType ?? 'system';
+    this.db = new OvsdbClient(path.join(this.runDir, 'db.sock'));
+    this.ports = new BridgePorts(this.db, this.bridge);
   }
 
   private get target(): string {
@@ -79,7 +74,7 @@ export class OvsSwitch {
 
   /** `ovs-ofctl -O OpenFlow13 COMMAND BRIDGE ARGS...`; options such as --bundle go in `options`. */
   private ofctl(command: string, args: string[], input?: string, options: string[] = []): Promise<string> {
-    return this.runner.run('ovs-ofctl', [...OPENFLOW, ...options, command, this.target, ...args], { input });
+    return this.runner.run('ovs-ofctl', [...OFCTL_OPTIONS, ...options, command, this.target, ...args], { input });
   }
 
   async appctl(...args: string[]): Promise<string> {
@@ -103,41 +98,17 @@ export class OvsSwitch {
   }
 
   /** Adds the port if missing and sets its interface columns; returns the ofport OVS assigned. */
-  async ensurePort(spec: PortSpec): Promise<number> {
-    const columns: string[] = [];
-    if (spec.type && spec.type !== 'system') columns.push(`type=${spec.type}`);
-    if (spec.ofportRequest !== undefined) columns.push(`ofport_request=${spec.ofportRequest}`);
-    if (spec.mtuRequest !== undefined) columns.push(`mtu_request=${spec.mtuRequest}`);
-    for (const [key, value] of Object.entries(spec.options ?? {})) columns.push(`options:${key}=${value}`);
-    for (const [key, value] of Object.entries(spec.externalIds ?? {})) {
-      columns.push(`external_ids:${key}=${JSON.stringify(value)}`);
-    }
-    await this.vsctl('--may-exist', 'add-port', this.bridge, spec.name,
-      ...(columns.length ? ['--', 'set', 'Interface', spec.name, ...columns] : []));
-    return this.ofport(spec.name);
+  ensurePort(spec: PortSpec): Promise<number> {
+    return this.ports.ensure(spec);
   }
 
-  async ofport(name: string): Promise<number> {
-    const ofport = Number((await this.vsctl('get', 'Interface', name, 'ofport')).trim());
-    if (!Number.isInteger(ofport) || ofport <= 0) {
-      throw new Error(`OVS gave port ${name} no usable ofport (${ofport}); is the device present?`);
-    }
-    return ofport;
+  ofport(name: string): Promise<number> {
+    return this.ports.ofport(name);
   }
 
   /** Removes the port and its QoS rows in one transaction; succeeds if it is already gone. */
-  async deletePort(name: string): Promise<void> {
-    // Separately: OVSDB refuses a destroy of the QoS in the transaction that deletes the Port referencing it.
-    await this.clearPortRateLimit(name);
-    await this.vsctl('--if-exists', 'del-port', this.bridge, name);
-  }
-
-  /** The port's QoS and Queue rows: root tables in OVSDB, so nothing removes them but an explicit destroy. */
-  private async qosRows(port: string): Promise<Array<[table: 'QoS' | 'Queue', uuid: string]>> {
-    const qos = (await this.vsctl('--if-exists', 'get', 'Port', port, 'qos')).trim();
-    if (!UUID.test(qos)) return [];
-    const queues = await this.vsctl('get', 'QoS', qos, 'queues');
-    return [['QoS', qos], ...[...queues.matchAll(UUID_ANYWHERE)].map(([uuid]) => ['Queue', uuid] as ['Queue', string])];
+  deletePort(name: string): Promise<void> {
+    return this.ports.delete(name);
   }
 
   /** Ports with their external_ids, e.g. to rebuild the pod list after a restart. */
@@ -193,17 +164,16 @@ export class OvsSwitch {
   }
 
   /** Caps traffic the switch sends out of `port` (the pod's ingress) with a linux-htb QoS. */
-  async setPortRateLimit(port: string, maxRateBps: number, burstBits: number): Promise<void> {
-    const previous = await this.qosRows(port);
-    await this.vsctl('--', 'set', 'Port', port, 'qos=@qos',
-      '--', '--id=@qos', 'create', 'QoS', 'type=linux-htb',
-      `other-config:max-rate=${maxRateBps}`, 'queues:0=@q0',
-      '--', '--id=@q0', 'create', 'Queue', `other-config:max-rate=${maxRateBps}`,
-      `other-config:burst=${burstBits}`, ...destroying(previous));
+  setPortRateLimit(port: string, maxRateBps: number, burstBits: number): Promise<void> {
+    return this.ports.setRateLimit(port, maxRateBps, burstBits);
   }
 
-  async clearPortRateLimit(port: string): Promise<void> {
-    const rows = await this.qosRows(port);
-    if (rows.length) await this.vsctl('clear', 'Port', port, 'qos', ...destroying(rows));
+  clearPortRateLimit(port: string): Promise<void> {
+    return this.ports.clearRateLimit(port);
+  }
+
+  /** Closes the kept OVSDB connection (it does not hold the process open meanwhile). */
+  close(): void {
+    this.db.close();
   }
 }

@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { MULTITENANT_CONFIG, PREFIX, SandboxCluster, waitUntil } from '../support/cluster.js';
 import { SandboxApiServer } from '../support/kube.js';
+import { hostPortName } from '../../lib/sdn/node/podports.js';
 import { ping, type PodNetns, type SandboxNode } from '../support/sandbox/index.js';
 
 const NET = `${PREFIX}/k8ssdn`;
@@ -121,6 +122,32 @@ describe('bad input: hostile etcd records and CNI requests (sandbox, real etcd)'
     expect(await ports()).to.deep.equal(portsBefore);
     expect(await addresses()).to.deep.equal(addressesBefore);
     expect((await netns.exec('ip', ['link', 'show', 'eth0'], { reject: false })).exitCode).to.not.equal(0);
+  });
+
+  it('refuses ADD when the pod already has an interface of that name, and leaves it and everything else alone', async () => {
+    const netns = await cluster.sandbox.createPodNetns('taken');
+    await netns.exec('ip', ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'other0']);
+    const [portsBefore, addressesBefore] = [await ports(), await addresses()];
+    const run = await cluster.cni(n1, 'ADD', { containerId: 'ctr-taken', netns: netns.netnsPath, namespace: 'red', pod: 'taken' });
+    expect(run.exitCode).to.not.equal(0);
+    expect(String(run.json!.msg)).to.equal('interface already exists');
+    expect((await netns.exec('ip', ['link', 'show', 'eth0'])).stdout).to.include('eth0@other0');
+    expect(await ports()).to.deep.equal(portsBefore);
+    expect(await addresses()).to.deep.equal(addressesBefore);
+    expect((await n1.exec('ip', ['link', 'show', hostPortName('ctr-taken', 'eth0')], { reject: false })).exitCode).to.not.equal(0);
+  });
+
+  it('attaches a pod whose host-side veth name a crashed ADD left behind', async () => {
+    await api.pod('red', 'phoenix', 'n1');
+    const netns = await cluster.sandbox.createPodNetns('phoenix');
+    const hostEnd = hostPortName('ctr-phoenix', 'eth0');
+    await n1.exec('ip', ['link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'leftover0']);
+    const run = await cluster.cni(n1, 'ADD', { containerId: 'ctr-phoenix', netns: netns.netnsPath, namespace: 'red', pod: 'phoenix' });
+    expect(run.exitCode, run.stdout).to.equal(0);
+    expect((await n1.exec('ip', ['link', 'show', 'leftover0'], { reject: false })).exitCode).to.not.equal(0);
+    expect((await ping(netns, probeIp, { count: 2, timeoutS: 2 })).received).to.be.greaterThan(0);
+    expect((await cluster.cni(n1, 'DEL', { containerId: 'ctr-phoenix', netns: netns.netnsPath, namespace: 'red', pod: 'phoenix' })).exitCode).to.equal(0);
+    expect(await ports()).to.have.length(1);
   });
 
   it('keeps port and address in agreement under concurrent ADD and DEL of one container', async () => {

@@ -86,7 +86,7 @@ export class PodPorts {
         subnet: network.localSubnet, gateway: network.gateway, onLinkRoutes: [network.clusterNetwork],
         mtu: this.settings.podMtu, disableTxChecksumOffload: this.settings.disableTxChecksumOffload,
       });
-      undo.push(() => this.links.deleteHostEnd(portName));
+      undo.push(async () => { await this.links.deleteHostEnd(portName); });
       const ofport = await this.ovs.ensurePort({ name: portName, externalIds: externalIds(request, mac) });
       undo.push(() => this.ovs.deletePort(portName));
       if (request.egress) {
@@ -124,8 +124,9 @@ export class PodPorts {
       if (meters.has(pod.port.egressMeter)) await this.ovs.deleteMeter(pod.port.egressMeter);
     }
     await this.ovs.deletePort(portName);
-    await this.links.deleteHostEnd(portName);
-    if (netnsPath) await this.links.deletePodInterface(netnsPath, ifname);
+    // Deleting the host end takes the pod end with it; only a lone pod end needs a run in the netns.
+    const hadHostEnd = await this.links.deleteHostEnd(portName);
+    if (netnsPath && !hadHostEnd) await this.links.deletePodInterface(netnsPath, ifname);
   }
 
   /**

@@ -19,6 +19,13 @@ describe('bin/k8s-ovs-cni', function () {
     expect(run.json).to.deep.equal({ cniVersion: '1.0.0', supportedVersions: [...SUPPORTED_VERSIONS] });
   });
 
+  it('started by its shebang, does not load the extra CA bundle a runtime environment may name (it costs start-up time, and no TLS is used)', async function () {
+    const run = await runPlugin({ CNI_COMMAND: 'VERSION', NODE_EXTRA_CA_CERTS: path.join(repoRoot, 'no-such-bundle.pem') },
+      '{"cniVersion":"1.0.0"}', launcher, ['/usr/bin/env']);
+    expect(run.exitCode, run.stderr).to.equal(0);
+    expect(run.stderr).to.equal('');
+  });
+
   it('reports a missing daemon as a CNI error, not a stack trace', async function () {
     const config = JSON.stringify({ cniVersion: '1.1.0', name: 'n', type: 'k8s-ovs',
       daemonSocket: path.join(repoRoot, 'no-such-dir', 'cni.sock') });
