@@ -2,24 +2,17 @@
 // No maintained npm client speaks etcd v2 (etcd3 is v3-only), so this is a small GET-only reader.
 // It uses node:http(s) rather than fetch: Node 20's fetch takes client certificates only through
 // undici's Agent, which is not a dependency of this project.
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import { type CredentialOptions, type TlsFiles, readCredentials, withScheme } from '../etcd/credentials.js';
 import {
   V2AccessError, V2NotServedError, V2OptionsError, V2ResponseError, V2UnavailableError,
 } from './errors.js';
 
-export interface V2Options {
+/** The user and password go as HTTP basic auth. */
+export interface V2Options extends CredentialOptions {
   /** Client URLs of the etcd members serving v2; a bare host:port gets http:// (https:// with caFile). */
   endpoints: string[];
-  /** PEM CA bundle that signed the etcd server certificates. */
-  caFile?: string;
-  /** PEM client certificate and key, given together. */
-  certFile?: string;
-  keyFile?: string;
-  /** etcd v2 user (basic auth), given with password. */
-  username?: string;
-  password?: string;
   /** Deadline of each request; default 5000 ms. */
   requestTimeoutMs?: number;
 }
@@ -35,19 +28,9 @@ interface HttpAnswer {
   body: string;
 }
 
-interface Tls {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-}
-
 const DEFAULT_TIMEOUT_MS = 5000;
 /** etcd v2's "Key not found" error code. */
 const KEY_NOT_FOUND = 100;
-
-function withScheme(endpoint: string, tls: boolean): string {
-  return /^https?:\/\//.test(endpoint) ? endpoint : `${tls ? 'https' : 'http'}://${endpoint}`;
-}
 
 function keyPath(key: string): string {
   return key.split('/').filter(Boolean).map(encodeURIComponent).join('/');
@@ -56,7 +39,7 @@ function keyPath(key: string): string {
 export class V2Reader {
   private constructor(
     private readonly endpoints: readonly URL[],
-    private readonly tls: Tls,
+    private readonly tls: TlsFiles,
     private readonly auth: string | undefined,
     private readonly timeoutMs: number,
   ) {}
@@ -64,25 +47,7 @@ export class V2Reader {
   /** Checks the options and reads the TLS files; no request is made yet. */
   static async open(options: V2Options): Promise<V2Reader> {
     if (options.endpoints.length === 0) throw new V2OptionsError('etcd v2 endpoints: none given');
-    if ((options.certFile === undefined) !== (options.keyFile === undefined)) {
-      throw new V2OptionsError('etcd v2 TLS: the client certificate and key must be given together');
-    }
-    if ((options.username === undefined) !== (options.password === undefined)) {
-      throw new V2OptionsError('etcd v2 auth: username and password must be given together');
-    }
-    const read = async (what: string, file: string | undefined): Promise<Buffer | undefined> => {
-      if (file === undefined) return undefined;
-      try {
-        return await readFile(file);
-      } catch (error) {
-        throw new V2OptionsError(`etcd v2 TLS: cannot read ${what} "${file}": ${(error as Error).message}`);
-      }
-    };
-    const tls: Tls = {
-      ca: await read('CA file', options.caFile),
-      cert: await read('certificate file', options.certFile),
-      key: await read('key file', options.keyFile),
-    };
+    const { tls, auth } = await readCredentials(options, (message) => new V2OptionsError(`etcd v2 ${message}`));
     const endpoints = options.endpoints.map((endpoint) => {
       try {
         return new URL(withScheme(endpoint, tls.ca !== undefined));
@@ -90,8 +55,8 @@ export class V2Reader {
         throw new V2OptionsError(`etcd v2 endpoint "${endpoint}" is not a URL`);
       }
     });
-    const auth = options.username === undefined ? undefined : `${options.username}:${options.password}`;
-    return new V2Reader(endpoints, tls, auth, options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const basicAuth = auth === undefined ? undefined : `${auth.username}:${auth.password}`;
+    return new V2Reader(endpoints, tls, basicAuth, options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 
   get endpointList(): string {

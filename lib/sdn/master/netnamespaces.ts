@@ -1,6 +1,5 @@
 // The leader's VNID controller: one NetNamespace per namespace, admin actions, VNID claims in etcd.
-import type { KeyValue, Listing, WatchEvent } from '../../etcd/types.js';
-import type { PrefixWatch } from '../../etcd/watch.js';
+import type { KeyValue, Listing } from '../../etcd/types.js';
 import { planAction } from '../../tenant/actions.js';
 import { VnidAllocationError, type VnidRange } from '../../tenant/allocator.js';
 import { VnidAssignments, type VnidChange } from '../../tenant/assignments.js';
@@ -10,8 +9,7 @@ import {
   type NetNamespace, RecordError, isNamespaceName, parseNetNamespace, serializeNetNamespace,
   serializeNetNamespaceRejection,
 } from '../records.js';
-import { RetrySet } from './retry.js';
-import { SerialQueue } from './serial.js';
+import { RecordController } from './record-controller.js';
 import type { Term } from './term.js';
 
 export interface NetNamespaceOptions {
@@ -36,21 +34,18 @@ interface Write {
 
 type Outcome = { ok: true } | { ok: false; current: KeyValue | null };
 
-export class NetNamespaceController {
-  private readonly serial = new SerialQueue();
+export class NetNamespaceController extends RecordController<NetNamespace> {
   private model: VnidAssignments;
-  private readonly records = new Map<string, { record: NetNamespace; modRevision: number }>();
-  private watch: PrefixWatch | null = null;
-  private readonly retries: RetrySet;
-  private markReady!: () => void;
-  readonly ready = new Promise<void>((resolve) => { this.markReady = resolve; });
 
   constructor(
-    private readonly term: Term,
+    term: Term,
     private readonly options: NetNamespaceOptions,
   ) {
+    super(term, {
+      label: 'netnamespace', nameField: 'namespace', prefix: term.keys.netNamespaces,
+      key: (namespace) => term.keys.netNamespace(namespace),
+    });
     this.model = new VnidAssignments(this.modelOptions());
-    this.retries = new RetrySet(term, (name) => this.serial.run(() => this.refresh(name)));
   }
 
   private get keys() {
@@ -61,25 +56,11 @@ export class NetNamespaceController {
     return { adminNamespaces: this.options.adminNamespaces ?? [], range: this.options.vnidRange };
   }
 
-  start(): void {
-    this.watch = this.term.store.watchPrefix(this.keys.netNamespaces, {
-      snapshot: (listing) => this.serial.run(() => this.guarded('rebuild', () => this.rebuild(listing))),
-      events: (events) => this.serial.run(() => this.applyEvents(events)),
-    });
-  }
-
-  /** Ends the controller; callers still waiting for it get NotLeaderError. */
-  async stop(): Promise<void> {
-    this.retries.stop();
-    this.markReady();
-    await this.watch?.cancel();
-  }
-
   /** The NetNamespace of `namespace`, created with a fresh VNID (0 for admin namespaces) if new. */
   async ensure(namespace: string): Promise<NetNamespace> {
     if (!isNamespaceName(namespace)) throw new InvalidNamespaceError(`"${namespace}" is not a namespace name`);
     await this.ready;
-    return this.serial.run(async () => {
+    return this.run(async () => {
       for (;;) {
         this.term.assertLeading();
         const known = this.records.get(namespace);
@@ -95,7 +76,7 @@ export class NetNamespaceController {
   /** Removes the NetNamespace; its VNID returns to the pool if no other namespace uses it. */
   async release(namespace: string): Promise<void> {
     await this.ready;
-    return this.serial.run(async () => {
+    return this.run(async () => {
       for (;;) {
         this.term.assertLeading();
         const known = this.records.get(namespace);
@@ -111,20 +92,7 @@ export class NetNamespaceController {
     });
   }
 
-  /** Runs watch-driven work; a failure other than lost leadership is retried later from etcd. */
-  private async guarded(what: string, work: () => Promise<void>, namespace?: string): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      if (!this.term.active) return;
-      this.term.logger.warn('netnamespace reconcile failed; will retry', {
-        what, namespace, error: (error as Error).message,
-      });
-      this.retries.add(namespace ?? RetrySet.EVERYTHING);
-    }
-  }
-
-  private async rebuild(listing: Listing): Promise<void> {
+  protected override async rebuild(listing: Listing): Promise<void> {
     this.term.assertLeading();
     const claims = await this.term.store.list(this.keys.netIdClaims);
     this.records.clear();
@@ -152,7 +120,6 @@ export class NetNamespaceController {
       await this.guarded('pending action', () => this.reconcile(kv), keyLeaf(kv.key, this.keys.netNamespaces));
     }
     this.term.logger.info('netnamespaces loaded', { namespaces: this.records.size, vnids: this.model.allocatedVnids().length });
-    this.markReady();
   }
 
   /** Deletes claims no namespace uses and creates missing ones, so claims mirror the records. */
@@ -176,40 +143,8 @@ export class NetNamespaceController {
     }
   }
 
-  private async applyEvents(events: WatchEvent[]): Promise<void> {
-    for (const event of events) {
-      const key = event.type === 'put' ? event.kv.key : event.key;
-      const namespace = keyLeaf(key, this.keys.netNamespaces);
-      const known = this.records.get(namespace);
-      if (event.type === 'put') {
-        if (known && known.modRevision >= event.kv.modRevision) continue;
-        await this.guarded('event', () => this.reconcile(event.kv), namespace);
-      } else if (known && known.modRevision < event.modRevision) {
-        await this.guarded('delete', () => this.forget(namespace), namespace);
-      }
-    }
-  }
-
-  /** Re-reads one namespace (or, for EVERYTHING, the whole prefix) and reconciles it. */
-  private async refresh(name: string): Promise<void> {
-    if (name === RetrySet.EVERYTHING) {
-      await this.guarded('rebuild', async () => this.rebuild(await this.term.store.list(this.keys.netNamespaces)));
-      return;
-    }
-    await this.guarded('retry', async () => {
-      const kv = await this.term.store.get(this.keys.netNamespace(name));
-      if (kv) await this.reconcile(kv);
-      else await this.forget(name);
-    }, name);
-  }
-
-  private async reconcile(kv: KeyValue): Promise<void> {
-    let next: KeyValue | null = kv;
-    while (next !== null) next = await this.reconcileOnce(next);
-  }
-
   /** Brings one stored record in line: adopts a hand-written NetID, then runs a pending Action. */
-  private async reconcileOnce(kv: KeyValue): Promise<KeyValue | null> {
+  protected override async reconcileOnce(kv: KeyValue): Promise<KeyValue | null> {
     this.term.assertLeading();
     const namespace = keyLeaf(kv.key, this.keys.netNamespaces);
     let record: NetNamespace;
@@ -269,7 +204,7 @@ export class NetNamespaceController {
   }
 
   /** The record is gone from etcd: drop it from the model and release its VNID claim if unused. */
-  private async forget(namespace: string): Promise<void> {
+  protected override async forget(namespace: string): Promise<void> {
     if (!this.records.has(namespace) && this.model.vnidOf(namespace) === undefined) return;
     const change = this.model.planRemove(namespace);
     const outcome = await this.write({ namespace, expected: 0, change, record: null, rejection: 'clear' });

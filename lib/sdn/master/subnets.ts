@@ -1,11 +1,9 @@
 // The leader's node subnet controller: one HostSubnet per node, Assign requests, subnet claims in etcd.
-import type { KeyValue, Listing, WatchEvent } from '../../etcd/types.js';
-import type { PrefixWatch } from '../../etcd/watch.js';
+import type { KeyValue, Listing } from '../../etcd/types.js';
 import { Cidr, parseIpv4 } from '../../net/ipv4.js';
 import { keyLeaf } from '../layout.js';
 import { type HostSubnet, RecordError, parseHostSubnet, serializeHostSubnet } from '../records.js';
-import { RetrySet } from './retry.js';
-import { SerialQueue } from './serial.js';
+import { RecordController } from './record-controller.js';
 import { SubnetAllocationError, SubnetAllocator } from './subnet-allocator.js';
 import type { Term } from './term.js';
 
@@ -26,22 +24,18 @@ export class InvalidNodeError extends Error {
   override name = 'InvalidNodeError';
 }
 
-export class SubnetController {
-  private readonly serial = new SerialQueue();
+export class SubnetController extends RecordController<HostSubnet> {
   private allocator: SubnetAllocator;
-  private readonly records = new Map<string, { record: HostSubnet; modRevision: number }>();
   /** Which HostIP holds each claimed subnet: exactly the subnets the allocator has taken. */
   private readonly owners = new Map<string, string>();
   /** The subnet each released host last held: a returning node gets it back while it is free. */
   private readonly history = new Map<string, Cidr>();
-  private watch: PrefixWatch | null = null;
-  private readonly retries: RetrySet;
-  private markReady!: () => void;
-  readonly ready = new Promise<void>((resolve) => { this.markReady = resolve; });
 
-  constructor(private readonly term: Term) {
+  constructor(term: Term) {
+    super(term, {
+      label: 'hostsubnet', nameField: 'hostIp', prefix: term.keys.subnets, key: (hostIp) => term.keys.subnet(hostIp),
+    });
     this.allocator = this.emptyAllocator();
-    this.retries = new RetrySet(term, (hostIp) => this.serial.run(() => this.refresh(hostIp)));
   }
 
   private get keys() {
@@ -52,26 +46,12 @@ export class SubnetController {
     return new SubnetAllocator(this.term.config.network, this.term.config.hostSubnetLength);
   }
 
-  start(): void {
-    this.watch = this.term.store.watchPrefix(this.keys.subnets, {
-      snapshot: (listing) => this.serial.run(() => this.guarded('rebuild', () => this.rebuild(listing))),
-      events: (events) => this.serial.run(() => this.applyEvents(events)),
-    });
-  }
-
-  /** Ends the controller; callers still waiting for it get NotLeaderError. */
-  async stop(): Promise<void> {
-    this.retries.stop();
-    this.markReady();
-    await this.watch?.cancel();
-  }
-
   /** The node's HostSubnet, allocating a subnet if it has none; the same subnet on every call. */
   async ensure(host: string, hostIpText: string): Promise<HostSubnet> {
     const hostIp = parseIpv4(hostIpText, 'HostIP');
     if (host === '') throw new InvalidNodeError(`Host: the node with HostIP ${hostIp} has an empty name`);
     await this.ready;
-    return this.serial.run(async () => {
+    return this.run(async () => {
       for (;;) {
         this.term.assertLeading();
         const known = this.records.get(hostIp);
@@ -100,7 +80,7 @@ export class SubnetController {
   async release(hostIpText: string): Promise<void> {
     const hostIp = parseIpv4(hostIpText, 'HostIP');
     await this.ready;
-    return this.serial.run(async () => {
+    return this.run(async () => {
       for (;;) {
         this.term.assertLeading();
         const known = this.records.get(hostIp);
@@ -132,17 +112,7 @@ export class SubnetController {
     return subnet !== null && this.owners.get(subnet.toString()) === hostIp ? subnet : null;
   }
 
-  private async guarded(what: string, work: () => Promise<void>, hostIp?: string): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      if (!this.term.active) return;
-      this.term.logger.warn('hostsubnet reconcile failed; will retry', { what, hostIp, error: (error as Error).message });
-      this.retries.add(hostIp ?? RetrySet.EVERYTHING);
-    }
-  }
-
-  private async rebuild(listing: Listing): Promise<void> {
+  protected override async rebuild(listing: Listing): Promise<void> {
     this.term.assertLeading();
     const claims = await this.term.store.list(this.keys.subnetClaims);
     this.history.clear();
@@ -188,41 +158,10 @@ export class SubnetController {
     }
     for (const kv of [...pending, ...requests]) await this.guarded('pending', () => this.reconcile(kv), keyLeaf(kv.key, this.keys.subnets));
     this.term.logger.info('hostsubnets loaded', { nodes: this.records.size, subnets: this.allocator.used });
-    this.markReady();
-  }
-
-  private async applyEvents(events: WatchEvent[]): Promise<void> {
-    for (const event of events) {
-      const hostIp = keyLeaf(event.type === 'put' ? event.kv.key : event.key, this.keys.subnets);
-      const known = this.records.get(hostIp);
-      if (event.type === 'put') {
-        if (known && known.modRevision >= event.kv.modRevision) continue;
-        await this.guarded('event', () => this.reconcile(event.kv), hostIp);
-      } else if (known && known.modRevision < event.modRevision) {
-        await this.guarded('delete', () => this.forget(hostIp), hostIp);
-      }
-    }
-  }
-
-  private async refresh(hostIp: string): Promise<void> {
-    if (hostIp === RetrySet.EVERYTHING) {
-      await this.guarded('rebuild', async () => this.rebuild(await this.term.store.list(this.keys.subnets)));
-      return;
-    }
-    await this.guarded('retry', async () => {
-      const kv = await this.term.store.get(this.keys.subnet(hostIp));
-      if (kv) await this.reconcile(kv);
-      else await this.forget(hostIp);
-    }, hostIp);
-  }
-
-  private async reconcile(kv: KeyValue): Promise<void> {
-    let next: KeyValue | null = kv;
-    while (next !== null) next = await this.reconcileOnce(next);
   }
 
   /** Assigns a subnet to an `Assign:true` entry, or adopts a subnet written by hand. */
-  private async reconcileOnce(kv: KeyValue): Promise<KeyValue | null> {
+  protected override async reconcileOnce(kv: KeyValue): Promise<KeyValue | null> {
     this.term.assertLeading();
     let record: HostSubnet;
     try {
@@ -267,7 +206,7 @@ export class SubnetController {
     return null;
   }
 
-  private async forget(hostIp: string): Promise<void> {
+  protected override async forget(hostIp: string): Promise<void> {
     if (!this.records.has(hostIp)) return;
     const outcome = await this.write({ hostIp, expected: 0, record: null, claim: null, release: this.ownedSubnet(hostIp) });
     if (outcome.ok) this.records.delete(hostIp);
