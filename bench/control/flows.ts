@@ -39,7 +39,7 @@ export interface ResyncData {
   renderMs: Summary;
   fromEmpty: ResyncCase;
   restart: ResyncCase;
-  /** The daemon's start order (lib/sdn/node/agent.ts): nodes, then resync, then services. */
+  /** The daemon's start order (lib/sdn/node/agent.ts): everything recorded, one resync, then the whole-set catch-up once ready. */
   agentOrder: { setRemoteNodesMs: Summary; resyncMs: Summary; setServicesMs: Summary; serviceFlowsBetween: number; serviceFlowsAfter: number };
 }
 
@@ -135,9 +135,11 @@ async function measureResync(node: SandboxNode, profile: BenchProfile['flows']):
   for (let rep = 0; rep < reps; rep++) {
     const plane = freshPlane(node);
     for (const pod of contents.pods) plane.dataplane.rememberPod(pod);
-    order.nodes.push((await timed(() => plane.dataplane.setRemoteNodes(contents.nodes))).ms);
+    plane.dataplane.rememberRemoteNodes(contents.nodes);
+    plane.dataplane.rememberServices(contents.services);
     order.resync.push((await timed(() => plane.dataplane.resync(NETWORK))).ms);
     between = await tableFlowCount(node, Table.ServiceAccess);
+    order.nodes.push((await timed(() => plane.dataplane.setRemoteNodes(contents.nodes))).ms);
     order.services.push((await timed(() => plane.dataplane.setServices(contents.services))).ms);
     after = await tableFlowCount(node, Table.ServiceAccess);
   }
@@ -170,16 +172,17 @@ async function scalingPoint(node: SandboxNode, kind: ScalingPoint['kind'], n: nu
   for (let rep = 0; rep < reps; rep++) {
     const mark = plane.runner.calls.length;
     const dp = plane.dataplane;
+    // What one watch event makes the daemon do (lib/sdn/node/agent.ts, services.ts): just the owner it names.
     if (kind === 'nodes') {
-      const all = remoteNodes(n + 1);
-      change.push((await timed(() => dp.setRemoteNodes(all))).ms);
+      const [extra] = remoteNodes(1, n);
+      change.push((await timed(() => dp.updateRemoteNodes([extra!], []))).ms);
       changeSwitch.push(ofctlMs(plane, mark));
-      await dp.setRemoteNodes(all.slice(0, n));
+      await dp.updateRemoteNodes([], [extra!.ip]);
     } else if (kind === 'services') {
-      const all = services(n + 1, 10);
-      change.push((await timed(() => dp.setServices(all))).ms);
+      const [extra] = services(1, 10, n);
+      change.push((await timed(() => dp.updateServices([extra!], []))).ms);
       changeSwitch.push(ofctlMs(plane, mark));
-      await dp.setServices(all.slice(0, n));
+      await dp.updateServices([], [extra!]);
     } else {
       const [extra] = localPods(1, 'a', 10, n);
       change.push((await timed(() => dp.addPod(extra!))).ms);

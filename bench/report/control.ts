@@ -98,8 +98,9 @@ export function flowsSection(flows: FlowsData): string {
       ['from empty', ms(s.fromEmpty.ms.p50), ms(s.fromEmpty.ms.max), ms(s.fromEmpty.switchMs.p50)],
       ['building and rendering every flow in JS only', ms(s.renderMs.p50), ms(s.renderMs.max), '–'],
     ]), '',
-    `The daemon's own start order (lib/sdn/node/agent.ts: \`setRemoteNodes\`, then \`resync\`, then services once ready) on the same switch: ` +
-    `setRemoteNodes p50 ${ms(a.setRemoteNodesMs.p50)}, resync ${ms(a.resyncMs.p50)}, setServices ${ms(a.setServicesMs.p50)}. ` +
+    `The daemon's own start order (lib/sdn/node/agent.ts: nodes, services and pods recorded, one \`resync\`, then once ready the ` +
+    `whole-set catch-up with \`setRemoteNodes\` and \`setServices\`) on the same switch: ` +
+    `resync p50 ${ms(a.resyncMs.p50)}, setRemoteNodes ${ms(a.setRemoteNodesMs.p50)}, setServices ${ms(a.setServicesMs.p50)}. ` +
     `Between the resync and setServices the ServiceAccess table held ${a.serviceFlowsBetween} flows (${a.serviceFlowsAfter} after)` +
     (a.serviceFlowsBetween < a.serviceFlowsAfter
       ? ': the resync runs before the services are in the model, so it deletes every service flow and the next step puts them back.'
@@ -147,8 +148,8 @@ export function scalingSection(flows: FlowsData): string {
   return [
     '### How each cost grows',
     'For 10, 100 and 1000 of one kind (lib objects, sandbox switch): install = fresh model + resync from an empty switch; one change = what ' +
-    'the daemon does for one more of that kind at that size (nodes: `setRemoteNodes` with all of them, as the etcd watch does; services: ' +
-    '`setServices` with all of them, as NodeServices does per event; pods: `addPod`); medians. The difference between the last two columns is ' +
+    'the daemon does for one more of that kind at that size (nodes: `updateRemoteNodes` with the new one, as an etcd watch event does; ' +
+    'services: `updateServices` with the new one, as NodeServices does per API event; pods: `addPod`); medians. The difference between the last two columns is ' +
     'time spent in JS before the bundle.',
     '', table(['kind', 'n', 'flows', 'install', 'one change', 'of which ovs-ofctl', 'retag all'], rows), '',
     '![growth](benchmarks-scaling.png)',

@@ -1,7 +1,7 @@
-// An in-memory switch flow table for unit tests: applies bundles all-or-nothing, like OVS.
+// An in-memory switch flow table for unit tests (applies bundles all-or-nothing, like OVS), and a counting FlowSync.
 import type { Flow } from '../../lib/ovs/flow.js';
 import { flowKey } from '../../lib/ovs/flow.js';
-import type { FlowTarget } from '../../lib/ovs/flowsync.js';
+import { FlowSync, type FlowTarget, type OwnerFlows } from '../../lib/ovs/flowsync.js';
 import type { FlowChange } from '../../lib/ovs/switch.js';
 
 export class FakeFlowTable implements FlowTarget {
@@ -30,5 +30,15 @@ export class FakeFlowTable implements FlowTarget {
 
   ofOwner(cookie: bigint): Flow[] {
     return [...this.flows.values()].filter((flow) => flow.cookie === cookie);
+  }
+}
+
+/** A FlowSync that counts the owners it was asked to compare, to show what one change costs. */
+export class CountingFlowSync extends FlowSync {
+  ownersCompared = 0;
+
+  override replaceOwners(owners: OwnerFlows): Promise<number> {
+    this.ownersCompared += owners.size;
+    return super.replaceOwners(owners);
   }
 }

@@ -1,5 +1,5 @@
 // The node side of the daemon: follows HostSubnets and NetNamespaces in etcd and keeps br0 matching them.
-import type { Store } from '../../etcd/types.js';
+import type { Store, WatchEvent } from '../../etcd/types.js';
 import type { PrefixWatch } from '../../etcd/watch.js';
 import type { HostNetwork } from '../../host/network.js';
 import type { PodLinks } from '../../host/podlink.js';
@@ -11,12 +11,13 @@ import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
 import type { NetworkConfig } from '../config.js';
 import { type NetworkKeys, keyLeaf, networkKeys } from '../layout.js';
 import { type HostSubnet, parseHostSubnet, parseNetNamespace, serializeHostSubnet } from '../records.js';
-import type { NodeNetwork, RemoteNode } from '../pipeline/flows.js';
+import type { NodeNetwork } from '../pipeline/flows.js';
 import { NodeDataplane } from './dataplane.js';
 import { PodPorts } from './podports.js';
 import { setupNode } from './setup.js';
 import { TUN_PORT_NAME } from '../pipeline/tables.js';
 import { NamespaceVnids } from './vnids.js';
+import { HostSubnets } from './hostsubnets.js';
 import { NodeServices } from './services.js';
 import { SwitchWatchdog } from './watchdog.js';
 
@@ -43,7 +44,7 @@ export class NodeAgent {
   readonly services: NodeServices;
   private readonly keys: NetworkKeys;
   private readonly log: Logger;
-  private readonly subnets = new Map<string, HostSubnet>();
+  private readonly subnets: HostSubnets;
   private readonly watches: PrefixWatch[] = [];
   private readonly rejected = new Map<string, string>();
   private applying: Promise<void> = Promise.resolve();
@@ -55,6 +56,7 @@ export class NodeAgent {
 
   constructor(private readonly options: NodeAgentOptions) {
     this.keys = networkKeys(options.config.name);
+    this.subnets = new HostSubnets(options.nodeIp);
     this.log = options.logger.child({ component: 'node', node: options.hostname });
     this.dataplane = new NodeDataplane(new FlowSync(options.ovs));
     this.services = new NodeServices(this.dataplane, (ns) => this.vnidOf(ns),
@@ -93,13 +95,11 @@ export class NodeAgent {
       { podMtu, disableTxChecksumOffload: this.options.disableTxChecksumOffload });
     // Ports whose namespace has no VNID any more get no flows (fail closed) until their pod is deleted.
     const { pods, unknown, gone } = await this.podPorts.recover((ns) => this.vnidOf(ns));
-    await this.dataplane.setRemoteNodes(this.remoteNodes());
     await this.podPorts.restoreMeters();
-    // Services join the first resync: a resync without them would drop their flows until they came back.
-    this.services.load();
-    await this.dataplane.resync(this.network);
+    await this.resyncAll(this.network);
     this.ready = true;
-    await this.services.apply();
+    // Watch events that came during the first resync were only recorded: catch up with the whole sets, once.
+    await Promise.all([this.applyRemoteNodes(), this.services.apply()]);
     this.log.info('node set up', {
       subnet: localSubnet.toString(), gateway: this.network.gateway, podMtu, pods: pods.length,
       remoteNodes: this.dataplane.remoteNodes().length, previousPipeline: previousVersion ?? 'none',
@@ -135,8 +135,19 @@ export class NodeAgent {
     await this.serially(async () => {
       await setupNode(this.options.ovs, this.options.host, this.network!, this.options.nodeIp, this.options.mtu);
       await this.ports.restoreMeters();
-      await this.dataplane.resync();
+      await this.resyncAll();
     });
+  }
+
+  /**
+   * The whole switch from the agent's model in one bundle: first start, a restarted switch, recovery from a
+   * failed change. Nodes and services join it, so a restart leaves their flows in place and a change lost
+   * with a failed bundle (the dataplane only records what the switch accepted) comes back.
+   */
+  private async resyncAll(network?: NodeNetwork): Promise<void> {
+    this.dataplane.rememberRemoteNodes(this.subnets.remoteNodes());
+    this.services.load();
+    await this.dataplane.resync(network);
   }
 
   private follow(prefix: string, kind: 'subnets' | 'netnamespaces'): Promise<void> {
@@ -149,37 +160,59 @@ export class NodeAgent {
             if (kind === 'subnets') this.recordSubnet(kv.key, kv.value);
             else this.recordNamespace(kv.key, kv.value, vnids);
           }
+          // A (re)list replaces the whole sets, so nothing deleted while the watch was down stays behind.
           if (kind === 'netnamespaces') await this.applyVnids(this.vnids.replaceAll(vnids));
           else await this.applyRemoteNodes();
           firstSnapshot();
         },
-        events: async (events) => {
-          const changedNamespaces: string[] = [];
-          for (const event of events) {
-            if (event.type === 'delete') {
-              if (kind === 'subnets') this.subnets.delete(keyLeaf(event.key, prefix));
-              else this.vnids.delete(keyLeaf(event.key, prefix));
-            } else if (kind === 'subnets') {
-              this.recordSubnet(event.kv.key, event.kv.value);
-            } else {
-              const vnids = new Map<string, Vnid>();
-              this.recordNamespace(event.kv.key, event.kv.value, vnids);
-              for (const [ns, vnid] of vnids) if (this.vnids.set(ns, vnid)) changedNamespaces.push(ns);
-            }
-          }
-          if (kind === 'subnets') await this.applyRemoteNodes();
-          else await this.applyVnids(changedNamespaces);
-        },
+        // A batch of events touches only the owners it names (its nodes in one bundle).
+        events: (events) => (kind === 'subnets'
+          ? this.applyRemoteNodes(this.recordSubnetEvents(events, prefix))
+          : this.applyNamespaceEvents(events, prefix)),
       });
       this.watches.push(watch);
     });
   }
 
-  private recordSubnet(key: string, value: string): void {
+  /** Records a batch of HostSubnet changes; returns the hosts they touched. */
+  private recordSubnetEvents(events: readonly WatchEvent[], prefix: string): Set<Ipv4> {
+    const touched = new Set<Ipv4>();
+    for (const event of events) {
+      const record = event.type === 'delete'
+        ? this.subnets.delete(keyLeaf(event.key, prefix))
+        : this.recordSubnet(event.kv.key, event.kv.value);
+      if (record) touched.add(record.hostIp);
+    }
+    return touched;
+  }
+
+  /** Records a batch of NetNamespace changes, retags the namespaces whose VNID changed, then their services. */
+  private async applyNamespaceEvents(events: readonly WatchEvent[], prefix: string): Promise<void> {
+    const changed: string[] = [];
+    const touched = new Set<string>();
+    for (const event of events) {
+      if (event.type === 'delete') {
+        const namespace = keyLeaf(event.key, prefix);
+        this.vnids.delete(namespace);
+        touched.add(namespace);
+        continue;
+      }
+      const vnids = new Map<string, Vnid>();
+      this.recordNamespace(event.kv.key, event.kv.value, vnids);
+      for (const [namespace, vnid] of vnids) {
+        if (!this.vnids.set(namespace, vnid)) continue;
+        changed.push(namespace);
+        touched.add(namespace);
+      }
+    }
+    await this.applyVnids(changed, touched);
+  }
+
+  private recordSubnet(key: string, value: string): HostSubnet | undefined {
     const record = this.parsed(key, value, parseHostSubnet);
-    if (!record) return;
-    this.subnets.set(record.hostIp, record);
-    if (record.hostIp !== this.options.nodeIp) return;
+    if (!record) return undefined;
+    this.subnets.set(record);
+    if (record.hostIp !== this.options.nodeIp) return record;
     if (record.subnet && this.ownSubnetWaiter) this.ownSubnetWaiter(record);
     const inUse = this.network?.localSubnet;
     if (inUse && record.subnet && !record.subnet.equals(inUse)) {
@@ -187,6 +220,7 @@ export class NodeAgent {
         inUse: inUse.toString(), stored: record.subnet.toString(), key,
       });
     }
+    return record;
   }
 
   private recordNamespace(key: string, value: string, into: Map<string, Vnid>): void {
@@ -209,19 +243,22 @@ export class NodeAgent {
     }
   }
 
-  private remoteNodes(): RemoteNode[] {
-    return [...this.subnets.values()]
-      .filter((s) => s.hostIp !== this.options.nodeIp && s.subnet !== null)
-      .map((s) => ({ ip: s.hostIp, subnet: s.subnet! }));
+  /** Makes the tunnel flows match the HostSubnets: of just the `touched` hosts, or of all (a relist). */
+  private applyRemoteNodes(touched?: ReadonlySet<Ipv4>): Promise<void> {
+    if (!this.ready || touched?.size === 0) return Promise.resolve();
+    // Read when the change runs, not when queued: the model may have moved on since.
+    return this.serially(() => {
+      if (!touched) return this.dataplane.setRemoteNodes(this.subnets.remoteNodes());
+      const { set, removed } = this.subnets.changesFor(touched);
+      return this.dataplane.updateRemoteNodes(set, removed);
+    });
   }
 
-  private applyRemoteNodes(): Promise<void> {
-    if (!this.ready) return Promise.resolve();
-    return this.serially(() => this.dataplane.setRemoteNodes(this.remoteNodes()));
-  }
-
-  /** Retags namespaces whose VNID changed, then installs services whose namespace just got one. */
-  private async applyVnids(namespaces: readonly string[]): Promise<void> {
+  /**
+   * Retags namespaces whose VNID changed, then makes services match their namespace's VNID: those of the
+   * `touched` namespaces (a watch event), or all of them (a relist, which may have missed deletes).
+   */
+  private async applyVnids(namespaces: readonly string[], touched?: ReadonlySet<string>): Promise<void> {
     if (!this.ready || !this.multitenant) return;
     await this.serially(async () => {
       for (const namespace of namespaces) {
@@ -231,14 +268,14 @@ export class NodeAgent {
         if (retagged) this.log.info('namespace retagged', { namespace, vnid, podsAndServices: retagged });
       }
     });
-    await this.services.apply();
+    await (touched ? this.services.applyNamespaces(touched) : this.services.apply());
   }
 
   /** Runs data-plane changes one at a time; a failure is logged and healed by a full resync. */
   private serially(work: () => Promise<void>): Promise<void> {
     const run = this.applying.then(work).catch(async (error: unknown) => {
       this.log.error('applying a change to the switch failed; resyncing', { error: (error as Error).message });
-      await this.dataplane.resync().catch((e: unknown) =>
+      await this.resyncAll().catch((e: unknown) =>
         this.log.error('resync failed; the switch watchdog will retry', { error: (e as Error).message }));
     });
     this.applying = run;

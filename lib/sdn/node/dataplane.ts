@@ -26,6 +26,14 @@ export interface LocalPod {
   egress?: Bandwidth;
 }
 
+/** Names a service whose flows to set or remove. */
+export interface ServiceRef {
+  namespace: string;
+  name: string;
+}
+
+const serviceKey = (service: ServiceRef) => `${service.namespace}/${service.name}`;
+
 export class NodeDataplane {
   private network?: NodeNetwork;
   private readonly nodes = new Map<string, RemoteNode>();
@@ -68,25 +76,28 @@ export class NodeDataplane {
     await this.flows.replaceAll(this.desiredFlows());
   }
 
-  /** Replaces the set of other nodes: new ones added, changed ones updated, missing ones removed, one bundle. */
+  /** Replaces the set of other nodes: new ones added, changed ones updated, missing ones removed, one bundle (relists). */
   async setRemoteNodes(nodes: readonly RemoteNode[]): Promise<void> {
+    const wanted = new Set<string>(nodes.map((node) => node.ip));
+    await this.updateRemoteNodes(nodes, [...this.nodes.values()].map((node) => node.ip).filter((ip) => !wanted.has(ip)));
+  }
+
+  /** Sets and removes just the named nodes in one bundle; the others are neither rendered nor compared (watch events). */
+  async updateRemoteNodes(set: readonly RemoteNode[], removed: readonly RemoteNode['ip'][]): Promise<void> {
     const changes = new Map<Cookie, Flow[]>();
-    const wanted = new Map(nodes.map((node) => [node.ip as string, node]));
-    for (const ip of this.nodes.keys()) if (!wanted.has(ip)) changes.set(nodeOwner(ip as RemoteNode['ip']), []);
-    for (const node of wanted.values()) changes.set(nodeOwner(node.ip), remoteNodeFlows(node));
+    for (const ip of removed) changes.set(nodeOwner(ip), []);
+    for (const node of set) changes.set(nodeOwner(node.ip), remoteNodeFlows(node));
     await this.flows.replaceOwners(changes);
-    this.nodes.clear();
-    for (const node of wanted.values()) this.nodes.set(node.ip, node);
+    for (const ip of removed) this.nodes.delete(ip);
+    for (const node of set) this.nodes.set(node.ip, node);
   }
 
-  async setRemoteNode(node: RemoteNode): Promise<void> {
-    await this.flows.replaceOwners(new Map([[nodeOwner(node.ip), remoteNodeFlows(node)]]));
-    this.nodes.set(node.ip, node);
+  setRemoteNode(node: RemoteNode): Promise<void> {
+    return this.updateRemoteNodes([node], []);
   }
 
-  async removeRemoteNode(ip: RemoteNode['ip']): Promise<void> {
-    await this.flows.replaceOwners(new Map([[nodeOwner(ip), []]]));
-    this.nodes.delete(ip);
+  removeRemoteNode(ip: RemoteNode['ip']): Promise<void> {
+    return this.updateRemoteNodes([], [ip]);
   }
 
   async addPod(pod: LocalPod): Promise<void> {
@@ -99,10 +110,16 @@ export class NodeDataplane {
     this.pods.delete(portName);
   }
 
-  /** Records services without touching the switch; the next resync installs their flows (restart path). */
+  /** Records the other nodes without touching the switch; the next resync installs their flows (start, recovery). */
+  rememberRemoteNodes(nodes: readonly RemoteNode[]): void {
+    this.nodes.clear();
+    for (const node of nodes) this.nodes.set(node.ip, node);
+  }
+
+  /** Records services without touching the switch; the next resync installs their flows (start, recovery). */
   rememberServices(services: readonly ServiceEndpoint[]): void {
     this.services.clear();
-    for (const service of services) this.services.set(`${service.namespace}/${service.name}`, service);
+    for (const service of services) this.services.set(serviceKey(service), service);
   }
 
   /** Records a pod without touching the switch; the next resync installs its flows (restart path). */
@@ -110,26 +127,20 @@ export class NodeDataplane {
     this.pods.set(pod.port.portName, pod);
   }
 
-  /** Replaces the set of services: new and changed ones installed, missing ones removed, one bundle. */
+  /** Replaces the set of services: new and changed ones installed, missing ones removed, one bundle (relists). */
   async setServices(services: readonly ServiceEndpoint[]): Promise<void> {
-    const key = (s: { namespace: string; name: string }) => `${s.namespace}/${s.name}`;
-    const wanted = new Map(services.map((service) => [key(service), service]));
+    const wanted = new Set(services.map(serviceKey));
+    await this.updateServices(services, [...this.services.values()].filter((old) => !wanted.has(serviceKey(old))));
+  }
+
+  /** Sets and removes just the named services in one bundle; the others are neither rendered nor compared (watch events). */
+  async updateServices(set: readonly ServiceEndpoint[], removed: readonly ServiceRef[]): Promise<void> {
     const changes = new Map<Cookie, Flow[]>();
-    for (const [k, old] of this.services) if (!wanted.has(k)) changes.set(serviceOwner(old.namespace, old.name), []);
-    for (const service of wanted.values()) changes.set(serviceOwner(service.namespace, service.name), serviceFlows(service));
+    for (const ref of removed) changes.set(serviceOwner(ref.namespace, ref.name), []);
+    for (const service of set) changes.set(serviceOwner(service.namespace, service.name), serviceFlows(service));
     await this.flows.replaceOwners(changes);
-    this.services.clear();
-    for (const [k, service] of wanted) this.services.set(k, service);
-  }
-
-  async setService(service: ServiceEndpoint): Promise<void> {
-    await this.flows.replaceOwners(new Map([[serviceOwner(service.namespace, service.name), serviceFlows(service)]]));
-    this.services.set(`${service.namespace}/${service.name}`, service);
-  }
-
-  async removeService(namespace: string, name: string): Promise<void> {
-    await this.flows.replaceOwners(new Map([[serviceOwner(namespace, name), []]]));
-    this.services.delete(`${namespace}/${name}`);
+    for (const ref of removed) this.services.delete(serviceKey(ref));
+    for (const service of set) this.services.set(serviceKey(service), service);
   }
 
   /** Moves a namespace's local pods and services to a new VNID in one bundle: no window with neither. */
@@ -143,7 +154,7 @@ export class NodeDataplane {
     for (const service of services) changes.set(serviceOwner(service.namespace, service.name), serviceFlows(service));
     await this.flows.replaceOwners(changes);
     for (const pod of pods) this.pods.set(pod.port.portName, pod);
-    for (const service of services) this.services.set(`${service.namespace}/${service.name}`, service);
+    for (const service of services) this.services.set(serviceKey(service), service);
     return pods.length + services.length;
   }
 }

@@ -3,10 +3,11 @@ import type { KubeService } from '../../k8s/index.js';
 import type { Vnid } from '../../tenant/vnid.js';
 import type { ServiceSink } from '../kube/service-sync.js';
 import type { ServiceEndpoint } from '../pipeline/flows.js';
-import type { NodeDataplane } from './dataplane.js';
+import type { NodeDataplane, ServiceRef } from './dataplane.js';
 
 export class NodeServices implements ServiceSink {
-  private readonly known = new Map<string, KubeService>();
+  /** By namespace, then name: a namespace's VNID change looks only at its own services. */
+  private readonly known = new Map<string, Map<string, KubeService>>();
 
   constructor(
     private readonly dataplane: NodeDataplane,
@@ -18,39 +19,79 @@ export class NodeServices implements ServiceSink {
     private readonly perServiceFlows: boolean,
   ) {}
 
+  /** One watch event: renders and compares this service's flows only. */
   setService(service: KubeService): Promise<void> {
-    this.known.set(`${service.namespace}/${service.name}`, service);
-    return this.apply();
+    this.record(service);
+    return this.applyTo([service]);
   }
 
   removeService(namespace: string, name: string): Promise<void> {
-    this.known.delete(`${namespace}/${name}`);
-    return this.apply();
+    const inNamespace = this.known.get(namespace);
+    inNamespace?.delete(name);
+    if (inNamespace?.size === 0) this.known.delete(namespace);
+    return this.applyTo([{ namespace, name }]);
   }
 
   replaceServices(all: KubeService[]): Promise<void> {
     this.known.clear();
-    for (const service of all) this.known.set(`${service.namespace}/${service.name}`, service);
+    for (const service of all) this.record(service);
     return this.apply();
   }
 
-  /** Makes the switch's service flows match the known services whose namespace has a VNID. */
+  /** Makes the switch's service flows match all known services whose namespace has a VNID (relists, catch-up). */
   apply(): Promise<void> {
-    return this.serially(() => this.dataplane.setServices(this.perServiceFlows ? this.endpoints() : []));
+    return this.serially(() => this.dataplane.setServices(this.endpoints()));
   }
 
-  /** Puts the known services into the model only, for the first full resync to install with the rest. */
+  /** Makes the flows of these namespaces' services match their VNIDs: those that waited for one, those whose namespace went. */
+  applyNamespaces(namespaces: Iterable<string>): Promise<void> {
+    const refs = [...new Set(namespaces)].flatMap((namespace) =>
+      [...this.known.get(namespace)?.values() ?? []]);
+    return refs.length ? this.applyTo(refs) : Promise.resolve();
+  }
+
+  /** Puts the known services into the model only, for the next full resync to install with the rest. */
   load(): void {
-    this.dataplane.rememberServices(this.perServiceFlows ? this.endpoints() : []);
+    this.dataplane.rememberServices(this.endpoints());
+  }
+
+  private record(service: KubeService): void {
+    const inNamespace = this.known.get(service.namespace) ?? new Map<string, KubeService>();
+    inNamespace.set(service.name, service);
+    this.known.set(service.namespace, inNamespace);
+  }
+
+  /** Sets or removes the flows of just these services, from the model as it is when the change runs. */
+  private applyTo(refs: readonly ServiceRef[]): Promise<void> {
+    if (!this.perServiceFlows) return Promise.resolve();
+    return this.serially(() => {
+      const set: ServiceEndpoint[] = [];
+      const removed: ServiceRef[] = [];
+      for (const ref of refs) {
+        const service = this.known.get(ref.namespace)?.get(ref.name);
+        const endpoint = service && this.endpoint(service);
+        if (endpoint) set.push(endpoint);
+        else removed.push(ref);
+      }
+      return this.dataplane.updateServices(set, removed);
+    });
   }
 
   private endpoints(): ServiceEndpoint[] {
+    if (!this.perServiceFlows) return [];
     const endpoints: ServiceEndpoint[] = [];
-    for (const service of this.known.values()) {
-      const vnid = this.vnidOf(service.namespace);
-      if (vnid === undefined) continue;
-      endpoints.push({ namespace: service.namespace, name: service.name, ip: service.clusterIp, ports: service.ports, vnid });
+    for (const inNamespace of this.known.values()) {
+      for (const service of inNamespace.values()) {
+        const endpoint = this.endpoint(service);
+        if (endpoint) endpoints.push(endpoint);
+      }
     }
     return endpoints;
+  }
+
+  private endpoint(service: KubeService): ServiceEndpoint | undefined {
+    const vnid = this.vnidOf(service.namespace);
+    if (vnid === undefined) return undefined;
+    return { namespace: service.namespace, name: service.name, ip: service.clusterIp, ports: service.ports, vnid };
   }
 }

@@ -3,8 +3,9 @@ import { FlowSync } from '../../../../lib/ovs/flowsync.js';
 import { Cidr, parseIpv4 } from '../../../../lib/net/ipv4.js';
 import type { Vnid } from '../../../../lib/tenant/vnid.js';
 import { type LocalPod, NodeDataplane } from '../../../../lib/sdn/node/dataplane.js';
-import { podOwner } from '../../../../lib/sdn/pipeline/owners.js';
-import { FakeFlowTable } from '../../../support/fakeflows.js';
+import { type RemoteNode, type ServiceEndpoint, remoteNodeFlows, serviceFlows } from '../../../../lib/sdn/pipeline/flows.js';
+import { nodeOwner, podOwner, serviceOwner } from '../../../../lib/sdn/pipeline/owners.js';
+import { CountingFlowSync, FakeFlowTable } from '../../../support/fakeflows.js';
 import { simulate } from '../../../support/flowsim.js';
 
 const network = {
@@ -23,6 +24,23 @@ async function dataplaneWith(pods: LocalPod[]) {
   for (const p of pods) await dataplane.addPod(p);
   return { table, dataplane };
 }
+const remote = (i: number): RemoteNode => ({
+  ip: parseIpv4(`192.168.${50 + (i >> 8)}.${i & 255}`), subnet: Cidr.parse(`10.${129 + (i >> 7)}.${(i & 127) * 2}.0/23`),
+});
+const service = (i: number): ServiceEndpoint => ({
+  namespace: `ns${i % 10}`, name: `svc${i}`, ip: parseIpv4(`172.30.${i >> 8}.${i & 255}`),
+  ports: [{ protocol: 'tcp', port: 80 }], vnid: (100 + (i % 10)) as Vnid,
+});
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+async function countingDataplane() {
+  const table = new FakeFlowTable();
+  const sync = new CountingFlowSync(table);
+  const dataplane = new NodeDataplane(sync);
+  await dataplane.resync(network);
+  return { table, sync, dataplane };
+}
+
 const reach = (table: FakeFlowTable, from: LocalPod, to: LocalPod) => simulate([...table.flows.values()], {
   inPort: from.port.ofport, protocol: 'ip', dlSrc: from.port.mac, nwSrc: from.port.ip, nwDst: to.port.ip,
 }).kind === 'output';
@@ -62,5 +80,46 @@ describe('NodeDataplane', () => {
     await dataplane.setRemoteNodes([b]);
     const tunnelSources = [...table.flows.values()].map((f) => f.match.tunSrc).filter(Boolean);
     expect(tunnelSources).to.deep.equal([b.ip]);
+  });
+
+  it('adds and removes one remote node of a thousand by comparing and sending only its own flows', async () => {
+    const { table, sync, dataplane } = await countingDataplane();
+    await dataplane.setRemoteNodes(range(1000).map(remote));
+    const extra = remote(1000);
+    const compared = sync.ownersCompared;
+    await dataplane.updateRemoteNodes([extra], []);
+    expect(sync.ownersCompared - compared).to.equal(1);
+    expect(table.bundles.at(-1)!.map((c) => c.op === 'add' && c.flow.cookie)).to.deep.equal(
+      remoteNodeFlows(extra).map(() => nodeOwner(extra.ip)));
+    await dataplane.updateRemoteNodes([], [extra.ip]);
+    expect(sync.ownersCompared - compared).to.equal(2);
+    expect(table.bundles.at(-1)).to.have.length(remoteNodeFlows(extra).length);
+    expect(table.ofOwner(nodeOwner(extra.ip))).to.be.empty;
+    expect(dataplane.remoteNodes()).to.have.length(1000);
+  });
+
+  it('adds and removes one service of a thousand by comparing and sending only its own flows', async () => {
+    const { table, sync, dataplane } = await countingDataplane();
+    await dataplane.setServices(range(1000).map(service));
+    const extra = service(1000);
+    const compared = sync.ownersCompared;
+    await dataplane.updateServices([extra], []);
+    expect(sync.ownersCompared - compared).to.equal(1);
+    expect(table.bundles.at(-1)!.map((c) => c.op === 'add' && c.flow.cookie)).to.deep.equal(
+      serviceFlows(extra).map(() => serviceOwner(extra.namespace, extra.name)));
+    await dataplane.updateServices([], [extra]);
+    expect(sync.ownersCompared - compared).to.equal(2);
+    expect(table.ofOwner(serviceOwner(extra.namespace, extra.name))).to.be.empty;
+    expect(table.ofOwner(serviceOwner('ns9', 'svc999'))).to.not.be.empty;
+  });
+
+  it('removes the services a relist no longer has, in one bundle with the rest', async () => {
+    const { table, dataplane } = await countingDataplane();
+    await dataplane.setServices(range(5).map(service));
+    const bundlesBefore = table.bundles.length;
+    await dataplane.setServices([service(0), service(2), service(5)]);
+    expect(table.bundles.length - bundlesBefore).to.equal(1);
+    const left = range(6).filter((i) => table.ofOwner(serviceOwner(service(i).namespace, service(i).name)).length);
+    expect(left).to.deep.equal([0, 2, 5]);
   });
 });
