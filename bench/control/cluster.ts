@@ -41,7 +41,8 @@ export async function startDaemon(cluster: SandboxCluster, node: SandboxNode, op
   const flags = ['--etcd-endpoints', cluster.etcdEndpoint, '--hostname', node.name, '--ovs-rundir', node.ovsRunDir,
     '--datapath-type', 'netdev', '--cni-socket', cluster.cniSocket(node), '--state-dir', path.join(cluster.nodeDir(node), 'state'),
     '--election-ttl', '3', ...(options.extraFlags ?? [])];
-  const quoted = [process.execPath, DAEMON, ...flags].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  // By its shebang, as systemd runs /usr/bin/k8s-ovs: the Node.js options there apply.
+  const quoted = [DAEMON, ...flags].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
   // `env` execs in place: the tracked pid stays the daemon's even when PATH puts shims in front of nsenter.
   const env = Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`);
   const daemon = await cluster.sandbox.startProcess(node, 'env', [...env, 'sh', '-c', `exec ${quoted} >>${cluster.logFile(node)} 2>&1`]);

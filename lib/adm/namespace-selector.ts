@@ -5,7 +5,7 @@ export async function listNamespacesBySelector(selector: string, kubeconfig: str
   const k8s = await import('../k8s/index.js');
   let client;
   try {
-    client = k8s.loadKubeConfig(kubeconfig ? { kubeconfig } : {});
+    client = await k8s.loadKubeConfig(kubeconfig ? { kubeconfig } : {});
   } catch (error) {
     if (!(error instanceof k8s.KubeConfigError)) throw error;
     throw new AdmError(`--selector lists namespaces by label from the Kubernetes API server: ${error.message}. `

@@ -1,4 +1,4 @@
-// The Kubernetes API as k8s-ovs uses it: the only module that talks to @kubernetes/client-node.
+// The Kubernetes API as k8s-ovs uses it: the only module that talks to @kubernetes/client-node (loaded on first use).
 export { Backoff, type BackoffOptions } from './backoff.js';
 export {
   Informer, InformerStoppedError, objectKey, type InformerHandlers, type InformerOptions,

@@ -1,6 +1,6 @@
 // A list-watch cache of one resource as typed views, that survives API server outages and restarts.
 import { isDeepStrictEqual } from 'node:util';
-import { type KubeConfig, type KubernetesObject, ListWatch, Watch } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, ListWatch, Watch } from '@kubernetes/client-node';
 import { type Logger, silentLogger } from '../log.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { KubeClient } from './kubeconfig.js';
@@ -50,13 +50,21 @@ function expired(reason: string): Error {
   return Object.assign(new Error(reason), { statusCode: 410 });
 }
 
+interface WatchObserver {
+  starting(): WatchStart;
+  established(controller: AbortController): void;
+  streamError(error: Error): void;
+}
+
+type ObservedWatchClass = new (config: KubeConfig, observer: WatchObserver) => Watch;
+const observedWatchClasses = new WeakMap<typeof Watch, ObservedWatchClass>();
+
 /** client-node's Watch, observed: when a watch starts (the list before it is applied) and is established. */
-class ObservedWatch extends Watch {
-  constructor(config: KubeConfig, private readonly observer: {
-    starting(): WatchStart;
-    established(controller: AbortController): void;
-    streamError(error: Error): void;
-  }) {
+function observedWatch(Base: typeof Watch): ObservedWatchClass {
+  const known = observedWatchClasses.get(Base);
+  if (known) return known;
+  class ObservedWatch extends Base {
+  constructor(config: KubeConfig, private readonly observer: WatchObserver) {
     super(config);
   }
 
@@ -86,6 +94,9 @@ class ObservedWatch extends Watch {
     if (!failed) this.observer.established(controller);
     return controller;
   }
+}
+  observedWatchClasses.set(Base, ObservedWatch);
+  return ObservedWatch;
 }
 
 export class Informer<T> {
@@ -124,12 +135,13 @@ export class Informer<T> {
     this.logger = (options.logger ?? silentLogger).child({ component: 'k8s', resource: resource.name });
     this.firstSync.catch(() => undefined);
     const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+    const ObservedWatch = observedWatch(client.clientNode.Watch);
     const watch = new ObservedWatch(client.config, {
       starting: () => this.watchStarting(),
       established: (controller) => this.established(controller),
       streamError: () => { this.relistNeeded = true; },
     });
-    this.listWatch = new ListWatch(resource.path, watch, async () => {
+    this.listWatch = new client.clientNode.ListWatch(resource.path, watch, async () => {
       const list = await resource.list(client.core, selectors);
       this.listed = true;
       return list;

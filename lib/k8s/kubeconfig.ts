@@ -1,7 +1,16 @@
 // Finding the API server and its credentials, in the order the original k8s-ovs and kubectl look.
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+
+export type ClientNode = typeof import('@kubernetes/client-node');
+let clientNode: Promise<ClientNode> | undefined;
+
+/** client-node is loaded on first use: a daemon without an API server never carries it (about 65 MiB, a second of start). */
+export function loadClientNode(): Promise<ClientNode> {
+  clientNode ??= import('@kubernetes/client-node');
+  return clientNode;
+}
 
 /** No usable API server configuration; the message names every source tried. */
 export class KubeConfigError extends Error {
@@ -15,12 +24,14 @@ export class KubeClient {
   readonly server: string;
   readonly core: CoreV1Api;
 
-  constructor(readonly config: KubeConfig, readonly source: KubeConfigSource = 'given') {
+  /** `clientNode` is the loaded @kubernetes/client-node module (loadClientNode). */
+  constructor(readonly config: KubeConfig, readonly clientNode: ClientNode, readonly source: KubeConfigSource = 'given') {
     const cluster = config.getCurrentCluster();
     if (cluster === null) throw new KubeConfigError(`${source}: the current context "${config.getCurrentContext()}" names no cluster`);
     this.server = cluster.server;
-    this.core = config.makeApiClient(CoreV1Api);
+    this.core = config.makeApiClient(clientNode.CoreV1Api);
   }
+
 }
 
 export interface KubeConfigOptions {
@@ -32,10 +43,6 @@ export interface KubeConfigOptions {
 
 const serviceAccountToken = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-/**
- * --kubeconfig, else $KUBECONFIG, else the pod's service account, else $KUBERNETES_MASTER (a URL,
- * no credentials, as the original k8s-ovs took it). A source that is set but broken is an error.
- */
 /** Whether any source names an API server; without one the daemon runs from etcd alone. */
 export function kubernetesConfigured(options: KubeConfigOptions = {}): boolean {
   const env = process.env;
@@ -43,25 +50,37 @@ export function kubernetesConfigured(options: KubeConfigOptions = {}): boolean {
     || (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT));
 }
 
-export function loadKubeConfig(options: KubeConfigOptions = {}): KubeClient {
+/**
+ * --kubeconfig, else $KUBECONFIG, else the pod's service account, else $KUBERNETES_MASTER (a URL,
+ * no credentials, as the original k8s-ovs took it). A source that is set but broken is an error.
+ */
+export async function loadKubeConfig(options: KubeConfigOptions = {}): Promise<KubeClient> {
+  const clientNode = await loadClientNode();
+  const { config, source } = configFromSources(options, clientNode.KubeConfig);
+  return new KubeClient(allowPlainHttp(config, clientNode.KubeConfig), clientNode, source);
+}
+
+function configFromSources(options: KubeConfigOptions, KubeConfig: ClientNode['KubeConfig']): { config: KubeConfig; source: KubeConfigSource } {
   const env = process.env;
-  if (options.kubeconfig) return fromFiles('--kubeconfig', [options.kubeconfig]);
-  if (env.KUBECONFIG) return fromFiles('KUBECONFIG', env.KUBECONFIG.split(delimiter).filter((path) => path !== ''));
+  if (options.kubeconfig) return { config: fromFiles('--kubeconfig', [options.kubeconfig], KubeConfig), source: '--kubeconfig' };
+  if (env.KUBECONFIG) {
+    return { config: fromFiles('KUBECONFIG', env.KUBECONFIG.split(delimiter).filter((path) => path !== ''), KubeConfig), source: 'KUBECONFIG' };
+  }
   const root = options.fsRoot ?? '';
   const tokenPath = join(root, serviceAccountToken);
   const inCluster = env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT;
   if (inCluster && existsSync(tokenPath)) {
     const config = new KubeConfig();
     config.loadFromCluster(root);
-    return new KubeClient(allowPlainHttp(config), 'in-cluster');
+    return { config, source: 'in-cluster' };
   }
-  if (env.KUBERNETES_MASTER) return fromMasterUrl(env.KUBERNETES_MASTER);
+  if (env.KUBERNETES_MASTER) return { config: fromMasterUrl(env.KUBERNETES_MASTER, KubeConfig), source: 'KUBERNETES_MASTER' };
   const inClusterReason = inCluster ? `no token at ${tokenPath}` : 'KUBERNETES_SERVICE_HOST/PORT unset';
   throw new KubeConfigError('no Kubernetes API server configured: tried --kubeconfig (not given), KUBECONFIG (unset), '
     + `the in-cluster service account (${inClusterReason}), KUBERNETES_MASTER (unset)`);
 }
 
-function fromFiles(source: KubeConfigSource, paths: string[]): KubeClient {
+function fromFiles(source: KubeConfigSource, paths: string[], KubeConfig: ClientNode['KubeConfig']): KubeConfig {
   const config = new KubeConfig();
   for (const [index, path] of paths.entries()) {
     try {
@@ -77,10 +96,10 @@ function fromFiles(source: KubeConfigSource, paths: string[]): KubeClient {
       throw new KubeConfigError(`${source}: cannot load kubeconfig ${path}: ${(error as Error).message}`, { cause: error });
     }
   }
-  return new KubeClient(allowPlainHttp(config), source);
+  return config;
 }
 
-function fromMasterUrl(given: string): KubeClient {
+function fromMasterUrl(given: string, KubeConfig: ClientNode['KubeConfig']): KubeConfig {
   // The original k8s-ovs's sysconfig set a bare host:port (e.g. 127.0.0.1:11080): plain HTTP, as it meant.
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `http://${given}`;
   let url: URL;
@@ -99,14 +118,14 @@ function fromMasterUrl(given: string): KubeClient {
     contexts: [{ name: 'kubernetes-master', cluster: 'kubernetes-master', user: 'anonymous' }],
     currentContext: 'kubernetes-master',
   });
-  return new KubeClient(allowPlainHttp(config), 'KUBERNETES_MASTER');
+  return config;
 }
 
 /**
  * client-node refuses an http: server unless skipTLSVerify is set, although there is no TLS
  * to verify; set it for plain-HTTP clusters (the insecure port the original k8s-ovs used).
  */
-function allowPlainHttp(config: KubeConfig): KubeConfig {
+function allowPlainHttp(config: KubeConfig, KubeConfig: ClientNode['KubeConfig']): KubeConfig {
   if (!config.clusters.some((cluster) => cluster.server.startsWith('http:') && !cluster.skipTLSVerify)) return config;
   const fixed = new KubeConfig();
   fixed.loadFromOptions({

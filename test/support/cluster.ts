@@ -137,7 +137,8 @@ export class SandboxCluster {
     const flags = ['--etcd-endpoints', this.etcdEndpoint, '--hostname', node.name, '--ovs-rundir', node.ovsRunDir,
       '--datapath-type', 'netdev', '--cni-socket', this.cniSocket(node), '--state-dir', path.join(this.nodeDir(node), 'state'),
       '--election-ttl', '3', ...extraFlags];
-    const quoted = [process.execPath, DAEMON, ...flags].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+    // By its shebang, as systemd runs /usr/bin/k8s-ovs: the Node.js options there apply.
+    const quoted = [DAEMON, ...flags].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
     const daemon = await this.sandbox.startProcess(node, 'sh', ['-c', `exec ${quoted} >>${this.logFile(node)} 2>&1`]);
     this.daemons.set(node.name, daemon);
     if (options.waitReady ?? true) {

@@ -45,7 +45,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
     identity: flags.hostname, electionTtlSeconds: flags['election-ttl'], adminNamespaces: flags['admin-namespaces'], logger: log,
   });
   const kube: KubeClient | undefined = kubernetesConfigured({ kubeconfig: flags.kubeconfig })
-    ? loadKubeConfig({ kubeconfig: flags.kubeconfig }) : undefined;
+    ? await loadKubeConfig({ kubeconfig: flags.kubeconfig }) : undefined;
   if (kube) log.info('following the Kubernetes API server', { server: kube.server, source: kube.source });
   else log.warn('no Kubernetes API server configured: nodes and namespaces are registered in etcd by hand');
   const keys = networkKeys(config.name);
@@ -103,6 +103,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
     await master.stop();
     await configSource.stop();
     await store.close();
+    ovs.close();
   };
 }
 

@@ -1,4 +1,5 @@
 // The resilient informer, driven through the real @kubernetes/client-node against the test API server.
+import * as clientNode from '@kubernetes/client-node';
 import { expect } from 'chai';
 import {
   Informer, InformerStoppedError, KubeClient, type KubeNamespace, type KubePod, type KubeResource,
@@ -32,7 +33,7 @@ describe('k8s informer', function () {
   function inform<T>(resource: KubeResource<T>, key: (object: T) => string,
     options: { fieldSelector?: string; labelSelector?: string; logger?: Logger } = {}) {
     const recorder = new Recorder<T>(key);
-    const informer = new Informer(new KubeClient(server.kubeConfig()), resource, recorder, options);
+    const informer = new Informer(new KubeClient(server.kubeConfig(), clientNode), resource, recorder, options);
     informers.push(informer as Informer<unknown>);
     informer.start();
     return { informer, recorder };

@@ -49,7 +49,7 @@ describe('k8s kubeconfig loading', function () {
     const path = join(dir, 'flag.kubeconfig');
     await server.writeKubeconfig(path);
     process.env.KUBECONFIG = join(dir, 'not-there');
-    const client = loadKubeConfig({ kubeconfig: path, fsRoot: emptyRoot });
+    const client = await loadKubeConfig({ kubeconfig: path, fsRoot: emptyRoot });
     expect(client.source).to.equal('--kubeconfig');
     expect(client.server).to.equal(server.url);
     expect(await namespaceNames(client)).to.include('kube-system');
@@ -60,7 +60,7 @@ describe('k8s kubeconfig loading', function () {
     await server.writeKubeconfig(path);
     process.env.KUBECONFIG = path;
     process.env.KUBERNETES_MASTER = 'http://127.0.0.1:1';
-    const client = loadKubeConfig({ fsRoot: emptyRoot });
+    const client = await loadKubeConfig({ fsRoot: emptyRoot });
     expect(client.source).to.equal('KUBECONFIG');
     expect(await namespaceNames(client)).to.include('default');
   });
@@ -73,7 +73,7 @@ describe('k8s kubeconfig loading', function () {
       'users:', '- name: nobody', '  user: {}',
       'contexts:', '- name: local', '  context: {cluster: local, user: nobody}', '',
     ].join('\n'));
-    const client = loadKubeConfig({ kubeconfig: path });
+    const client = await loadKubeConfig({ kubeconfig: path });
     expect(await namespaceNames(client)).to.include('default');
   });
 
@@ -86,7 +86,7 @@ describe('k8s kubeconfig loading', function () {
     process.env.KUBERNETES_SERVICE_HOST = '10.96.0.1';
     process.env.KUBERNETES_SERVICE_PORT = '443';
     process.env.KUBERNETES_MASTER = server.url;
-    const client = loadKubeConfig({ fsRoot: root });
+    const client = await loadKubeConfig({ fsRoot: root });
     expect(client.source).to.equal('in-cluster');
     expect(client.server).to.equal('https://10.96.0.1:443');
   });
@@ -95,30 +95,36 @@ describe('k8s kubeconfig loading', function () {
     process.env.KUBERNETES_MASTER = server.url;
     process.env.KUBERNETES_SERVICE_HOST = '10.96.0.1';
     process.env.KUBERNETES_SERVICE_PORT = '443';
-    const client = loadKubeConfig({ fsRoot: emptyRoot });
+    const client = await loadKubeConfig({ fsRoot: emptyRoot });
     expect(client.source).to.equal('KUBERNETES_MASTER');
     expect(client.server).to.equal(server.url);
     expect(await namespaceNames(client)).to.include('kube-public');
   });
 
-  it('names every source it tried when none is configured', function () {
-    expect(() => loadKubeConfig({ fsRoot: emptyRoot })).to.throw(KubeConfigError,
+  const rejection = async (loading: Promise<unknown>): Promise<Error> => {
+    const error = await loading.then(() => undefined, (e: unknown) => e as Error);
+    expect(error, 'loadKubeConfig should have failed').to.be.instanceOf(KubeConfigError);
+    return error!;
+  };
+
+  it('names every source it tried when none is configured', async function () {
+    expect((await rejection(loadKubeConfig({ fsRoot: emptyRoot }))).message).to.match(
       /--kubeconfig \(not given\), KUBECONFIG \(unset\), the in-cluster service account \(KUBERNETES_SERVICE_HOST\/PORT unset\), KUBERNETES_MASTER \(unset\)/);
   });
 
-  it('fails on a configured source that is broken instead of trying the next', function () {
+  it('fails on a configured source that is broken instead of trying the next', async function () {
     process.env.KUBERNETES_MASTER = server.url;
     const missing = join(dir, 'missing.kubeconfig');
-    expect(() => loadKubeConfig({ kubeconfig: missing })).to.throw(KubeConfigError, `--kubeconfig: cannot load kubeconfig ${missing}`);
+    expect((await rejection(loadKubeConfig({ kubeconfig: missing }))).message).to.include(`--kubeconfig: cannot load kubeconfig ${missing}`);
     process.env.KUBECONFIG = missing;
-    expect(() => loadKubeConfig({})).to.throw(KubeConfigError, `KUBECONFIG: cannot load kubeconfig ${missing}`);
+    expect((await rejection(loadKubeConfig({}))).message).to.include(`KUBECONFIG: cannot load kubeconfig ${missing}`);
     delete process.env.KUBECONFIG;
     process.env.KUBERNETES_MASTER = 'ftp://apiserver:8080';
-    expect(() => loadKubeConfig({ fsRoot: emptyRoot })).to.throw(KubeConfigError, 'KUBERNETES_MASTER: "ftp://apiserver:8080" is not an http:// or https:// URL');
+    expect((await rejection(loadKubeConfig({ fsRoot: emptyRoot }))).message).to.include('KUBERNETES_MASTER: "ftp://apiserver:8080" is not an http:// or https:// URL');
   });
 
-  it('reads the original k8s-ovs sysconfig\'s bare KUBERNETES_MASTER=host:port as plain HTTP', function () {
+  it('reads the original k8s-ovs sysconfig\'s bare KUBERNETES_MASTER=host:port as plain HTTP', async function () {
     process.env.KUBERNETES_MASTER = '127.0.0.1:11080';
-    expect(loadKubeConfig({ fsRoot: emptyRoot }).server).to.equal('http://127.0.0.1:11080');
+    expect((await loadKubeConfig({ fsRoot: emptyRoot })).server).to.equal('http://127.0.0.1:11080');
   });
 });

@@ -1,4 +1,5 @@
 // The master fed from the API server: namespaces, nodes, leadership resync, retries, against a fake master.
+import * as clientNode from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { KubeClient } from '../../../../lib/k8s/index.js';
 import { NotLeaderError } from '../../../../lib/sdn/master/master.js';
@@ -95,7 +96,7 @@ describe('master sync', function () {
   });
 
   function startSync(options: { logger?: ReturnType<typeof recordingLogger>['logger'] } = {}): MasterSync {
-    const sync = new MasterSync(new KubeClient(server.kubeConfig()), master, {
+    const sync = new MasterSync(new KubeClient(server.kubeConfig(), clientNode), master, {
       listNetNamespaces: async () => [...netNamespaces],
       retry: { initialMs: 20, maxMs: 200 },
       logger: options.logger,

@@ -1,4 +1,5 @@
 // The node agent's view of the API server: services into a sink, this node's pods into a directory.
+import * as clientNode from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { KubeClient, type KubePod, type KubeService } from '../../../../lib/k8s/index.js';
 import { NodeSync, type ServiceSink } from '../../../../lib/sdn/kube/node-sync.js';
@@ -63,7 +64,7 @@ describe('node sync', function () {
   });
 
   function startSync(options: { logger?: ReturnType<typeof recordingLogger>['logger']; podWaitMs?: number } = {}): NodeSync {
-    const sync = new NodeSync(new KubeClient(server.kubeConfig()), {
+    const sync = new NodeSync(new KubeClient(server.kubeConfig(), clientNode), {
       nodeName: 'node-1',
       services: sink,
       podsSynced: (pods: KubePod[]) => {
