@@ -66,6 +66,9 @@ const server = net.createServer((s) => {
 server.listen(Number(port), host, () => process.stdout.write('ready\\n'));
 `;
 
+/** A listener that has not said so by then is reported, not waited for until the test's timeout. */
+const LISTENER_READY_MS = 15_000;
+
 const CLIENT = `
 const net = require('node:net');
 const [host, port, ms] = process.argv.slice(1);
@@ -105,9 +108,14 @@ export class TcpListener {
     if (!stdout || !stderr) throw new SandboxCommandError('tcp listener', undefined, 'no stdout');
     let errors = '';
     stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    const ready = once(stdout, 'data').then(() => true);
-    if (!(await Promise.race([ready, proc.exited.then(() => false)]))) {
-      throw new SandboxCommandError(`tcp listener in ${where.netns} on ${port}`, proc.subprocess.exitCode ?? undefined, errors);
+    const ready = once(stdout, 'data').then(() => 'ready' as const);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), LISTENER_READY_MS); });
+    const outcome = await Promise.race([ready, proc.exited.then(() => 'exited' as const), late]).finally(() => clearTimeout(timer));
+    if (outcome !== 'ready') {
+      if (outcome === 'late') await proc.stop();
+      throw new SandboxCommandError(`tcp listener in ${where.netns} on ${port}` + (outcome === 'late' ? ` not ready after ${LISTENER_READY_MS} ms` : ''),
+        proc.subprocess.exitCode ?? undefined, errors);
     }
     stdout.resume();
     return new TcpListener(where, port, proc);
