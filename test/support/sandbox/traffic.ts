@@ -85,6 +85,25 @@ s.on('end', () => done(reply ? { outcome: 'connected', peer: reply.trim() } : { 
 s.on('error', (e) => done({ outcome: codes[e.code] ?? 'error', error: e.code ?? e.message }));
 `;
 
+/** Runs a node `script` inside `where` until stopped; resolves once it prints its first line (ready). */
+export async function startScript(label: string, where: NetnsHandle, script: string, args: readonly string[], pidDir?: string): Promise<TrackedProcess> {
+  const proc = await startProcess(label, 'nsenter', [`--net=${where.netnsPath}`, '--', process.execPath, '-e', script, ...args], {
+    stdio: 'pipe',
+    ...(pidDir ? { pidDir } : {}),
+  });
+  const stdout = proc.subprocess.stdout;
+  const stderr = proc.subprocess.stderr;
+  if (!stdout || !stderr) throw new SandboxCommandError(label, undefined, 'no stdout');
+  let errors = '';
+  stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const ready = once(stdout, 'data').then(() => true);
+  if (!(await Promise.race([ready, proc.exited.then(() => false)]))) {
+    throw new SandboxCommandError(`${label} in ${where.netns}`, proc.subprocess.exitCode ?? undefined, errors);
+  }
+  stdout.resume();
+  return proc;
+}
+
 /** A TCP server in a namespace that answers each connection with the client's address. */
 export class TcpListener {
   private constructor(
@@ -95,21 +114,8 @@ export class TcpListener {
 
   /** Starts listening on `host:port` (default all addresses) inside `where`; resolves once it accepts. */
   static async start(where: NetnsHandle, port: number, options: { host?: string; pidDir?: string } = {}): Promise<TcpListener> {
-    const args = [`--net=${where.netnsPath}`, '--', process.execPath, '-e', LISTENER, String(port), options.host ?? '0.0.0.0'];
-    const proc = await startProcess(`tcp listener ${where.netns}:${port}`, 'nsenter', args, {
-      stdio: 'pipe',
-      ...(options.pidDir ? { pidDir: options.pidDir } : {}),
-    });
-    const stdout = proc.subprocess.stdout;
-    const stderr = proc.subprocess.stderr;
-    if (!stdout || !stderr) throw new SandboxCommandError('tcp listener', undefined, 'no stdout');
-    let errors = '';
-    stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    const ready = once(stdout, 'data').then(() => true);
-    if (!(await Promise.race([ready, proc.exited.then(() => false)]))) {
-      throw new SandboxCommandError(`tcp listener in ${where.netns} on ${port}`, proc.subprocess.exitCode ?? undefined, errors);
-    }
-    stdout.resume();
+    const proc = await startScript(`tcp listener ${where.netns}:${port}`, where, LISTENER,
+      [String(port), options.host ?? '0.0.0.0'], options.pidDir);
     return new TcpListener(where, port, proc);
   }
 
