@@ -124,8 +124,9 @@ export async function runScaleSection(profile: BenchProfile, log: (line: string)
     const apiS = (performance.now() - start) / 1000;
     log(`loaded ${size.nodes} subnets in ${subnetsS.toFixed(1)} s, ${size.services} services + ${size.pods} pods in ${apiS.toFixed(1)} s`);
 
-    // ServiceAccess: every service (ours and default/kubernetes) plus 2 pipeline flows; TunnelIngress: nodes + 1.
-    const expected = { services: size.services + 3, tunnels: size.nodes + 1 };
+    // ServiceAccess: a port flow and a later-fragment flow per service (ours and default/kubernetes, one TCP port
+    // each) plus 2 pipeline flows; TunnelIngress: nodes + 1.
+    const expected = { services: 2 * (size.services + 1) + 2, tunnels: size.nodes + 1 };
     const converged = async () => (await tableFlowCount(n1, Table.ServiceAccess)) >= expected.services &&
       (await tableFlowCount(n1, Table.TunnelIngress)) >= expected.tunnels;
     const t0 = Date.now();

@@ -7,6 +7,8 @@ export const ofPort = (n: number): OfPort => n as OfPort;
 
 export type Protocol = 'ip' | 'arp' | 'tcp' | 'udp' | 'sctp' | 'icmp';
 export type Register = 0 | 1 | 2 | 3;
+/** ovs-fields(7) nw_frag: `later` is a fragment with a non-zero offset, which carries no L4 header. */
+export type FragmentMatch = 'no' | 'yes' | 'first' | 'later' | 'not_later';
 
 /** Match fields in ovs-ofctl's vocabulary; addresses may carry a /prefix where OVS allows. */
 export interface Match {
@@ -22,6 +24,7 @@ export interface Match {
   tunSrc?: string;
   tunId?: number;
   reg?: Partial<Record<Register, number>>;
+  nwFrag?: FragmentMatch;
   tpDst?: number;
 }
 
@@ -112,7 +115,7 @@ export function renderMatch(match: Readonly<Match>): string {
   const fields: Array<[keyof Match, string]> = [
     ['tunSrc', 'tun_src'], ['tunId', 'tun_id'], ['dlSrc', 'dl_src'], ['dlDst', 'dl_dst'],
     ['nwSrc', 'nw_src'], ['nwDst', 'nw_dst'], ['arpSpa', 'arp_spa'], ['arpTpa', 'arp_tpa'],
-    ['arpSha', 'arp_sha'], ['tpDst', 'tp_dst'],
+    ['arpSha', 'arp_sha'], ['nwFrag', 'nw_frag'], ['tpDst', 'tp_dst'],
   ];
   for (const [key, name] of fields) {
     const value = match[key];

@@ -14,6 +14,13 @@ export type { PortSpec } from './ports.js';
 
 export type DatapathType = 'system' | 'netdev';
 
+/**
+ * How the switch treats IP fragments (ovs-ofctl(8) set-frags). An OpenFlow switch setting, not an OVSDB
+ * column: ovs-vswitchd starts every bridge in `normal` again when it restarts.
+ */
+export type FragmentHandling = 'normal' | 'drop' | 'reassemble' | 'nx-match';
+const FRAGMENT_HANDLINGS: readonly FragmentHandling[] = ['normal', 'drop', 'reassemble', 'nx-match'];
+
 export interface SwitchOptions {
   bridge: string;
   /** OVS run directory (db.sock, BRIDGE.mgmt, pidfiles); the system one unless OVS_RUNDIR says otherwise. */
@@ -86,6 +93,19 @@ export class OvsSwitch {
   async ensureBridge(): Promise<void> {
     await this.vsctl('--may-exist', 'add-br', this.bridge, '--', 'set', 'Bridge', this.bridge,
       'fail-mode=secure', 'protocols=OpenFlow13', `datapath_type=${this.datapathType}`);
+  }
+
+  /** Sets the bridge's fragment handling; idempotent. */
+  async setFragmentHandling(mode: FragmentHandling): Promise<void> {
+    await this.ofctl('set-frags', [mode]);
+  }
+
+  async fragmentHandling(): Promise<FragmentHandling> {
+    const mode = (await this.ofctl('get-frags', [])).trim();
+    if (!FRAGMENT_HANDLINGS.includes(mode as FragmentHandling)) {
+      throw new Error(`ovs-ofctl get-frags ${this.bridge} printed an unknown fragment handling "${mode}"`);
+    }
+    return mode as FragmentHandling;
   }
 
   async bridgeExists(): Promise<boolean> {

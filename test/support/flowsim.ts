@@ -1,6 +1,7 @@
 // Walks a packet through typed flows the way OVS would, for unit tests of pipeline decisions.
-import type { Flow, Match } from '../../lib/ovs/flow.js';
+import type { Flow, FragmentMatch, Match } from '../../lib/ovs/flow.js';
 import { Cidr } from '../../lib/net/ipv4.js';
+import type { FragmentHandling } from '../../lib/ovs/switch.js';
 
 export interface Packet {
   inPort: number;
@@ -9,10 +10,15 @@ export interface Packet {
   nwSrc?: string;
   nwDst?: string;
   tpDst?: number;
+  /** Which piece of a fragmented IP datagram this is (default: not a fragment). */
+  frag?: 'no' | 'first' | 'later';
   arpSha?: string;
   tunSrc?: string;
   tunId?: number;
 }
+
+/** The bridge's set-frags mode: which fragments keep their L4 ports for matching (ovs-ofctl(8)). */
+export type FragmentMode = Extract<FragmentHandling, 'normal' | 'nx-match'>;
 
 export type Verdict =
   | { kind: 'output'; port: number; tunId?: number; tunDst?: string; meter?: number }
@@ -21,7 +27,24 @@ export type Verdict =
 const inNet = (value: string | undefined, spec: string) =>
   value !== undefined && (spec.includes('/') ? Cidr.parse(spec).contains(value) : value === spec);
 
-function matches(m: Readonly<Match>, p: Packet, regs: number[]): boolean {
+function fragMatches(want: FragmentMatch, frag: NonNullable<Packet['frag']>): boolean {
+  switch (want) {
+    case 'no': return frag === 'no';
+    case 'yes': return frag !== 'no';
+    case 'first': return frag === 'first';
+    case 'later': return frag === 'later';
+    case 'not_later': return frag !== 'later';
+  }
+}
+
+/** The ports OVS matches on: a later fragment has none; `normal` mode zeroes the first fragment's too. */
+function visibleTpDst(p: Packet, mode: FragmentMode): number | undefined {
+  const frag = p.frag ?? 'no';
+  if (frag === 'later' || (frag === 'first' && mode === 'normal')) return 0;
+  return p.tpDst;
+}
+
+function matches(m: Readonly<Match>, p: Packet, regs: number[], mode: FragmentMode): boolean {
   if (m.inPort !== undefined && m.inPort !== p.inPort) return false;
   if (m.protocol) {
     const isIp = p.protocol !== 'arp';
@@ -35,18 +58,21 @@ function matches(m: Readonly<Match>, p: Packet, regs: number[]): boolean {
   if (m.arpSpa !== undefined && !inNet(p.protocol === 'arp' ? p.nwSrc : undefined, m.arpSpa)) return false;
   if (m.arpTpa !== undefined && !inNet(p.protocol === 'arp' ? p.nwDst : undefined, m.arpTpa)) return false;
   if (m.arpSha !== undefined && m.arpSha !== p.arpSha) return false;
-  if (m.tpDst !== undefined && m.tpDst !== p.tpDst) return false;
+  if (m.nwFrag !== undefined && (p.protocol === 'arp' || !fragMatches(m.nwFrag, p.frag ?? 'no'))) return false;
+  if (m.tpDst !== undefined && m.tpDst !== visibleTpDst(p, mode)) return false;
   return true;
 }
 
-export function simulate(flows: readonly Flow[], packet: Packet): Verdict {
+/** `fragments` is the bridge's mode, OVS's default `normal` unless given. */
+export function simulate(flows: readonly Flow[], packet: Packet, options: { fragments?: FragmentMode } = {}): Verdict {
+  const mode = options.fragments ?? 'normal';
   const regs = [0, 0, 0, 0];
   let tunId = packet.tunId ?? 0;
   let tunDst: string | undefined;
   let meter: number | undefined;
   let table = 0;
   for (;;) {
-    const candidates = flows.filter((f) => f.table === table && matches(f.match, packet, regs))
+    const candidates = flows.filter((f) => f.table === table && matches(f.match, packet, regs, mode))
       .sort((a, b) => b.priority - a.priority);
     const [best, second] = candidates;
     if (!best) return { kind: 'drop', table };

@@ -66,8 +66,8 @@ export class SandboxApiServer {
       spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }] } });
   }
 
-  service(namespace: string, name: string, port: number, clusterIP?: string) {
+  service(namespace: string, name: string, port: number, clusterIP?: string, protocol: 'TCP' | 'UDP' = 'TCP') {
     return this.create('services', { metadata: { name, namespace },
-      spec: { ...(clusterIP ? { clusterIP } : {}), ports: [{ protocol: 'TCP', port, targetPort: 8080 }] } });
+      spec: { ...(clusterIP ? { clusterIP } : {}), ports: [{ protocol, port, targetPort: 8080 }] } });
   }
 }

@@ -3,7 +3,9 @@ import type { HostNetwork } from '../../host/network.js';
 import type { OvsSwitch } from '../../ovs/switch.js';
 import type { NodeNetwork } from '../pipeline/flows.js';
 import { parseVersionNote } from '../pipeline/flows.js';
-import { TUN_PORT, TUN_PORT_NAME, Table, VXLAN_PORT, VXLAN_PORT_NAME } from '../pipeline/tables.js';
+import {
+  FRAGMENT_HANDLING, TUN_PORT, TUN_PORT_NAME, Table, VXLAN_PORT, VXLAN_PORT_NAME,
+} from '../pipeline/tables.js';
 import type { Ipv4 } from '../../net/ipv4.js';
 
 /** VXLAN over IPv4 adds 50 bytes to every frame. */
@@ -21,6 +23,7 @@ export async function setupNode(
   const previousVersion = (await ovs.bridgeExists()) ? await pipelineVersion(ovs) : undefined;
   const podMtu = mtuOverride ?? (await host.mtuOfAddress(nodeIp)) - VXLAN_OVERHEAD;
   await ovs.ensureBridge();
+  await ovs.setFragmentHandling(FRAGMENT_HANDLING);
   await ovs.ensurePort({
     name: VXLAN_PORT_NAME, type: 'vxlan', ofportRequest: VXLAN_PORT,
     options: { remote_ip: 'flow', key: 'flow' },
@@ -33,8 +36,20 @@ export async function setupNode(
   return { podMtu, ...(previousVersion === undefined ? {} : { previousVersion }) };
 }
 
+/** What the watchdog reads of a switch; OvsSwitch implements it, unit tests fake it. */
+export type SwitchReader = Pick<OvsSwitch, 'dumpFlows' | 'fragmentHandling'>;
+
 /** The version note in the Version table, or undefined on a switch this daemon never programmed. */
-export async function pipelineVersion(ovs: OvsSwitch): Promise<number | undefined> {
+export async function pipelineVersion(ovs: Pick<SwitchReader, 'dumpFlows'>): Promise<number | undefined> {
   const [marker] = await ovs.dumpFlows({ table: Table.Version });
   return marker ? parseVersionNote(marker.actions) : undefined;
+}
+
+/** Why the switch no longer holds this node's set-up (ovs-vswitchd restarted), or undefined if it does. */
+export async function lostSetup(ovs: SwitchReader): Promise<string | undefined> {
+  const [version, fragments] = await Promise.all([pipelineVersion(ovs), ovs.fragmentHandling()]);
+  if (version === undefined) return 'flows missing';
+  // Checked apart from the flows: a restart whose flows were put back (ovs-save) still resets it.
+  if (fragments !== FRAGMENT_HANDLING) return `fragment handling ${fragments}`;
+  return undefined;
 }

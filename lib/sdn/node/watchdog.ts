@@ -1,7 +1,6 @@
-// Notices that ovs-vswitchd lost its flows (restart, crash) by watching the version flow, and restores them.
+// Notices that ovs-vswitchd lost its flows or bridge settings (restart, crash) and restores them.
 import type { Logger } from '../../log.js';
-import type { OvsSwitch } from '../../ovs/switch.js';
-import { pipelineVersion } from './setup.js';
+import { type SwitchReader, lostSetup } from './setup.js';
 
 export const DEFAULT_SWITCH_CHECK_MS = 250;
 
@@ -12,7 +11,7 @@ export class SwitchWatchdog {
   restores = 0;
 
   constructor(
-    private readonly ovs: OvsSwitch,
+    private readonly ovs: SwitchReader,
     private readonly restore: () => Promise<void>,
     private readonly log: Logger,
     private readonly intervalMs = DEFAULT_SWITCH_CHECK_MS,
@@ -32,21 +31,21 @@ export class SwitchWatchdog {
   }
 
   private async check(): Promise<void> {
-    let version: number | undefined;
+    let lost: string | undefined;
     try {
-      version = await pipelineVersion(this.ovs);
+      lost = await lostSetup(this.ovs);
     } catch (error) {
       if (this.healthy) this.log.warn('cannot read the switch; will restore its flows when it answers', { error: (error as Error).message });
       this.healthy = false;
       return;
     }
-    if (version !== undefined && this.healthy) return;
+    if (lost === undefined && this.healthy) return;
     const started = Date.now();
     try {
       await this.restore();
       this.restores += 1;
       this.healthy = true;
-      this.log.info('switch flows restored', { ms: Date.now() - started, reason: version === undefined ? 'flows missing' : 'switch back' });
+      this.log.info('switch flows restored', { ms: Date.now() - started, reason: lost ?? 'switch back' });
     } catch (error) {
       if (this.healthy) this.log.error('restoring the switch failed; retrying', { error: (error as Error).message });
       this.healthy = false;

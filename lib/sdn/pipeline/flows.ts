@@ -1,5 +1,5 @@
 // Which flows the switch should hold: pure functions of the node's network, its pods, nodes and services.
-import { type Flow, flow } from '../../ovs/flow.js';
+import { type Flow, type Match, flow } from '../../ovs/flow.js';
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
 import { nodeOwner, pipelineOwner, podOwner, serviceOwner } from './owners.js';
@@ -130,15 +130,22 @@ export function podFlows(pod: PodPort): Flow[] {
   ];
 }
 
-/** A service's ports, open to its own VNID (VNID 0 is open to all through the pipeline flow). */
+/**
+ * A service's ports, open to its own VNID (VNID 0 is open to all through the pipeline flow). Later IP
+ * fragments carry no ports, so they pass by IP and protocol: without the first fragment, which the port
+ * flow checked, the host cannot reassemble them into anything kube-proxy would forward.
+ */
 export function serviceFlows(service: ServiceEndpoint): Flow[] {
-  return service.ports.map(({ protocol, port }) =>
-    flow(Table.ServiceAccess, 100).owner(serviceOwner(service.namespace, service.name))
-      .matching({
-        protocol,
-        nwDst: service.ip,
-        tpDst: port,
-        ...(service.vnid === GLOBAL_VNID ? {} : { reg: { [SOURCE_VNID]: service.vnid } }),
-      })
-      .output(TUN_PORT));
+  const open = (match: Match) => flow(Table.ServiceAccess, 100).owner(serviceOwner(service.namespace, service.name))
+    .matching({
+      ...match,
+      nwDst: service.ip,
+      ...(service.vnid === GLOBAL_VNID ? {} : { reg: { [SOURCE_VNID]: service.vnid } }),
+    })
+    .output(TUN_PORT);
+  const protocols = [...new Set(service.ports.map((p) => p.protocol))];
+  return [
+    ...service.ports.map(({ protocol, port }) => open({ protocol, tpDst: port })),
+    ...protocols.map((protocol) => open({ protocol, nwFrag: 'later' })),
+  ];
 }

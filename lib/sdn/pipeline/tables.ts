@@ -1,5 +1,6 @@
-// The node's OpenFlow pipeline: tables in packet order, registers, and the pipeline version.
+// The node's OpenFlow pipeline: tables in packet order, registers, the pipeline version and fragment handling.
 // docs/pipeline.md mirrors this file table by table (test/unit/sdn/pipeline/docs.test.ts checks it).
+import type { FragmentHandling } from '../../ovs/switch.js';
 
 export enum Table {
   /** Classifier: by input port. VXLAN → TunnelIngress, tun0 (the host, VNID 0) → Dispatch, any other port → PodIngress. */
@@ -14,7 +15,10 @@ export enum Table {
   LocalArp = 40,
   /** RemoteArp: ARP for another node's subnet goes over VXLAN to that node. */
   RemoteArp = 50,
-  /** ServiceAccess: a service is reachable from its own VNID and from VNID 0; then out to tun0 for kube-proxy. */
+  /**
+   * ServiceAccess: a service's ports are reachable from its own VNID and from VNID 0, and so are the later
+   * fragments (no ports) of its protocols to its IP; then out to tun0 for kube-proxy.
+   */
   ServiceAccess = 60,
   /** LocalDelivery: IP to a local pod when source and destination VNIDs match or either is 0, addressed to its MAC. */
   LocalDelivery = 70,
@@ -27,7 +31,14 @@ export enum Table {
 }
 
 /** Bumped whenever the flows of any table change shape; a daemon seeing another version rebuilds. */
-export const PIPELINE_VERSION = 2;
+export const PIPELINE_VERSION = 3;
+
+/**
+ * The bridge's fragment handling the flows are written for. In OVS's default (`normal`) every fragment,
+ * the first too, matches with its L4 ports zeroed, so ServiceAccess's per-port flows dropped them all;
+ * `nx-match` keeps the first fragment's ports, and only later fragments (which have none) match as such.
+ */
+export const FRAGMENT_HANDLING = 'nx-match' satisfies FragmentHandling;
 
 /** reg0 carries the source VNID from ingress to the delivery tables. */
 export const SOURCE_VNID = 0;

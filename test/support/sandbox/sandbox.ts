@@ -10,6 +10,7 @@ import { ContinuousPinger } from './pinger.js';
 import { PodNetns } from './pod.js';
 import { startProcess, type StartOptions, type TrackedProcess } from './process.js';
 import { TcpListener } from './traffic.js';
+import { UdpEcho } from './udp.js';
 
 export interface SandboxOptions {
   /** Per-run prefix of every namespace and directory, e.g. from `randomPrefix()`. */
@@ -149,6 +150,10 @@ export class Sandbox {
 
   async startTcpListener(where: NetnsHandle, port: number, options: { host?: string } = {}): Promise<TcpListener> {
     return this.track(await TcpListener.start(where, port, { ...options, pidDir: this.pidDir }));
+  }
+
+  async startUdpEcho(where: NetnsHandle, port: number): Promise<UdpEcho> {
+    return this.track(await UdpEcho.start(where, port, { pidDir: this.pidDir }));
   }
 
   async startPinger(from: NetnsHandle, toIp: string, options: { intervalMs?: number } = {}): Promise<ContinuousPinger> {

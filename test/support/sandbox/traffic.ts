@@ -66,9 +66,6 @@ const server = net.createServer((s) => {
 server.listen(Number(port), host, () => process.stdout.write('ready\\n'));
 `;
 
-/** A listener that has not said so by then is reported, not waited for until the test's timeout. */
-const LISTENER_READY_MS = 15_000;
-
 const CLIENT = `
 const net = require('node:net');
 const [host, port, ms] = process.argv.slice(1);
@@ -88,6 +85,33 @@ s.on('end', () => done(reply ? { outcome: 'connected', peer: reply.trim() } : { 
 s.on('error', (e) => done({ outcome: codes[e.code] ?? 'error', error: e.code ?? e.message }));
 `;
 
+/** A script that has not said it is ready by then is reported, not waited for until the test's timeout. */
+const SCRIPT_READY_MS = 15_000;
+
+/** Runs a node `script` inside `where` until stopped; resolves once it prints its first line (ready). */
+export async function startScript(label: string, where: NetnsHandle, script: string, args: readonly string[], pidDir?: string): Promise<TrackedProcess> {
+  const proc = await startProcess(label, 'nsenter', [`--net=${where.netnsPath}`, '--', process.execPath, '-e', script, ...args], {
+    stdio: 'pipe',
+    ...(pidDir ? { pidDir } : {}),
+  });
+  const stdout = proc.subprocess.stdout;
+  const stderr = proc.subprocess.stderr;
+  if (!stdout || !stderr) throw new SandboxCommandError(label, undefined, 'no stdout');
+  let errors = '';
+  stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const ready = once(stdout, 'data').then(() => 'ready' as const);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), SCRIPT_READY_MS); });
+  const outcome = await Promise.race([ready, proc.exited.then(() => 'exited' as const), late]).finally(() => clearTimeout(timer));
+  if (outcome !== 'ready') {
+    if (outcome === 'late') await proc.stop();
+    throw new SandboxCommandError(`${label} in ${where.netns}` + (outcome === 'late' ? ` not ready after ${SCRIPT_READY_MS} ms` : ''),
+      proc.subprocess.exitCode ?? undefined, errors);
+  }
+  stdout.resume();
+  return proc;
+}
+
 /** A TCP server in a namespace that answers each connection with the client's address. */
 export class TcpListener {
   private constructor(
@@ -98,26 +122,8 @@ export class TcpListener {
 
   /** Starts listening on `host:port` (default all addresses) inside `where`; resolves once it accepts. */
   static async start(where: NetnsHandle, port: number, options: { host?: string; pidDir?: string } = {}): Promise<TcpListener> {
-    const args = [`--net=${where.netnsPath}`, '--', process.execPath, '-e', LISTENER, String(port), options.host ?? '0.0.0.0'];
-    const proc = await startProcess(`tcp listener ${where.netns}:${port}`, 'nsenter', args, {
-      stdio: 'pipe',
-      ...(options.pidDir ? { pidDir: options.pidDir } : {}),
-    });
-    const stdout = proc.subprocess.stdout;
-    const stderr = proc.subprocess.stderr;
-    if (!stdout || !stderr) throw new SandboxCommandError('tcp listener', undefined, 'no stdout');
-    let errors = '';
-    stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    const ready = once(stdout, 'data').then(() => 'ready' as const);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), LISTENER_READY_MS); });
-    const outcome = await Promise.race([ready, proc.exited.then(() => 'exited' as const), late]).finally(() => clearTimeout(timer));
-    if (outcome !== 'ready') {
-      if (outcome === 'late') await proc.stop();
-      throw new SandboxCommandError(`tcp listener in ${where.netns} on ${port}` + (outcome === 'late' ? ` not ready after ${LISTENER_READY_MS} ms` : ''),
-        proc.subprocess.exitCode ?? undefined, errors);
-    }
-    stdout.resume();
+    const proc = await startScript(`tcp listener ${where.netns}:${port}`, where, LISTENER,
+      [String(port), options.host ?? '0.0.0.0'], options.pidDir);
     return new TcpListener(where, port, proc);
   }
 

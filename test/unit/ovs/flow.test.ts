@@ -12,6 +12,11 @@ describe('flow builder', () => {
       'nw_src=10.128.0.5,cookie=0x300000000000002,actions=meter:3,set_field:12->reg0,goto_table:30');
   });
 
+  it('renders a fragment match as nw_frag', () => {
+    const f = flow(60, 100).matching({ protocol: 'udp', reg: { 0: 11 }, nwDst: '172.30.0.53', nwFrag: 'later' }).output(2);
+    expect(flowKey(f)).to.equal('table=60,priority=100,udp,reg0=11,nw_dst=172.30.0.53,nw_frag=later');
+  });
+
   it('renders a flow with no actions as drop', () => {
     expect(renderFlow(flow(0, 0))).to.equal('table=0,priority=0,cookie=0x0,actions=drop');
   });

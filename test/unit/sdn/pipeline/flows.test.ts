@@ -4,8 +4,8 @@ import type { Vnid } from '../../../../lib/tenant/vnid.js';
 import {
   type NodeNetwork, type PodPort, parseVersionNote, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows, versionNote,
 } from '../../../../lib/sdn/pipeline/flows.js';
-import { PIPELINE_VERSION, TUN_PORT, Table, VXLAN_PORT } from '../../../../lib/sdn/pipeline/tables.js';
-import { simulate } from '../../../support/flowsim.js';
+import { FRAGMENT_HANDLING, PIPELINE_VERSION, TUN_PORT, Table, VXLAN_PORT } from '../../../../lib/sdn/pipeline/tables.js';
+import { type FragmentMode, simulate } from '../../../support/flowsim.js';
 
 const net: NodeNetwork = {
   clusterNetwork: Cidr.parse('10.128.0.0/14'), serviceNetwork: Cidr.parse('172.30.0.0/16'),
@@ -21,6 +21,11 @@ const flows = [
   ...pipelineFlows(net), ...remoteNodeFlows(remote),
   ...[red1, red2, blue, globalPod].flatMap(podFlows),
   ...serviceFlows({ namespace: 'red', name: 'web', ip: parseIpv4('172.30.0.10'), ports: [{ protocol: 'tcp', port: 80 }], vnid: 11 as Vnid }),
+  ...serviceFlows({
+    namespace: 'red', name: 'dns', ip: parseIpv4('172.30.0.53'), vnid: 11 as Vnid,
+    ports: [{ protocol: 'udp', port: 53 }, { protocol: 'udp', port: 5353 }, { protocol: 'tcp', port: 53 }],
+  }),
+  ...serviceFlows({ namespace: 'default', name: 'ntp', ip: parseIpv4('172.30.0.123'), ports: [{ protocol: 'udp', port: 123 }], vnid: 0 as Vnid }),
 ];
 const fromPod = (src: PodPort, nwDst: string, extra = {}) => simulate(flows, {
   inPort: src.ofport, protocol: 'ip', dlSrc: src.mac, nwSrc: src.ip, nwDst, ...extra,
@@ -74,6 +79,45 @@ describe('node pipeline', () => {
     expect(svc(globalPod)).to.deep.equal({ kind: 'output', port: TUN_PORT });
     expect(svc(blue)).to.deep.equal({ kind: 'drop', table: Table.ServiceAccess });
     expect(fromPod(red1, '172.30.0.10', { protocol: 'tcp', tpDst: 81 })).to.deep.equal({ kind: 'drop', table: Table.ServiceAccess });
+  });
+
+  describe('a UDP datagram larger than the pod MTU (IP fragments) to a service', () => {
+    // Every piece of one datagram: the first fragment carries the UDP header, later ones only the IP header.
+    const pieces = (src: PodPort, serviceIp: string, port: number, mode: FragmentMode = FRAGMENT_HANDLING) =>
+      (['first', 'later', 'later'] as const).map((frag) => simulate(flows, {
+        inPort: src.ofport, protocol: 'udp', dlSrc: src.mac, nwSrc: src.ip, nwDst: serviceIp,
+        frag, ...(frag === 'first' ? { tpDst: port } : {}),
+      }, { fragments: mode }));
+    const toKubeProxy = { kind: 'output', port: TUN_PORT };
+    const dropped = { kind: 'drop', table: Table.ServiceAccess };
+
+    it('reaches kube-proxy whole from the service\'s own VNID and from VNID 0', () => {
+      expect(pieces(red1, '172.30.0.53', 53)).to.deep.equal([toKubeProxy, toKubeProxy, toKubeProxy]);
+      expect(pieces(globalPod, '172.30.0.53', 53)).to.deep.equal([toKubeProxy, toKubeProxy, toKubeProxy]);
+    });
+
+    it('is dropped piece by piece from another tenant', () => {
+      expect(pieces(blue, '172.30.0.53', 53)).to.deep.equal([dropped, dropped, dropped]);
+    });
+
+    it('reaches a global service from every VNID, as a whole datagram would', () => {
+      expect(pieces(blue, '172.30.0.123', 123)).to.deep.equal([toKubeProxy, toKubeProxy, toKubeProxy]);
+    });
+
+    it('loses its first fragment to a port the service does not open, so it cannot be reassembled', () => {
+      expect(pieces(red1, '172.30.0.53', 54)[0]).to.deep.equal(dropped);
+    });
+
+    it('gets later fragments through only for a protocol the service has', () => {
+      const later = (nwDst: string, protocol: 'tcp' | 'udp') => simulate(flows,
+        { inPort: red1.ofport, protocol, dlSrc: red1.mac, nwSrc: red1.ip, nwDst, frag: 'later' }, { fragments: FRAGMENT_HANDLING });
+      expect(later('172.30.0.10', 'udp'), 'UDP to a TCP-only service').to.deep.equal(dropped);
+      expect(later('172.30.0.10', 'tcp'), 'TCP to a TCP service').to.deep.equal(toKubeProxy);
+    });
+
+    it('would lose its first fragment in OVS\'s default fragment handling, which zeroes its ports', () => {
+      expect(pieces(red1, '172.30.0.53', 53, 'normal')[0]).to.deep.equal(dropped);
+    });
   });
 
   it('sends traffic leaving the cluster network and to the gateway to tun0', () => {
