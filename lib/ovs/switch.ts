@@ -85,8 +85,16 @@ export class OvsSwitch {
   }
 
   async appctl(...args: string[]): Promise<string> {
-    const pid = (await readFile(path.join(this.runDir, 'ovs-vswitchd.pid'), 'utf8')).trim();
+    const pid = await this.vswitchdPid();
+    if (pid === undefined) throw new Error(`ovs-vswitchd is not running (no pid file in ${this.runDir})`);
     return this.runner.run('ovs-appctl', ['-t', path.join(this.runDir, `ovs-vswitchd.${pid}.ctl`), ...args]);
+  }
+
+  /** ovs-vswitchd's pid from its pid file (no program run): a new one means it restarted. */
+  async vswitchdPid(): Promise<number | undefined> {
+    const text = await readFile(path.join(this.runDir, 'ovs-vswitchd.pid'), 'utf8').catch(() => '');
+    const pid = Number(text.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }
 
   /** Creates the bridge if missing and (re)asserts its settings; idempotent. */

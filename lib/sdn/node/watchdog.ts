@@ -3,10 +3,17 @@ import type { Logger } from '../../log.js';
 import { type SwitchReader, lostSetup } from './setup.js';
 
 export const DEFAULT_SWITCH_CHECK_MS = 250;
+/**
+ * Fragment handling is lost only when ovs-vswitchd restarts (a new pid) or an admin changes it, so it is
+ * read at once after a restart and otherwise every this many checks, not on each.
+ */
+export const FRAGMENT_CHECK_EVERY = 8;
 
 export class SwitchWatchdog {
   private timer?: NodeJS.Timeout;
   private healthy = true;
+  private checks = 0;
+  private vswitchdPid?: number;
   /** How many times flows were found missing and restored. */
   restores = 0;
 
@@ -33,7 +40,10 @@ export class SwitchWatchdog {
   private async check(): Promise<void> {
     let lost: string | undefined;
     try {
-      lost = await lostSetup(this.ovs);
+      const pid = await this.ovs.vswitchdPid();
+      const restarted = pid !== this.vswitchdPid;
+      this.vswitchdPid = pid;
+      lost = await lostSetup(this.ovs, restarted || ++this.checks % FRAGMENT_CHECK_EVERY === 0);
     } catch (error) {
       if (this.healthy) this.log.warn('cannot read the switch; will restore its flows when it answers', { error: (error as Error).message });
       this.healthy = false;

@@ -11,6 +11,12 @@ import { FRAGMENT_HANDLING, PIPELINE_VERSION, Table } from '../../../../lib/sdn/
 class FakeSwitch implements SwitchReader {
   versionFlow = true;
   fragments: FragmentHandling = FRAGMENT_HANDLING;
+  pid = 100;
+  fragmentReads = 0;
+
+  async vswitchdPid(): Promise<number> {
+    return this.pid;
+  }
 
   async dumpFlows(): Promise<DumpedFlow[]> {
     const note = Buffer.from(versionNote(PIPELINE_VERSION)).toString('hex').match(/../g)!.join('.');
@@ -18,6 +24,7 @@ class FakeSwitch implements SwitchReader {
   }
 
   async fragmentHandling(): Promise<FragmentHandling> {
+    this.fragmentReads += 1;
     return this.fragments;
   }
 
@@ -68,4 +75,22 @@ describe('SwitchWatchdog', () => {
     expect(await restoresAfterSettling(dog)).to.equal(1);
     expect(ovs.fragments).to.equal(FRAGMENT_HANDLING);
   });
+
+  it('reads the fragment handling at once after ovs-vswitchd restarts, and otherwise only every few checks', async () => {
+    const ovs = new FakeSwitch();
+    const dog = watch(ovs);
+    while (dog.restores === 0 && ovs.fragmentReads < 1) await sleep(INTERVAL_MS);
+    const readsBefore = ovs.fragmentReads;
+    const polled = { flows: 0 };
+    const dumpFlows = ovs.dumpFlows.bind(ovs);
+    ovs.dumpFlows = async () => { polled.flows += 1; return dumpFlows(); };
+    while (polled.flows < 24) await sleep(INTERVAL_MS);
+    expect(ovs.fragmentReads - readsBefore, 'fragment reads in 24 checks').to.be.within(1, 6);
+    ovs.fragments = 'normal';
+    ovs.pid = 101;
+    const checksAtRestart = polled.flows;
+    while (dog.restores === 0) await sleep(INTERVAL_MS);
+    expect(polled.flows - checksAtRestart).to.be.at.most(2);
+  });
 });
+
