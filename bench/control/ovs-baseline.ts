@@ -1,4 +1,4 @@
-// The OVS part of a pod ADD/DEL done our way (lib objects: one port call, one bundle) and the original way
+// The OVS part of a pod ADD/DEL done our way (lib objects: the port over OVSDB, one bundle) and the original way
 // (openshift-sdn-ovs / k8s-ovs scripts: add-port, get ofport, one ovs-ofctl add-flow per flow), interleaved.
 import path from 'node:path';
 import { type CommandRunner, localRunner } from '../../lib/exec/command.js';
@@ -136,6 +136,7 @@ export async function measureOvsPart(node: SandboxNode, pods: number): Promise<O
       }
     }
   } finally {
+    ovs.close();
     await node.exec('ip', ['-force', '-batch', '-'], { input: names.flatMap((pair) => pair.map((n) => `link del ${n}`)).join('\n') + '\n', reject: false });
   }
   return {

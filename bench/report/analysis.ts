@@ -49,16 +49,11 @@ function concurrencyCause(pass: CniData['passes'][number], othersBusy: number | 
 
 function ovsRatioCause(cni: CniData): string {
   const o = cni.ovsPart;
-  const perOurs = o.addMs.ours.p50 / o.processesPerAdd.ours;
-  const perBase = o.addMs.baseline.p50 / o.processesPerAdd.baseline;
-  const kinds = cni.profile.add.byKind;
-  const mean = (kind: string) => kinds.find((k) => k.kind === kind)?.meanMs;
-  return `- **OVS part ${ratio(o.addRatio.p50)}, not 3×.** The speed-up is bounded by the process count: ours runs ${o.processesPerAdd.ours} ` +
-    `processes (${ms(perOurs, 1)} each on average), the original ${o.processesPerAdd.baseline} (${ms(perBase, 1)} each)` +
-    (Math.abs(perOurs - perBase) < 0.35 * perBase ? ': a process costs about the same whatever it does' : '') +
-    '; `add-port` (it waits for ovs-vswitchd to reconfigure) and `get … ofport` are in both. ' +
-    `In the daemon's profiled ADD: \`ovs-vsctl add-port\` ${ms(mean('ovs-vsctl add-port'), 1)}, \`ovs-vsctl get\` ${ms(mean('ovs-vsctl get'), 1)}, ` +
-    `\`ovs-ofctl bundle\` ${ms(mean('ovs-ofctl bundle'), 1)} per run. Dropping the \`get\` (see proposals) makes it 2 processes against 7.`;
+  const list = (commands: string[]) => commands.map((c) => `\`${c}\``).join(', ');
+  return `- **OVS part ${ratio(o.addRatio.p50)}, not 3×.** Per pod ours ran ${o.processesPerAdd.ours} process(es) (${list(o.commands.addOurs)}) ` +
+    `and the port change over the kept OVSDB connection, in ${ms(o.addMs.ours.p50, 1)}; the original ${o.processesPerAdd.baseline} ` +
+    `(${list(o.commands.addBaseline)}) in ${ms(o.addMs.baseline.p50, 1)}. What is left of ours is the \`ovs-ofctl\` process and ovs-vswitchd ` +
+    'opening the port, which the original waits for too.';
 }
 
 function memoryCause(results: Results): string {
@@ -66,17 +61,15 @@ function memoryCause(results: Results): string {
   const daemonImport = scale?.importCosts.find((i) => i.module.startsWith('lib/sdn/daemon'));
   const bare = scale?.importCosts.find((i) => i.module === '(nothing)');
   const k8s = scale?.importCosts.find((i) => i.module === '@kubernetes/client-node');
-  return `- **Daemon memory.** Idle the daemon already holds ${num(results.cni?.rss.idleMb ?? scale?.rss.idleKubeMode.rssMb, 0, 'MiB')}; ` +
-    `a bare Node.js process holds ${num(bare?.rssMb, 0, 'MiB')} and importing the daemon's modules, before doing anything, ` +
-    `${num(daemonImport?.rssMb, 0, 'MiB')}, of which @kubernetes/client-node alone accounts for about ` +
-    `${num(k8s && bare ? k8s.rssMb - bare.rssMb : undefined, 0, 'MiB')} (${num(k8s?.heapUsedMb, 0, 'MiB')} of heap) — it is imported ` +
-    `statically even when no API server is configured. The cluster state itself adds ` +
+  return `- **Daemon memory.** Idle the daemon holds ${num(results.cni?.rss.idleMb ?? scale?.rss.idleKubeMode.rssMb, 0, 'MiB')}; ` +
+    `a bare Node.js process holds ${num(bare?.rssMb, 0, 'MiB')}, importing the daemon's modules ${num(daemonImport?.rssMb, 0, 'MiB')}, and ` +
+    `@kubernetes/client-node, loaded once an API server is configured, about ${num(k8s && bare ? k8s.rssMb - bare.rssMb : undefined, 0, 'MiB')} more ` +
+    `(${num(k8s?.heapUsedMb, 0, 'MiB')} of heap). The cluster state adds ` +
     `${num(scale ? scale.rss.atScale.rssMb - scale.rss.idleKubeMode.rssMb : undefined, 0, 'MiB')} at ${scale?.contents.remoteNodes ?? '–'} nodes and ` +
-    `${scale?.contents.services ?? '–'} services. Work grows it further and it does not all come back: ${scale?.contents.pods ?? '–'} ADDs ` +
-    `(10 at a time) took the daemon at scale from ${num(scale?.rss.atScale.rssMb, 0, 'MiB')} to ${num(scale?.rss.withPods.rssMb, 0, 'MiB')}; ` +
-    `in the CNI section, from ${num(results.cni?.rss.idleMb, 0, 'MiB')} idle to ${num(results.cni?.rss.maxDuringMb, 0, 'MiB')} during the passes and ` +
-    `${num(results.cni?.rss.afterMb, 0, 'MiB')} after them (the bench does not break the growth down further: heap, buffers of the ` +
-    'program runs and the allocator are the candidates).';
+    `${scale?.contents.services ?? '–'} services, and ${scale?.contents.pods ?? '–'} ADDs (10 at a time) took it from ` +
+    `${num(scale?.rss.atScale.rssMb, 0, 'MiB')} to ${num(scale?.rss.withPods.rssMb, 0, 'MiB')}; in the CNI section, from ` +
+    `${num(results.cni?.rss.idleMb, 0, 'MiB')} idle to ${num(results.cni?.rss.maxDuringMb, 0, 'MiB')} during the passes and ` +
+    `${num(results.cni?.rss.afterMb, 0, 'MiB')} after them.`;
 }
 
 function restartCause(results: Results): string {
@@ -202,7 +195,6 @@ export function proposals(results: Results, rows: TargetRow[]): string {
   const spawn = cni?.spawnMs.daemonModules;
   const runs = cni ? programsPerAdd(cni) : undefined;
   const missed = (prefix: string) => rows.some((r) => r.verdict === 'missed' && (r.target.startsWith(prefix) || r.area === prefix));
-  const adds = cni?.profile.add.byKind.map((k) => k.kind) ?? [];
   const items: string[] = [];
   if (cni && missed('ADD p50')) {
     items.push(spawn && spawn.runner.p50 - spawn.execFile.p50 > 1
@@ -212,27 +204,11 @@ export function proposals(results: Results, rows: TargetRow[]): string {
         `${num(runs, 1)} runs per ADD. The sandbox's own runner can keep execa.`
       : '**Fewer program runs per ADD rather than a faster runner:** lib/exec\'s runner (execa) measured ' +
         `${ms(spawn?.runner.p50, 1)} per /bin/true against ${ms(spawn?.execFile.p50, 1)} for node's execFile in this run, no clear difference; ` +
-        `the cost is in the ${num(runs, 1)} programs per ADD themselves (see below).`);
-    items.push('**bin/k8s-ovs-cni (one line, not lib):** start the plugin with `#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node`. The plugin ' +
-      'talks to a unix socket and never uses TLS, so the CA bundle is pure start-up cost: ' +
-      `${ms(cni.pluginStartMs.clean.p50)} against ${ms(cni.pluginStartMs['ca-certs'].p50)} per call here (the shebang was tried: it works with Debian's env).`);
-  }
-  if (adds.includes('ovs-vsctl get') && (missed('OVS part') || missed('ADD p50'))) {
-    items.push('**lib/sdn/node/podports.ts `attach` + lib/ovs/switch.ts `ensurePort`:** ask for the ofport (`ofport_request`, e.g. the pod ' +
-      'address\'s index in the node subnet plus a base above the fixed ports) and use it without the `ovs-vsctl get Interface … ofport` run; ' +
-      'CHECK already compares the port\'s ofport, so a refused request is caught. One process less per ADD. (`-- wait-until` in the same ' +
-      'ovs-vsctl call does not work: it waits before the commit; tried here.)');
-  }
-  if (adds.some((k) => k.startsWith('nsenter')) && missed('ADD p50')) {
-    items.push('**lib/host/podlink.ts `create` / `detach`:** the existence check, the stale host-end delete, `link add`, the pod-side ' +
-      '`ip -batch`, `ethtool` and `link set up` are six program runs; the host side fits one `ip -batch` (`-force` for the delete) and the pod ' +
-      'side one `nsenter … sh -c "ip -batch - && ethtool -K …"`, or netlink directly. On DEL, `detach` runs `nsenter … ip link del eth0` ' +
-      'after deleting the host end, which took the pod end with it: that run always fails (and is ignored); run it only when no host end was found.');
+        `the cost is in the ${num(runs, 1)} programs per ADD themselves (profile above).`);
   }
   if (missed('Memory')) {
-    items.push('**lib/k8s (kubeconfig.ts, informer.ts, resources.ts):** import `@kubernetes/client-node` lazily (`await import()` where a ' +
-      'kubeconfig is loaded), so a daemon without an API server does not carry it; following one, a list/watch client on `fetch` for the ' +
-      'four resources k8s-ovs reads would remove it altogether (import costs in the scale section).');
+    items.push('**lib/k8s:** a list/watch client on `fetch` for the four resources k8s-ovs reads, instead of @kubernetes/client-node ' +
+      '(import costs in the scale section), and informer caches that keep only the parsed views.');
   }
   const restart = results.scale?.restart;
   const order = results.flows?.resync.agentOrder;

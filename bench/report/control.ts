@@ -62,8 +62,10 @@ function ovsPartSection(cni: CniData): string {
   return [
     '### The OVS part: ours against one process per port and per flow',
     `On a node without a daemon, for ${o.pods} pods with real veths, interleaved pod by pod (alternating which goes first). ` +
-    `Ours is what the daemon runs (\`OvsSwitch.ensurePort\` with the pod's external IDs, then \`NodeDataplane.addPod\`; DEL: ` +
-    `\`removePod\`, \`deletePort\`); the original way is the openshift-sdn-ovs / k8s-ovs script: add-port, get the ofport, one ` +
+    `Ours is what the daemon runs (\`OvsSwitch.ensurePort\` with the pod's external IDs over its kept OVSDB connection, then ` +
+    `\`NodeDataplane.addPod\`, one \`ovs-ofctl --no-names\` bundle; DEL: \`removePod\`, \`deletePort\`); the original way is the ` +
+    `openshift-sdn-ovs / k8s-ovs script, its commands as it wrote them (without --no-names, so each \`ovs-ofctl\` run first fetches ` +
+    `the table features): add-port, get the ofport, one ` +
     `\`ovs-ofctl add-flow\` per flow (${o.flowsPerPod} flows); DEL one \`del-flows --strict\` per flow and del-port. Programs run per pod: ` +
     `ADD ours ${list(o.commands.addOurs)}; original ${list(o.commands.addBaseline)}. DEL ours ${list(o.commands.delOurs)}; ` +
     `original ${list(o.commands.delBaseline)}.`,
