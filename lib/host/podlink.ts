@@ -38,7 +38,7 @@ export class PodLinks {
 
   /**
    * Creates the pair with its pod end already inside the netns, so a half-made pair is never visible
-   * there. Two program runs in the common case: one `ip -batch` on the host, one in the pod.
+   * there; configurePodEnd then sets it up. One `ip -batch` run in the common case.
    */
   async create(hostName: string, hostMac: string, config: PodInterfaceConfig): Promise<void> {
     try {
@@ -52,12 +52,6 @@ export class PodLinks {
       await this.deleteHostEnd(hostName);
       await this.addPair(hostName, hostMac, config);
     }
-    try {
-      await this.configurePodEnd(config);
-    } catch (error) {
-      await this.deleteHostEnd(hostName);
-      throw error;
-    }
   }
 
   private async addPair(hostName: string, hostMac: string, config: PodInterfaceConfig): Promise<void> {
@@ -69,7 +63,8 @@ export class PodLinks {
     await this.runner.run('ip', ['-batch', '-'], { input: hostCommands.join('\n') + '\n' });
   }
 
-  private async configurePodEnd(config: PodInterfaceConfig): Promise<void> {
+  /** Address, routes and offloads of the pod end, in one program run inside the netns. */
+  async configurePodEnd(config: PodInterfaceConfig): Promise<void> {
     const podCommands = [
       `link set lo up`,
       `link set ${config.ifname} address ${config.mac}`,

@@ -150,6 +150,25 @@ describe('bad input: hostile etcd records and CNI requests (sandbox, real etcd)'
     expect(await ports()).to.have.length(1);
   });
 
+  it('takes everything back when the pod side of an ADD fails (its netns already has a default route)', async () => {
+    await api.pod('red', 'routed', 'n1');
+    const netns = await cluster.sandbox.createPodNetns('routed');
+    await netns.exec('ip', ['link', 'add', 'up0', 'type', 'veth', 'peer', 'name', 'up1']);
+    await netns.exec('ip', ['addr', 'add', '192.0.2.2/24', 'dev', 'up0']);
+    await netns.exec('ip', ['link', 'set', 'up0', 'up']);
+    await netns.exec('ip', ['route', 'add', 'default', 'via', '192.0.2.1']);
+    const [portsBefore, addressesBefore] = [await ports(), await addresses()];
+    const flowsBefore = (await n1.ofctl(['dump-flows', n1.mgmtSocket('br0'), '--no-stats'])).stdout.split('\n').filter(Boolean).length;
+    const run = await cluster.cni(n1, 'ADD', { containerId: 'ctr-routed', netns: netns.netnsPath, namespace: 'red', pod: 'routed' });
+    expect(run.exitCode).to.not.equal(0);
+    expect(String(run.json!.details ?? run.json!.msg)).to.match(/File exists/);
+    expect(await ports()).to.deep.equal(portsBefore);
+    expect(await addresses()).to.deep.equal(addressesBefore);
+    expect((await n1.ofctl(['dump-flows', n1.mgmtSocket('br0'), '--no-stats'])).stdout.split('\n').filter(Boolean).length).to.equal(flowsBefore);
+    expect((await n1.exec('ip', ['link', 'show', hostPortName('ctr-routed', 'eth0')], { reject: false })).exitCode).to.not.equal(0);
+    expect((await netns.exec('ip', ['link', 'show', 'eth0'], { reject: false })).exitCode).to.not.equal(0);
+  });
+
   it('keeps port and address in agreement under concurrent ADD and DEL of one container', async () => {
     await api.pod('red', 'racer', 'n1');
     const netns = await cluster.sandbox.createPodNetns('racer');

@@ -81,28 +81,18 @@ export class PodPorts {
     const mac = podMac(request.ip);
     const undo: Array<() => Promise<void>> = [];
     try {
-      await this.links.create(portName, hostPortMac(request.containerId, request.ifname), {
+      const podEnd = {
         netnsPath: request.netnsPath, ifname: request.ifname, mac, address: request.ip,
         subnet: network.localSubnet, gateway: network.gateway, onLinkRoutes: [network.clusterNetwork],
         mtu: this.settings.podMtu, disableTxChecksumOffload: this.settings.disableTxChecksumOffload,
-      });
-      undo.push(async () => { await this.links.deleteHostEnd(portName); });
-      const ofport = await this.ovs.ensurePort({ name: portName, externalIds: externalIds(request, mac) });
-      undo.push(() => this.ovs.deletePort(portName));
-      if (request.egress) {
-        await this.ovs.setMeter(meterFor(ofport, request.egress));
-        undo.push(() => this.ovs.deleteMeter(ofport));
-      }
-      if (request.ingress) await this.ovs.setPortRateLimit(portName, request.ingress.rateBps, request.ingress.burstBits);
-      const pod: LocalPod = {
-        containerId: request.containerId, ifname: request.ifname, namespace: request.namespace,
-        name: request.name, netnsPath: request.netnsPath,
-        port: { portName, ofport, ip: request.ip, mac, vnid: request.vnid, ...(request.egress ? { egressMeter: ofport } : {}) },
-        ...(request.ingress ? { ingress: request.ingress } : {}),
-        ...(request.egress ? { egress: request.egress } : {}),
       };
-      await this.dataplane.addPod(pod);
-      return pod;
+      await this.links.create(portName, hostPortMac(request.containerId, request.ifname), podEnd);
+      undo.push(async () => { await this.links.deleteHostEnd(portName); });
+      // The pod end is configured while OVS takes the host end: neither needs the other.
+      const [configured, wired] = await Promise.allSettled([this.links.configurePodEnd(podEnd), this.wire(request, portName, mac, undo)]);
+      if (configured.status === 'rejected') throw configured.reason;
+      if (wired.status === 'rejected') throw wired.reason;
+      return wired.value;
     } catch (error) {
       const rollbackFailures: string[] = [];
       for (const step of undo.reverse()) {
@@ -112,6 +102,27 @@ export class PodPorts {
       throw new AttachError(`attaching ${request.namespace}/${request.name} failed: ${reason}` +
         (rollbackFailures.length ? `; rollback also failed: ${rollbackFailures.join('; ')}` : ''), { cause: error });
     }
+  }
+
+  /** The host end's OVS port, bandwidth limits and flows; records in `undo` how to take back each step. */
+  private async wire(request: AttachRequest, portName: string, mac: string, undo: Array<() => Promise<void>>): Promise<LocalPod> {
+    const ofport = await this.ovs.ensurePort({ name: portName, externalIds: externalIds(request, mac) });
+    undo.push(() => this.ovs.deletePort(portName));
+    if (request.egress) {
+      await this.ovs.setMeter(meterFor(ofport, request.egress));
+      undo.push(() => this.ovs.deleteMeter(ofport));
+    }
+    if (request.ingress) await this.ovs.setPortRateLimit(portName, request.ingress.rateBps, request.ingress.burstBits);
+    const pod: LocalPod = {
+      containerId: request.containerId, ifname: request.ifname, namespace: request.namespace,
+      name: request.name, netnsPath: request.netnsPath,
+      port: { portName, ofport, ip: request.ip, mac, vnid: request.vnid, ...(request.egress ? { egressMeter: ofport } : {}) },
+      ...(request.ingress ? { ingress: request.ingress } : {}),
+      ...(request.egress ? { egress: request.egress } : {}),
+    };
+    await this.dataplane.addPod(pod);
+    undo.push(() => this.dataplane.removePod(portName));
+    return pod;
   }
 
   /** Removes flows, meter, port and veth; every step tolerates "already gone", so DEL can repeat. */
