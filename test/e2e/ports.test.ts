@@ -89,4 +89,13 @@ describe('OVS ports through OVSDB (one sandbox node)', function () {
     await node.ovs.startVswitchd();
     expect(await adding).to.equal(Number(await vsctl('get', 'Interface', 'pc', 'ofport')));
   });
+
+  it('reconnects when ovsdb-server restarts under it', async () => {
+    await veth('pd');
+    await node.ovs.restartOvsdb();
+    const ofport = await ovs.ensurePort({ name: 'pd' });
+    expect(ofport).to.equal(Number(await vsctl('get', 'Interface', 'pd', 'ofport')));
+    await ovs.deletePort('pd');
+    expect(await vsctl('list-ports', 'br0')).to.not.include('pd');
+  });
 });

@@ -72,6 +72,13 @@ export class OvsInstance {
     await this.vsctl(['set', 'Open_vSwitch', '.', `external_ids:sandbox-vswitchd-pid=${this.vswitchd.pid}`]);
   }
 
+  /** Restarts ovsdb-server on its existing database (a package upgrade does this); ovs-vswitchd reconnects. */
+  async restartOvsdb(): Promise<void> {
+    await this.ovsdb?.stop();
+    this.ovsdb = await this.startDaemon('ovsdb-server', [join(this.runDir, 'conf.db'), `--remote=p${this.dbSocket}`]);
+    await waitFor(`${this.netns} ovsdb-server`, () => socketAccepts(join(this.runDir, 'db.sock')));
+  }
+
   async stopVswitchd(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.vswitchd?.stop(signal);
   }
