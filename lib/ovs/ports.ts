@@ -38,8 +38,7 @@ export class BridgePorts {
 
   /** Adds the port if missing, else sets its interface columns; returns the ofport ovs-vswitchd assigned. */
   async ensure(spec: PortSpec): Promise<number> {
-    const [found] = await this.db.transact([{ op: 'select', table: 'Port', where: byName(spec.name), columns: ['_uuid'] }]);
-    if (found?.rows?.length) {
+    if (await this.portRow(spec.name)) {
       await this.db.transact([{ op: 'update', table: 'Interface', where: byName(spec.name), row: interfaceColumns(spec) }]);
     } else {
       const results = await this.db.transact([
@@ -80,8 +79,7 @@ export class BridgePorts {
 
   /** Removes the port, its interface and its QoS rows in one transaction; succeeds if it is already gone. */
   async delete(name: string): Promise<void> {
-    const [found] = await this.db.transact([{ op: 'select', table: 'Port', where: byName(name), columns: ['_uuid', 'qos'] }]);
-    const port = found?.rows?.[0];
+    const port = await this.portRow(name);
     if (!port) return;
     const portUuid = port._uuid as ['uuid', string];
     await this.db.transact([
@@ -108,14 +106,8 @@ export class BridgePorts {
     ]);
   }
 
-  async clearRateLimit(name: string): Promise<void> {
-    const rows = await this.qosRows(await this.portRow(name));
-    if (rows.length === 0) return;
-    await this.db.transact([{ op: 'update', table: 'Port', where: byName(name), row: { qos: ovsdbSet([]) } }, ...deleting(rows)]);
-  }
-
   private async portRow(name: string): Promise<OvsdbRow | undefined> {
-    const [found] = await this.db.transact([{ op: 'select', table: 'Port', where: byName(name), columns: ['qos'] }]);
+    const [found] = await this.db.transact([{ op: 'select', table: 'Port', where: byName(name), columns: ['_uuid', 'qos'] }]);
     return found?.rows?.[0];
   }
 

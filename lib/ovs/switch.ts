@@ -130,10 +130,6 @@ export class OvsSwitch {
     return this.ports.ensure(spec);
   }
 
-  ofport(name: string): Promise<number> {
-    return this.ports.ofport(name);
-  }
-
   /** Removes the port and its QoS rows in one transaction; succeeds if it is already gone. */
   deletePort(name: string): Promise<void> {
     return this.ports.delete(name);
@@ -194,10 +190,6 @@ export class OvsSwitch {
   /** Caps traffic the switch sends out of `port` (the pod's ingress) with a linux-htb QoS. */
   setPortRateLimit(port: string, maxRateBps: number, burstBits: number): Promise<void> {
     return this.ports.setRateLimit(port, maxRateBps, burstBits);
-  }
-
-  clearPortRateLimit(port: string): Promise<void> {
-    return this.ports.clearRateLimit(port);
   }
 
   /** Closes the kept OVSDB connection (it does not hold the process open meanwhile). */
