@@ -56,47 +56,40 @@ interface WatchObserver {
   streamError(error: Error): void;
 }
 
-type ObservedWatchClass = new (config: KubeConfig, observer: WatchObserver) => Watch;
-const observedWatchClasses = new WeakMap<typeof Watch, ObservedWatchClass>();
-
-/** client-node's Watch, observed: when a watch starts (the list before it is applied) and is established. */
-function observedWatch(Base: typeof Watch): ObservedWatchClass {
-  const known = observedWatchClasses.get(Base);
-  if (known) return known;
+/**
+ * client-node's Watch, observed: when a watch starts (the list before it is applied) and is established.
+ * Declared here because Watch comes from client-node, which is loaded only once an API server is used.
+ */
+function observedWatch(Base: typeof Watch, config: KubeConfig, observer: WatchObserver): Watch {
   class ObservedWatch extends Base {
-  constructor(config: KubeConfig, private readonly observer: WatchObserver) {
-    super(config);
-  }
-
-  override async watch(path: string, query: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, object: unknown, event?: unknown) => void, done: (error: unknown) => void): Promise<AbortController> {
-    const start = this.observer.starting();
-    if (start !== 'watch') {
-      const controller = new AbortController();
-      // Later, so that ListWatch has stored this request before it handles the end.
-      if (start === 'relist') setImmediate(() => done(expired('relisting after a watch ERROR event')));
+    override async watch(path: string, query: Record<string, string | number | boolean | undefined>,
+      callback: (phase: string, object: unknown, event?: unknown) => void, done: (error: unknown) => void): Promise<AbortController> {
+      const start = observer.starting();
+      if (start !== 'watch') {
+        const controller = new AbortController();
+        // Later, so that ListWatch has stored this request before it handles the end.
+        if (start === 'relist') setImmediate(() => done(expired('relisting after a watch ERROR event')));
+        return controller;
+      }
+      let failed = false;
+      let streamError: Error | null = null;
+      const controller = await super.watch(path, query, (phase, object, event) => {
+        // ListWatch acts on a 410 ERROR event only; it would ignore any other and rewatch at once, forever.
+        const code = (object as { code?: unknown } | null)?.code;
+        if (phase === 'ERROR' && code !== 410) {
+          streamError = new Error(`watch ERROR event: ${JSON.stringify(object)}`);
+          observer.streamError(streamError);
+        }
+        callback(phase, object, event);
+      }, (error: unknown) => {
+        failed ||= Boolean(error);
+        done(error ?? streamError);
+      });
+      if (!failed) observer.established(controller);
       return controller;
     }
-    let failed = false;
-    let streamError: Error | null = null;
-    const controller = await super.watch(path, query, (phase, object, event) => {
-      // ListWatch acts on a 410 ERROR event only; it would ignore any other and rewatch at once, forever.
-      const code = (object as { code?: unknown } | null)?.code;
-      if (phase === 'ERROR' && code !== 410) {
-        streamError = new Error(`watch ERROR event: ${JSON.stringify(object)}`);
-        this.observer.streamError(streamError);
-      }
-      callback(phase, object, event);
-    }, (error: unknown) => {
-      failed ||= Boolean(error);
-      done(error ?? streamError);
-    });
-    if (!failed) this.observer.established(controller);
-    return controller;
   }
-}
-  observedWatchClasses.set(Base, ObservedWatch);
-  return ObservedWatch;
+  return new ObservedWatch(config);
 }
 
 export class Informer<T> {
@@ -135,8 +128,7 @@ export class Informer<T> {
     this.logger = (options.logger ?? silentLogger).child({ component: 'k8s', resource: resource.name });
     this.firstSync.catch(() => undefined);
     const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
-    const ObservedWatch = observedWatch(client.clientNode.Watch);
-    const watch = new ObservedWatch(client.config, {
+    const watch = observedWatch(client.clientNode.Watch, client.config, {
       starting: () => this.watchStarting(),
       established: (controller) => this.established(controller),
       streamError: () => { this.relistNeeded = true; },

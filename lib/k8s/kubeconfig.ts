@@ -31,7 +31,6 @@ export class KubeClient {
     this.server = cluster.server;
     this.core = config.makeApiClient(clientNode.CoreV1Api);
   }
-
 }
 
 export interface KubeConfigOptions {
