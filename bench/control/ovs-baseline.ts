@@ -42,6 +42,13 @@ class Counting implements CommandRunner {
   }
 }
 
+/** One timed ADD or DEL of one pod, with the programs it ran. */
+interface Run {
+  ms: number;
+  processes: number;
+  verbs: string[];
+}
+
 async function timedMs(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await work();
@@ -75,11 +82,9 @@ export async function measureOvsPart(node: SandboxNode, pods: number): Promise<O
     'k8s-ovs-pod': pod.name, 'k8s-ovs-netns': pod.netnsPath, 'k8s-ovs-ip': pod.port.ip, 'k8s-ovs-mac': pod.port.mac,
   });
 
-  const add = { ours: [] as number[], baseline: [] as number[] };
-  const del = { ours: [] as number[], baseline: [] as number[] };
-  const procs = { addOurs: 0, addBase: 0, delOurs: 0, delBase: 0 };
-  const commands = { addOurs: [] as string[], addBaseline: [] as string[], delOurs: [] as string[], delBaseline: [] as string[] };
-  const counted = async (work: () => Promise<unknown>) => {
+  /** Each way's timed ADD and DEL runs, pod by pod; the last one names the programs it ran. */
+  const runs: Record<'ours' | 'baseline', { add: Run[]; del: Run[] }> = { ours: { add: [], del: [] }, baseline: { add: [], del: [] } };
+  const counted = async (work: () => Promise<unknown>): Promise<Run> => {
     const before = runner.count;
     const ms = await timedMs(work);
     return { ms, processes: runner.count - before, verbs: runner.verbs.slice(before) };
@@ -96,12 +101,8 @@ export async function measureOvsPart(node: SandboxNode, pods: number): Promise<O
       await dataplane.removePod(name);
       await ovs.deletePort(name);
     });
-    add.ours.push(a.ms);
-    del.ours.push(d.ms);
-    procs.addOurs = a.processes;
-    procs.delOurs = d.processes;
-    commands.addOurs = a.verbs;
-    commands.delOurs = d.verbs;
+    runs.ours.add.push(a);
+    runs.ours.del.push(d);
   };
   const baseline = async (name: string, index: number) => {
     let flows: ReturnType<typeof podFlows> = [];
@@ -116,12 +117,8 @@ export async function measureOvsPart(node: SandboxNode, pods: number): Promise<O
       await vsctl('--if-exists', 'del-port', 'br0', name);
     });
     flowsPerPod = flows.length;
-    add.baseline.push(a.ms);
-    del.baseline.push(d.ms);
-    procs.addBase = a.processes;
-    procs.delBase = d.processes;
-    commands.addBaseline = a.verbs;
-    commands.delBaseline = d.verbs;
+    runs.baseline.add.push(a);
+    runs.baseline.del.push(d);
   };
 
   try {
@@ -139,15 +136,21 @@ export async function measureOvsPart(node: SandboxNode, pods: number): Promise<O
     ovs.close();
     await node.exec('ip', ['-force', '-batch', '-'], { input: names.flatMap((pair) => pair.map((n) => `link del ${n}`)).join('\n') + '\n', reject: false });
   }
+  const last = (list: Run[]): Run => list.at(-1) ?? { ms: 0, processes: 0, verbs: [] };
+  const ms = (list: Run[]) => list.map((run) => run.ms);
+  const ratios = (baseline: Run[], ours: Run[]) => summarize(baseline.map((run, i) => run.ms / ours[i]!.ms));
   return {
     pods,
     flowsPerPod,
-    processesPerAdd: { ours: procs.addOurs, baseline: procs.addBase },
-    processesPerDel: { ours: procs.delOurs, baseline: procs.delBase },
-    commands,
-    addMs: { ours: summarize(add.ours), baseline: summarize(add.baseline) },
-    delMs: { ours: summarize(del.ours), baseline: summarize(del.baseline) },
-    addRatio: summarize(add.baseline.map((b, i) => b / add.ours[i]!)),
-    delRatio: summarize(del.baseline.map((b, i) => b / del.ours[i]!)),
+    processesPerAdd: { ours: last(runs.ours.add).processes, baseline: last(runs.baseline.add).processes },
+    processesPerDel: { ours: last(runs.ours.del).processes, baseline: last(runs.baseline.del).processes },
+    commands: {
+      addOurs: last(runs.ours.add).verbs, addBaseline: last(runs.baseline.add).verbs,
+      delOurs: last(runs.ours.del).verbs, delBaseline: last(runs.baseline.del).verbs,
+    },
+    addMs: { ours: summarize(ms(runs.ours.add)), baseline: summarize(ms(runs.baseline.add)) },
+    delMs: { ours: summarize(ms(runs.ours.del)), baseline: summarize(ms(runs.baseline.del)) },
+    addRatio: ratios(runs.baseline.add, runs.ours.add),
+    delRatio: ratios(runs.baseline.del, runs.ours.del),
   };
 }
