@@ -19,7 +19,7 @@ if ((${#missing[@]})); then
 fi
 
 # tsc emits even when it reports errors; errors in bench/ stop the run, others (work in progress elsewhere) only warn.
-if ! out=$(npx tsc -p tsconfig.json 2>&1); then
+if ! out=$(npx tsc -b 2>&1); then
   if grep -q '^bench/' <<<"$out"; then
     echo "$out" >&2
     exit 1

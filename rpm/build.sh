@@ -17,8 +17,8 @@ npm_flags=(--no-audit --no-fund --ignore-scripts --prefer-offline --loglevel=err
 # Compile lib/ in a clean copy, so only what the tree holds now (and no test code) is built.
 src=$work/src
 mkdir -p "$src"
-cp -a "$repo/package.json" "$repo/package-lock.json" "$repo/tsconfig.json" "$repo/lib" "$src/"
-(cd "$src" && npm ci "${npm_flags[@]}" >&2 && ./node_modules/.bin/tsc -p tsconfig.json)
+cp -a "$repo/package.json" "$repo/package-lock.json" "$repo/tsconfig.base.json" "$repo/lib" "$src/"
+(cd "$src" && npm ci "${npm_flags[@]}" >&2 && ./node_modules/.bin/tsc -p lib/tsconfig.json)
 
 # The tree the spec installs: what runs (dist without source maps, launchers, package.json for
 # "type": "module", production node_modules), the rootfs files and the docs.

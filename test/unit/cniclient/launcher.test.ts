@@ -8,7 +8,7 @@ import { repoRoot, runPlugin } from '../../support/cni.js';
 describe('bin/k8s-ovs-cni', function () {
   const launcher = path.join(repoRoot, 'bin', 'k8s-ovs-cni');
 
-  it('is executable and loads dist/ (run `npx tsc -p tsconfig.json` first)', async function () {
+  it('is executable and loads dist/ (run `npm run build` first)', async function () {
     expect((await fs.stat(launcher)).mode & 0o111).to.equal(0o111);
     await fs.access(path.join(repoRoot, 'dist', 'lib', 'cniclient', 'main.js'));
   });
