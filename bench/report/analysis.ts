@@ -44,8 +44,8 @@ function concurrencyCause(pass: CniData['passes'][number], othersBusy: number | 
     `so 2 cores manage at most ${num(2000 / total, 1)} ADDs/s; the pass did ${num(pass.pods / pass.addWallS, 1)}/s, using ` +
     `${num(busy - (othersBusy ?? 0), 1)} cores` + (othersBusy ? ` while other work on the machine held about ${num(othersBusy, 1)} (measured before the section)` : '') +
     '. ' + (busy >= 1.6
-      ? 'The requests queue for CPU: the latency is the queue, and only less CPU per ADD (fewer processes) shortens it.'
-      : 'CPU is not saturated, so the requests also wait on something else (serialised steps in the daemon or OVS).');
+    ? 'The requests queue for CPU: the latency is the queue, and only less CPU per ADD (fewer processes) shortens it.'
+    : 'CPU is not saturated, so the requests also wait on something else (serialised steps in the daemon or OVS).');
 }
 
 function ovsRatioCause(cni: CniData): string {

@@ -27,7 +27,7 @@ const KEYS = networkKeys('k8ssdn');
 
 /** What the original k8s-ovs and its admin guide leave in etcd v2: subnets it assigned, one Assign request, joined and global namespaces. */
 const TREE: Record<string, string> = {
-  'config': CONFIG_JSON,
+  config: CONFIG_JSON,
   'k8ssdn/subnets/192.168.1.11': '{"Host":"node1","HostIP":"192.168.1.11","Subnet":"10.128.0.0/23","Assign":false}',
   'k8ssdn/subnets/192.168.1.12': '{"Host":"node2","HostIP":"192.168.1.12","Subnet":"10.128.2.0/23","Assign":false}',
   'k8ssdn/subnets/192.168.1.99': '{"Host":"lb1","HostIP":"192.168.1.99","Subnet":"","Assign":true}',

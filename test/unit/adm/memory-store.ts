@@ -99,4 +99,3 @@ export function fakeEnvironment(store: MemoryStore, options: {
   };
   return env;
 }
-

@@ -7,7 +7,7 @@ export interface RecordedTrace {
 }
 
 export const localDelivered: RecordedTrace = {
-  setting: "n1: red/red-a (10.128.0.2, port 3) to red/red-c (10.128.0.4), same VNID 11",
+  setting: 'n1: red/red-a (10.128.0.2, port 3) to red/red-c (10.128.0.4), same VNID 11',
   output: `Flow: ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -28,7 +28,7 @@ Datapath actions: 8`,
 };
 
 export const localDropped: RecordedTrace = {
-  setting: "n1: red/red-a (VNID 11) to blue/blue-a (10.128.0.3, port 4, VNID 12)",
+  setting: 'n1: red/red-a (VNID 11) to blue/blue-a (10.128.0.3, port 4, VNID 12)',
   output: `Flow: ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -49,7 +49,7 @@ Datapath actions: drop`,
 };
 
 export const localTcp: RecordedTrace = {
-  setting: "n1: red/red-a to red/red-c tcp port 80",
+  setting: 'n1: red/red-a to red/red-c tcp port 80',
   output: `Flow: tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
 
 bridge("br0")
@@ -70,7 +70,7 @@ Datapath actions: 8`,
 };
 
 export const vxlanArpMiss: RecordedTrace = {
-  setting: "n1: red/red-a to red/red-b on n2 (10.91.0.2, subnet 10.128.2.0/23) before any traffic: tunnel neighbour unknown",
+  setting: 'n1: red/red-a to red/red-b on n2 (10.91.0.2, subnet 10.128.2.0/23) before any traffic: tunnel neighbour unknown',
   output: `Flow: ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -97,7 +97,7 @@ Datapath actions: drop`,
 };
 
 export const vxlanWarm: RecordedTrace = {
-  setting: "n1 (10.91.0.1, subnet 10.128.2.0/23): red/red-a (10.128.2.2) udp to red/red-b (10.128.0.2) on n2 (10.91.0.2) after a ping",
+  setting: 'n1 (10.91.0.1, subnet 10.128.2.0/23): red/red-a (10.128.2.2) udp to red/red-b (10.128.0.2) on n2 (10.91.0.2) after a ping',
   output: `Flow: udp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:02:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
 
 bridge("br0")
@@ -130,7 +130,7 @@ Datapath actions: tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=0a:50:2c:67
 };
 
 export const receivedDelivered: RecordedTrace = {
-  setting: "n2 (10.91.0.2): received over VXLAN from n1 with VNID 11 for red/red-b (10.128.2.2, port 3)",
+  setting: 'n2 (10.91.0.2): received over VXLAN from n1 with VNID 11 for red/red-b (10.128.2.2, port 3)',
   output: `Flow: ip,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -152,7 +152,7 @@ Datapath actions: 6`,
 };
 
 export const receivedDropped: RecordedTrace = {
-  setting: "n2: received from n1 with VNID 12 (blue) for red/red-b (10.128.2.2, VNID 11)",
+  setting: 'n2: received from n1 with VNID 12 (blue) for red/red-b (10.128.2.2, VNID 11)',
   output: `Flow: ip,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.3,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -174,7 +174,7 @@ Datapath actions: drop`,
 };
 
 export const receivedUdp: RecordedTrace = {
-  setting: "n2 (10.91.0.2, subnet 10.128.0.0/23): udp/53 received from n1 with VNID 11 for red/red-b (10.128.0.2, port 3)",
+  setting: 'n2 (10.91.0.2, subnet 10.128.0.0/23): udp/53 received from n1 with VNID 11 for red/red-b (10.128.0.2, port 3)',
   output: `Flow: udp,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
 
 bridge("br0")
@@ -196,7 +196,7 @@ Datapath actions: 6`,
 };
 
 export const spoofed: RecordedTrace = {
-  setting: "n1: port 3 (red/red-a) sends with source 10.1.1.1",
+  setting: 'n1: port 3 (red/red-a) sends with source 10.1.1.1',
   output: `Flow: ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.1.1.1,nw_dst=10.128.0.4,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -212,7 +212,7 @@ Datapath actions: drop`,
 };
 
 export const external: RecordedTrace = {
-  setting: "n1: red/red-a to the hub 10.91.0.254, outside the cluster network",
+  setting: 'n1: red/red-a to the hub 10.91.0.254, outside the cluster network',
   output: `Flow: ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -233,7 +233,7 @@ Datapath actions: 5`,
 };
 
 export const serviceDropped: RecordedTrace = {
-  setting: "n1: red/red-a (VNID 11) tcp to 172.30.0.10:80, no service flow",
+  setting: 'n1: red/red-a (VNID 11) tcp to 172.30.0.10:80, no service flow',
   output: `Flow: tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.10,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
 
 bridge("br0")
@@ -254,7 +254,7 @@ Datapath actions: drop`,
 };
 
 export const gateway: RecordedTrace = {
-  setting: "n1: red/red-a to its gateway 10.128.0.1",
+  setting: 'n1: red/red-a to its gateway 10.128.0.1',
   output: `Flow: ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -275,7 +275,7 @@ Datapath actions: 5`,
 };
 
 export const fromHost: RecordedTrace = {
-  setting: "n1 (subnet 10.128.2.0/23): the host (tun0) to blue/blue-a (10.128.2.3, port 4)",
+  setting: 'n1 (subnet 10.128.2.0/23): the host (tun0) to blue/blue-a (10.128.2.3, port 4)',
   output: `Flow: ip,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.1,nw_dst=10.128.2.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -294,7 +294,7 @@ Datapath actions: 7`,
 };
 
 export const unknownTunnelPeer: RecordedTrace = {
-  setting: "n2: VXLAN from 10.91.0.77, not a node",
+  setting: 'n2: VXLAN from 10.91.0.77, not a node',
   output: `Flow: ip,tun_src=10.91.0.77,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -310,7 +310,7 @@ Datapath actions: drop`,
 };
 
 export const relayRefused: RecordedTrace = {
-  setting: "n2: VXLAN from n1 for 8.8.8.8",
+  setting: 'n2: VXLAN from n1 for 8.8.8.8',
   output: `Flow: ip,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=8.8.8.8,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -330,7 +330,7 @@ Datapath actions: drop`,
 };
 
 export const noNodeSubnet: RecordedTrace = {
-  setting: "n1: red/red-a to 10.130.0.5, in the cluster network but no node has it",
+  setting: 'n1: red/red-a to 10.130.0.5, in the cluster network but no node has it',
   output: `Flow: ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:02:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.130.0.5,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -351,7 +351,7 @@ Datapath actions: drop`,
 };
 
 export const noMatch: RecordedTrace = {
-  setting: "n1: red/red-a to blue/blue-a after table 70 was emptied by hand (no catch-all)",
+  setting: 'n1: red/red-a to blue/blue-a after table 70 was emptied by hand (no catch-all)',
   output: `Flow: ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:02:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.2.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")

@@ -72,7 +72,7 @@ describe('k8s-ovs CNI plugin against the daemon', function () {
         const run = await runPlugin(env('ADD'), config({}, version));
         expect(run.exitCode, run.stdout).to.equal(0);
         const result = run.json as { cniVersion: string; interfaces: Array<Record<string, unknown>>;
-          ips: Array<Record<string, unknown>>; routes: unknown[]; dns: unknown };
+          ips: Array<Record<string, unknown>>; routes: unknown[]; dns: unknown; };
         expect(result.cniVersion).to.equal(version);
         expect(result.interfaces).to.have.length(2);
         expect(result.interfaces[1]).to.include({ name: 'eth0', sandbox: '/var/run/netns/c1', mac: '0a:58:0a:80:00:05' });

@@ -93,4 +93,3 @@ describe('SwitchWatchdog', () => {
     expect(polled.flows - checksAtRestart).to.be.at.most(2);
   });
 });
-
