@@ -76,7 +76,8 @@ function perPod(before: CpuPerPod, after: CpuPerPod, pods: number): CpuPerPod {
   };
 }
 
-async function pass(cluster: SandboxCluster, node: SandboxNode, pods: PodNetns[], env: EnvMode, concurrency: number, tag: string): Promise<CniPass> {
+async function pass(cluster: SandboxCluster, node: SandboxNode, pods: PodNetns[], env: EnvMode, concurrency: number,
+  tag: string): Promise<CniPass> {
   const ids = pods.map((_, i) => `${tag}-${i}`);
   const samples = { ADD: [] as number[], DEL: [] as number[] };
   const wall = { ADD: 0, DEL: 0 };

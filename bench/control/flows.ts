@@ -40,7 +40,9 @@ export interface ResyncData {
   fromEmpty: ResyncCase;
   restart: ResyncCase;
   /** The daemon's start order (lib/sdn/node/agent.ts): everything recorded, one resync, then the whole-set catch-up once ready. */
-  agentOrder: { setRemoteNodesMs: Summary; resyncMs: Summary; setServicesMs: Summary; serviceFlowsBetween: number; serviceFlowsAfter: number };
+  agentOrder: {
+    setRemoteNodesMs: Summary; resyncMs: Summary; setServicesMs: Summary; serviceFlowsBetween: number; serviceFlowsAfter: number;
+  };
 }
 
 export interface ScalingPoint {

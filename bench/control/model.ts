@@ -112,7 +112,8 @@ export function freshPlane(node: SandboxNode): Plane {
 }
 
 /** Fills a plane's model without touching the switch (target off), then turns the target back on. */
-export async function fillModel(plane: Plane, contents: { nodes?: RemoteNode[]; pods?: LocalPod[]; services?: ServiceEndpoint[] }): Promise<void> {
+export async function fillModel(plane: Plane,
+  contents: { nodes?: RemoteNode[]; pods?: LocalPod[]; services?: ServiceEndpoint[] }): Promise<void> {
   plane.target.live = false;
   try {
     if (contents.nodes) await plane.dataplane.setRemoteNodes(contents.nodes);

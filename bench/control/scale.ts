@@ -224,7 +224,8 @@ function startTimeline(log: string, spawnedAt: number): StartEvent[] {
 }
 
 /** SIGKILL and start again, polling the switch throughout: a restart must not take flows away. */
-async function measureRestart(cluster: SandboxCluster, node: SandboxNode, kube: string[], converged: () => Promise<boolean>): Promise<RestartData> {
+async function measureRestart(cluster: SandboxCluster, node: SandboxNode, kube: string[],
+  converged: () => Promise<boolean>): Promise<RestartData> {
   const count = { services: await tableFlowCount(node, Table.ServiceAccess), pods: await tableFlowCount(node, Table.LocalDelivery) };
   const low = { services: count.services, pods: count.pods };
   const below = { services: 0, pods: 0 };

@@ -75,7 +75,8 @@ export interface OperationProfile {
 }
 
 /** Attributes each call to the operation whose wall-clock window contains it. */
-export function profileOperations(windows: ReadonlyArray<{ startMs: number; endMs: number }>, calls: readonly CommandCall[]): OperationProfile {
+export function profileOperations(windows: ReadonlyArray<{ startMs: number; endMs: number }>,
+  calls: readonly CommandCall[]): OperationProfile {
   const perKind = new Map<string, { count: number; ms: number }>();
   const programTotals: number[] = [];
   let ovsMs = 0;

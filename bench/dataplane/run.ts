@@ -65,7 +65,8 @@ function aggregate(samples: PathSample[], rounds: number): Pick<DataplaneData, '
     }
     return row;
   });
-  const find = (round: number, path: PathName, datapath: Datapath) => samples.find((s) => s.round === round && s.path === path && s.datapath === datapath)?.metrics;
+  const find = (round: number, path: PathName, datapath: Datapath) =>
+    samples.find((s) => s.round === round && s.path === path && s.datapath === datapath)?.metrics;
   const ratioOver = (path: PathName, metric: Metric, a: Datapath, bPath: PathName, b: Datapath) => {
     const ratios: number[] = [];
     for (let round = 0; round < rounds; round++) {

@@ -91,7 +91,9 @@ export async function buildTopology(sandbox: Sandbox): Promise<Topology> {
   await nodes[1].exec('ip', ['route', 'add', BRIDGE_SUBNETS[0]!, 'via', nodes[0].ip]);
   await dnat(nodes[0], BRIDGE_SERVICE_IP, bridge.remote.ip);
 
-  for (const where of [nodes[1], ovs.local.netns, ovs.remote.netns, bridge.local.netns, bridge.remote.netns]) await startServers(sandbox, where);
+  for (const where of [nodes[1], ovs.local.netns, ovs.remote.netns, bridge.local.netns, bridge.remote.netns]) {
+    await startServers(sandbox, where);
+  }
   for (const where of [...nodes, ...[ovs, bridge].flatMap((trio) => [trio.client.netns, trio.local.netns, trio.remote.netns])]) {
     await execIn(where, 'sysctl', ['-qw', `net.ipv4.ipfrag_time=${IPFRAG_TIME_S}`]);
   }

@@ -164,7 +164,8 @@ export function findings(results: Results): string {
   }
   const restart = results.scale?.restart;
   const order = results.flows?.resync.agentOrder;
-  if ((restart && restart.serviceFlows.min < restart.serviceFlows.before) || (order && order.serviceFlowsBetween < order.serviceFlowsAfter)) {
+  if ((restart && restart.serviceFlows.min < restart.serviceFlows.before) ||
+    (order && order.serviceFlowsBetween < order.serviceFlowsAfter)) {
     out.push('- **A daemon restart takes every service flow away for a moment.** ' +
       (restart ? `SIGKILL and restart of the real daemon at scale: ServiceAccess went from ${restart.serviceFlows.before} flows to ${restart.serviceFlows.min} ` +
         `for about ${num(restart.serviceFlows.belowBeforeS, 1, 's')}. ` : '') +
@@ -213,7 +214,8 @@ export function proposals(results: Results, rows: TargetRow[]): string {
   }
   const restart = results.scale?.restart;
   const order = results.flows?.resync.agentOrder;
-  if ((restart && restart.serviceFlows.min < restart.serviceFlows.before) || (order && order.serviceFlowsBetween < order.serviceFlowsAfter)) {
+  if ((restart && restart.serviceFlows.min < restart.serviceFlows.before) ||
+    (order && order.serviceFlowsBetween < order.serviceFlowsAfter)) {
     items.push('**lib/sdn/node/agent.ts `start` and `restoreSwitch`:** let NodeServices fill the dataplane model before the first `resync` ' +
       '(record without applying while not ready, e.g. a `dataplane.rememberServices` like `rememberPod`), so that the one replace-flows ' +
       'bundle keeps the service flows instead of deleting and re-adding them.');

@@ -146,7 +146,8 @@ export function scaleSection(scale: ScaleData): string {
 }
 
 export function scalingSection(flows: FlowsData): string {
-  const rows = flows.scaling.map((p) => [p.kind, String(p.n), String(p.flows), ms(p.installMs), ms(p.oneChangeMs, 1), ms(p.oneChangeSwitchMs, 1), ms(p.retagMs)]);
+  const rows = flows.scaling.map((p) => [p.kind, String(p.n), String(p.flows), ms(p.installMs), ms(p.oneChangeMs, 1),
+    ms(p.oneChangeSwitchMs, 1), ms(p.retagMs)]);
   return [
     '### How each cost grows',
     'For 10, 100 and 1000 of one kind (lib objects, sandbox switch): install = fresh model + resync from an empty switch; one change = what ' +

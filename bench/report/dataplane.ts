@@ -17,7 +17,8 @@ const COLUMNS: Array<[Metric, string, number]> = [
 function perRound(data: DataplaneData, metric: Metric): string {
   const values: string[] = [];
   for (let round = 0; round < data.rounds; round++) {
-    const get = (path: PathName, datapath: Datapath) => data.samples.find((s) => s.round === round && s.path === path && s.datapath === datapath)?.metrics[metric];
+    const get = (path: PathName, datapath: Datapath) =>
+      data.samples.find((s) => s.round === round && s.path === path && s.datapath === datapath)?.metrics[metric];
     const [pod, node] = [get('pod-cross-node', 'pipeline'), get('node-to-node', 'underlay')];
     values.push(pod !== undefined && node !== undefined ? ratio(pod / node) : '–');
   }

@@ -50,7 +50,8 @@ function flowRows(flows: FlowsData | undefined, scale: ScaleData | undefined): T
       area: 'Retag', target: `${retag?.pods ?? 500} local pods get the joined VNID in < 1 s, in one bundle`,
       measured: retag ? `p50 ${ms(retag.ms.p50)}, max ${ms(retag.ms.max)}; bundles per retag: ${[...new Set(retag.bundlesPerRetag)].join(', ')}; ` +
         `new VNID on ${retag.verified.withNewVnid}/${retag.verified.expected} flows, old on ${retag.verified.withOldVnid}` : '–',
-      verdict: verdict(retag ? retag.ms.max < 1000 && oneBundle && retag.verified.withNewVnid === retag.verified.expected && retag.verified.withOldVnid === 0 : undefined),
+      verdict: verdict(retag ? retag.ms.max < 1000 && oneBundle && retag.verified.withNewVnid === retag.verified.expected &&
+        retag.verified.withOldVnid === 0 : undefined),
     },
     {
       area: 'Resync', target: `restart resync (${size || '1000/5000/110'}) < 5 s, lib objects`,

@@ -97,7 +97,8 @@ export function describeRequest(request: TenantRequest): string {
 
 /** NAME NETID of every namespace involved (the join target too), as etcd holds them now. */
 async function resultTable(cluster: Cluster, submitted: readonly SubmittedRequest[], outcomes: readonly RequestOutcome[]): Promise<string> {
-  const involved = new Set(submitted.flatMap(({ request }) => (request.target ? [request.namespace, request.target] : [request.namespace])));
+  const involved = new Set(submitted.flatMap(({ request }) =>
+    (request.target ? [request.namespace, request.target] : [request.namespace])));
   const status = new Map(outcomes.map((o) => [o.namespace, o.status === 'applied' ? 'applied' : o.status]));
   const records = (await readNetNamespaces(cluster)).items.filter((record) => involved.has(record.netName));
   return renderTable(['NAME', 'NETID', 'RESULT'], records.map((record) =>

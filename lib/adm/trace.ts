@@ -177,7 +177,9 @@ function nodeLabel(ip: string | null, nodesByIp: ReadonlyMap<string, string>): s
 
 async function runLeg(sw: NodeSwitch, packet: string, context: ExplainContext, nodesByIp: ReadonlyMap<string, string>): Promise<Leg> {
   const raw = await ovsCall(sw.runDir, () => sw.ovs.appctl('ofproto/trace', sw.ovs.bridge, packet));
-  return { node: nodeLabel(sw.nodeIp, nodesByIp), nodeIp: sw.nodeIp, packet, raw, explanation: explainTrace(parseOfprotoTrace(raw), context) };
+  return {
+    node: nodeLabel(sw.nodeIp, nodesByIp), nodeIp: sw.nodeIp, packet, raw, explanation: explainTrace(parseOfprotoTrace(raw), context),
+  };
 }
 
 interface TraceReport {

@@ -1,6 +1,7 @@
 // A bridge's ports with their interfaces and QoS rows, changed through the kept OVSDB connection.
 import {
-  type OvsdbClient, type OvsdbCondition, type OvsdbOperation, type OvsdbRow, OvsdbError, mapEntries, namedUuid, ovsdbMap, ovsdbSet, setMembers, uuid,
+  type OvsdbClient, type OvsdbCondition, type OvsdbOperation, type OvsdbRow, OvsdbError, mapEntries, namedUuid, ovsdbMap, ovsdbSet,
+  setMembers, uuid,
 } from './ovsdb.js';
 
 export interface PortSpec {

@@ -86,7 +86,9 @@ describe('k8s-ovs under containerd\'s CRI plugin (sandbox, real etcd, API server
       for (const plan of PODS) {
         const created = await api.pod(plan.namespace, plan.name, plan.node, plan.apiAnnotations ? plan.annotations : {});
         const uid = (created.metadata as { uid: string }).uid;
-        pods.set(plan.name, await runtimes.get(plan.node)!.runPod({ namespace: plan.namespace, name: plan.name, uid, annotations: plan.annotations ?? {} }));
+        pods.set(plan.name, await runtimes.get(plan.node)!.runPod({
+          namespace: plan.namespace, name: plan.name, uid, annotations: plan.annotations ?? {},
+        }));
       }
       for (const plan of PODS) {
         const node = cluster.node(plan.node);

@@ -24,7 +24,8 @@ describe('k8s-ovs following a Kubernetes API server (sandbox, real etcd)', funct
   const ips = new Map<string, string>();
 
   const flowsOf = async (node: SandboxNode) => (await node.ofctl(['dump-flows', node.mgmtSocket('br0'), '--no-stats'])).stdout;
-  const toService = async (from: string, serviceIp: string) => (await tcpConnect(netns.get(from)!, serviceIp, 80, { timeoutMs: 2000 })).outcome;
+  const toService = async (from: string, serviceIp: string) =>
+    (await tcpConnect(netns.get(from)!, serviceIp, 80, { timeoutMs: 2000 })).outcome;
   const netNamespaces = async () => cluster.etcdList(`${NET}/netnamespaces/`) as Promise<Map<string, { NetID: number }>>;
 
   async function publishObjects(options: { withGreen: boolean; withBlueApi: boolean }) {

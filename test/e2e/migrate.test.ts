@@ -25,7 +25,10 @@ const CONFIG_JSON = '{"Name":"k8ssdn","Network":"10.128.0.0/14","HostSubnetLengt
   '"ServiceNetwork":"172.30.0.0/16","PluginName":"k8s-ovs-multitenant"}';
 const KEYS = networkKeys('k8ssdn');
 
-/** What the original k8s-ovs and its admin guide leave in etcd v2: subnets it assigned, one Assign request, joined and global namespaces. */
+/**
+ * What the original k8s-ovs and its admin guide leave in etcd v2: subnets it assigned, one Assign request, joined and
+ * global namespaces.
+ */
 const TREE: Record<string, string> = {
   config: CONFIG_JSON,
   'k8ssdn/subnets/192.168.1.11': '{"Host":"node1","HostIP":"192.168.1.11","Subnet":"10.128.0.0/23","Assign":false}',

@@ -5,7 +5,10 @@ import { type NetnsHandle, type RunResult, execIn } from './sandbox/index.js';
 
 export const ADM = path.join(repoRoot, 'bin', 'k8s-ovs-adm');
 
-/** `k8s-ovs-adm ARGS` inside `where` (the hub or a node, which reach etcd), never throwing on a non-zero exit; the last newline is stripped. */
+/**
+ * `k8s-ovs-adm ARGS` inside `where` (the hub or a node, which reach etcd), never throwing on a non-zero exit; the last
+ * newline is stripped.
+ */
 export function adm(where: NetnsHandle, args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
   return execIn(where, process.execPath, [ADM, ...args], { reject: false, env, timeoutMs: 90_000 });
 }

@@ -45,7 +45,8 @@ export class SandboxApiServer {
     return JSON.parse(result.stdout) as Record<string, unknown>;
   }
 
-  create(resource: string, object: { metadata: { name: string; namespace?: string; annotations?: Record<string, string> } } & Record<string, unknown>) {
+  create(resource: string,
+    object: { metadata: { name: string; namespace?: string; annotations?: Record<string, string> } } & Record<string, unknown>) {
     return this.request('POST', PATHS[resource]!(object.metadata.namespace), object);
   }
 

@@ -74,14 +74,18 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
       podGone: (ns: string, name: string) => nodeSync.connected && !nodeSync.pods.has(ns, name),
     } : {}),
   });
-  const metrics = new DaemonMetrics(daemonMetricsSources({ store, master, agent, ipam: () => ipam, logger: log, ...(nodeSync ? { apiServer: nodeSync } : {}) }));
+  const metrics = new DaemonMetrics(daemonMetricsSources({
+    store, master, agent, ipam: () => ipam, logger: log, ...(nodeSync ? { apiServer: nodeSync } : {}),
+  }));
   const cni = new CniServer({ socketPath: flags['cni-socket'], logger: log, backend: podNetwork, observe: metrics.observeCni });
   await cni.start();
   await metrics.start(flags['metrics-address']);
   const heartbeat = startHeartbeat(store, { networkName: config.name, host: flags.hostname, hostIp: nodeIp, logger: log });
   nodeSync?.start();
   // The first resync should hold the services too; an API server that does not answer delays it 5 s at most.
-  if (nodeSync) await Promise.race([nodeSync.whenSynced().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  if (nodeSync) {
+    await Promise.race([nodeSync.whenSynced().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  }
   await agent.start();
   // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died.
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });

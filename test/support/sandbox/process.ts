@@ -111,7 +111,8 @@ export interface StartOptions {
  * has exited, and execa kills it if this process exits without destroy(). Only a SIGKILLed test
  * process leaves children running; their pid records are what cleanupStale() kills.
  */
-export async function startProcess(label: string, cmd: string, args: readonly string[], options: StartOptions = {}): Promise<TrackedProcess> {
+export async function startProcess(label: string, cmd: string, args: readonly string[],
+  options: StartOptions = {}): Promise<TrackedProcess> {
   const subprocess = execa(cmd, args, {
     env: helperEnv(options.env),
     extendEnv: false,

@@ -181,7 +181,8 @@ export class Sandbox {
     await settle(nodes.map((node) => node.ovs.stop()));
     if (saveLogsTo) {
       const logsOnly = (dir: string) => (src: string) => src === dir || src.endsWith('.log');
-      await settle(nodes.map((node) => cp(node.ovsRunDir, join(saveLogsTo, node.name), { recursive: true, filter: logsOnly(node.ovsRunDir) })));
+      await settle(nodes.map((node) =>
+        cp(node.ovsRunDir, join(saveLogsTo, node.name), { recursive: true, filter: logsOnly(node.ovsRunDir) })));
     }
     const existing = await listNetns();
     await settle(this.createdNetns.filter((ns) => existing.includes(ns)).map((ns) => removeNetns(ns)));

@@ -89,7 +89,8 @@ s.on('error', (e) => done({ outcome: codes[e.code] ?? 'error', error: e.code ?? 
 const SCRIPT_READY_MS = 15_000;
 
 /** Runs a node `script` inside `where` until stopped; resolves once it prints its first line (ready). */
-export async function startScript(label: string, where: NetnsHandle, script: string, args: readonly string[], pidDir?: string): Promise<TrackedProcess> {
+export async function startScript(label: string, where: NetnsHandle, script: string, args: readonly string[],
+  pidDir?: string): Promise<TrackedProcess> {
   const proc = await startProcess(label, 'nsenter', [`--net=${where.netnsPath}`, '--', process.execPath, '-e', script, ...args], {
     stdio: 'pipe',
     ...(pidDir ? { pidDir } : {}),

@@ -51,7 +51,8 @@ export class UdpEcho {
  * Sends one datagram of `size` bytes from inside `from` (the kernel fragments it if it exceeds the MTU) and
  * waits for it to come back. Never throws for a lost datagram.
  */
-export async function udpExchange(from: NetnsHandle, toIp: string, port: number, size: number, options: { timeoutMs?: number } = {}): Promise<UdpResult> {
+export async function udpExchange(from: NetnsHandle, toIp: string, port: number, size: number,
+  options: { timeoutMs?: number } = {}): Promise<UdpResult> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const result = await execIn(from, process.execPath, ['-e', CLIENT, toIp, String(port), String(size), String(timeoutMs)], {
     timeoutMs: timeoutMs + 10_000,

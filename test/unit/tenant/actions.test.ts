@@ -153,7 +153,8 @@ describe('tenant actions (properties)', () => {
       let nextGroup = 0;
       ops.forEach((step, index) => {
         if (rebuildMidway && index === Math.floor(ops.length / 2)) {
-          model = VnidAssignments.rebuild(model.namespaces().map((ns) => ({ namespace: ns, vnid: model.vnidOf(ns)! })), { range }).assignments;
+          const rebuilt = model.namespaces().map((ns) => ({ namespace: ns, vnid: model.vnidOf(ns)! }));
+          model = VnidAssignments.rebuild(rebuilt, { range }).assignments;
         }
         if (step.op === 'create') {
           try {
