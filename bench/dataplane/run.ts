@@ -26,7 +26,7 @@ export interface DataplaneData {
   /** Per metric and pod path: median over rounds of pipeline / normal, each round's pair measured back to back. */
   pipelineVsNormal: Array<{ path: PathName } & Partial<Record<Metric, number>>>;
   /** Median over rounds of (pipeline, cross-node pod tcp_lat) / (node-to-node tcp_lat), both in the same round. */
-  crossNodeLatencyVsNode: { tcp?: number; udp?: number };
+  crossNodeLatencyVsNode: { tcp?: number | undefined; udp?: number | undefined };
   /** `ofproto/trace` of UDP to the service through our pipeline: datapath actions per fragment kind. */
   serviceUdpTrace: Record<'whole' | 'firstFragment' | 'laterFragment', string>;
 }

@@ -8,11 +8,11 @@ import { type Verdict, ms, num, pct, ratio, verdict } from './format.js';
 
 export interface Results {
   /** The machine as the CNI section found it (other work's CPU use). */
-  cniMachine?: MachineInfo;
-  cni?: CniData;
-  flows?: FlowsData;
-  scale?: ScaleData;
-  dataplane?: DataplaneData;
+  cniMachine?: MachineInfo | undefined;
+  cni?: CniData | undefined;
+  flows?: FlowsData | undefined;
+  scale?: ScaleData | undefined;
+  dataplane?: DataplaneData | undefined;
 }
 
 export interface TargetRow {

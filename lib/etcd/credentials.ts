@@ -4,20 +4,20 @@ import { readFile } from 'node:fs/promises';
 
 export interface CredentialOptions {
   /** PEM CA bundle that signed the etcd server certificates; enables TLS. */
-  caFile?: string;
+  caFile?: string | undefined;
   /** PEM client certificate and key for etcd client-certificate auth, given together. */
-  certFile?: string;
-  keyFile?: string;
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
   /** etcd user, given with password. */
-  username?: string;
-  password?: string;
+  username?: string | undefined;
+  password?: string | undefined;
 }
 
 /** The contents of the TLS files that were given, named as node:tls names them. */
 export interface TlsFiles {
-  readonly ca?: Buffer;
-  readonly cert?: Buffer;
-  readonly key?: Buffer;
+  readonly ca?: Buffer | undefined;
+  readonly cert?: Buffer | undefined;
+  readonly key?: Buffer | undefined;
 }
 
 export interface Credentials {

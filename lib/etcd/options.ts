@@ -9,8 +9,8 @@ export interface StoreOptions extends CredentialOptions {
   /** Every key the store reads or writes lives under `<prefix>/`. */
   prefix: string;
   /** Deadline of each unary call (not watches); default 5000 ms. */
-  requestTimeoutMs?: number;
-  logger?: Logger;
+  requestTimeoutMs?: number | undefined;
+  logger?: Logger | undefined;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -30,7 +30,9 @@ export async function clientOptions(options: StoreOptions): Promise<IOptions> {
   const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   return {
     hosts: options.endpoints.map((endpoint) => withScheme(endpoint, tls.ca !== undefined)),
-    ...(tls.ca ? { credentials: { rootCertificate: tls.ca, privateKey: tls.key, certChain: tls.cert } } : {}),
+    ...(tls.ca ? {
+      credentials: { rootCertificate: tls.ca, ...(tls.key ? { privateKey: tls.key } : {}), ...(tls.cert ? { certChain: tls.cert } : {}) },
+    } : {}),
     ...(auth ? { auth } : {}),
     dialTimeout: timeout,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),

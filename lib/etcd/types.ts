@@ -38,7 +38,7 @@ export interface TxnResult {
 
 export interface CampaignOptions {
   /** Lease TTL in seconds: how long a dead leader holds the election (default 10). */
-  ttlSeconds?: number;
+  ttlSeconds?: number | undefined;
 }
 
 export interface Store {

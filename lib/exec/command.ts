@@ -3,7 +3,7 @@ import { execa } from 'execa';
 
 export interface RunOptions {
   /** Text written to the program's standard input. */
-  input?: string;
+  input?: string | undefined;
 }
 
 /** What the OVS and host-network modules need from the process layer; tests replace it. */
@@ -39,8 +39,8 @@ export function localRunner(options: LocalRunnerOptions = {}): CommandRunner {
         ? ['nsenter', [`--net=${options.netnsPath}`, command, ...args]]
         : [command, [...args]];
       const result = await execa(file, argv, {
-        input: runOptions.input,
-        env: options.env,
+        ...(runOptions.input !== undefined ? { input: runOptions.input } : {}),
+        ...(options.env ? { env: options.env } : {}),
         reject: false,
         stripFinalNewline: false,
       });

@@ -4,7 +4,7 @@ import type { KubeConfig, KubernetesObject, ListWatch, Watch } from '@kubernetes
 import { type Logger, silentLogger } from '../log.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { KubeClient } from './kubeconfig.js';
-import type { KubeResource } from './resources.js';
+import type { KubeResource, Selectors } from './resources.js';
 import { ViewError } from './views.js';
 
 /** Callbacks run synchronously, in the order the API server reported the changes. */
@@ -18,11 +18,11 @@ export interface InformerHandlers<T> {
 }
 
 export interface InformerOptions {
-  labelSelector?: string;
-  fieldSelector?: string;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
   /** Delays between reconnection attempts (default 100 ms doubling to 5 s). */
-  backoff?: BackoffOptions;
-  logger?: Logger;
+  backoff?: BackoffOptions | undefined;
+  logger?: Logger | undefined;
 }
 
 /** The informer was stopped before its first list completed. */
@@ -127,7 +127,10 @@ export class Informer<T> {
     this.backoff = new Backoff(options.backoff);
     this.logger = (options.logger ?? silentLogger).child({ component: 'k8s', resource: resource.name });
     this.firstSync.catch(() => undefined);
-    const selectors = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector };
+    const selectors: Selectors = {
+      ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
+      ...(options.fieldSelector !== undefined ? { fieldSelector: options.fieldSelector } : {}),
+    };
     const watch = observedWatch(client.clientNode.Watch, client.config, {
       starting: () => this.watchStarting(),
       established: (controller) => this.established(controller),

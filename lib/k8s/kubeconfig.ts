@@ -35,9 +35,9 @@ export class KubeClient {
 
 export interface KubeConfigOptions {
   /** The --kubeconfig flag: a kubeconfig file, used instead of any other source. */
-  kubeconfig?: string;
+  kubeconfig?: string | undefined;
   /** Directory standing in for / when looking for the service account (tests). */
-  fsRoot?: string;
+  fsRoot?: string | undefined;
 }
 
 const serviceAccountToken = '/var/run/secrets/kubernetes.io/serviceaccount/token';

@@ -86,8 +86,8 @@ export class JsonStreamSplitter {
 }
 
 export class OvsdbClient {
-  private socket?: net.Socket;
-  private connecting?: Promise<net.Socket>;
+  private socket: net.Socket | undefined;
+  private connecting: Promise<net.Socket> | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 

@@ -23,8 +23,8 @@ export interface VnidChange {
 
 export interface AssignmentsOptions {
   /** Extra admin namespaces besides BUILTIN_ADMIN_NAMESPACES. */
-  adminNamespaces?: Iterable<string>;
-  range?: VnidRange;
+  adminNamespaces?: Iterable<string> | undefined;
+  range?: VnidRange | undefined;
 }
 
 /** A stored VNID that could not be taken into the model at rebuild. */

@@ -55,7 +55,7 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
 
 export class SandboxCluster {
   readonly daemons = new Map<string, TrackedProcess>();
-  private etcd?: TrackedProcess;
+  private etcd: TrackedProcess | undefined;
   private etcdArgs: string[] = [];
 
   private constructor(readonly sandbox: Sandbox, readonly etcdEndpoint: string) {}

@@ -116,7 +116,7 @@ export class FakeBackend implements PodNetworkBackend {
   reset(): void {
     this.calls = [];
     this.delayMs = 0;
-    this.fail = undefined;
-    this.gate = undefined;
+    delete this.fail;
+    delete this.gate;
   }
 }

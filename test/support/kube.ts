@@ -15,7 +15,7 @@ const PATHS: Record<string, (ns?: string) => string> = {
 };
 
 export class SandboxApiServer {
-  private process?: TrackedProcess;
+  private process: TrackedProcess | undefined;
 
   constructor(private readonly cluster: SandboxCluster, readonly serviceCidr: string, readonly port = 6443) {}
 

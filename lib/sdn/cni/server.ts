@@ -36,7 +36,7 @@ export class CniServer {
   private readonly queue = new ContainerQueue();
   private readonly logger: Logger;
   private readonly maxRequestBytes: number;
-  private server?: http.Server;
+  private server: http.Server | undefined;
 
   constructor(private readonly options: CniServerOptions) {
     this.logger = options.logger ?? silentLogger;

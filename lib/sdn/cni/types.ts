@@ -59,7 +59,7 @@ export interface PodAttachment {
   prefixLength: number;
   gateway: Ipv4;
   routes: AttachmentRoute[];
-  dns?: { nameservers?: string[]; domain?: string; search?: string[]; options?: string[] };
+  dns?: { nameservers?: string[]; domain?: string; search?: string[]; options?: string[] } | undefined;
 }
 
 /** One entry of CNI 1.1 GC's `cni.dev/valid-attachments`. */

@@ -8,10 +8,10 @@ import { CONFIG_KEY } from '../layout.js';
 export type ConfigListener = (next: NetworkConfig, changes: ConfigChanges) => void | Promise<void>;
 
 export class ConfigSource {
-  private current?: NetworkConfig;
-  private lastRejected?: string;
-  private watch?: PrefixWatch;
-  private firstWaiter?: (config: NetworkConfig) => void;
+  private current: NetworkConfig | undefined;
+  private lastRejected: string | undefined;
+  private watch: PrefixWatch | undefined;
+  private firstWaiter: ((config: NetworkConfig) => void) | undefined;
   private readonly listeners = new Set<ConfigListener>();
 
   private hinted = false;

@@ -72,7 +72,7 @@ export class DaemonMetrics {
   readonly registry = new Registry();
   private readonly cniRequests: Counter<'command' | 'result'>;
   private readonly cniSeconds: Histogram<'command' | 'result'>;
-  private server?: http.Server;
+  private server: http.Server | undefined;
   private readonly log: Logger;
 
   constructor(private readonly sources: MetricsSources) {

@@ -21,10 +21,10 @@ export interface MasterSyncOptions {
   /** Names of the NetNamespaces in etcd: at resync, those whose namespace is gone are released. */
   listNetNamespaces(): Promise<string[]>;
   /** Delays between retries of a failed master call (default 200 ms doubling to 10 s). */
-  retry?: BackoffOptions;
+  retry?: BackoffOptions | undefined;
   /** Delays between reconnections to the API server (default 100 ms doubling to 5 s). */
-  informerBackoff?: BackoffOptions;
-  logger?: Logger;
+  informerBackoff?: BackoffOptions | undefined;
+  logger?: Logger | undefined;
 }
 
 const RESYNC = 'resync';

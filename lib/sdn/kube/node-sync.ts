@@ -14,11 +14,11 @@ export interface NodeSyncOptions {
   /** After every (re)list of this node's pods, with all of them. */
   podsSynced?(pods: KubePod[]): void | Promise<void>;
   /** How long the pod directory waits for a pod it has not seen (default 2 s). */
-  podWaitMs?: number;
+  podWaitMs?: number | undefined;
   /** Delays between retries of a failed service sink (default 200 ms doubling to 10 s). */
-  retry?: BackoffOptions;
-  informerBackoff?: BackoffOptions;
-  logger?: Logger;
+  retry?: BackoffOptions | undefined;
+  informerBackoff?: BackoffOptions | undefined;
+  logger?: Logger | undefined;
 }
 
 export class NodeSync {

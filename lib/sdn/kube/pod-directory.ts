@@ -20,11 +20,11 @@ export interface NodePodsOptions {
    * After every (re)list, with all pods of the node: reclaim what belongs to pods not among them,
    * sparing attachments made since the list began (their pod may not have reached the cache).
    */
-  podsSynced?(pods: KubePod[]): void | Promise<void>;
+  podsSynced?: ((pods: KubePod[]) => void | Promise<void>) | undefined;
   /** How long pod() waits for a pod it has not seen (default 2 s). */
-  waitMs?: number;
-  informerBackoff?: BackoffOptions;
-  logger?: Logger;
+  waitMs?: number | undefined;
+  informerBackoff?: BackoffOptions | undefined;
+  logger?: Logger | undefined;
 }
 
 export class NodePods implements PodDirectory {

@@ -8,9 +8,9 @@ export interface RetryQueueOptions {
   /** Failures not worth retrying here (e.g. NotLeaderError: the new leader resyncs). */
   isDropped?(error: unknown): boolean;
   /** Delays between retries of one key (default 200 ms doubling to 10 s). */
-  backoff?: BackoffOptions;
+  backoff?: BackoffOptions | undefined;
   /** Keys reconciled at once (default 4). */
-  concurrency?: number;
+  concurrency?: number | undefined;
   logger: Logger;
   /** What failing keys are, for the log ("master calls"). */
   what: string;

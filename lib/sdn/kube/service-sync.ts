@@ -12,9 +12,9 @@ export interface ServiceSink {
 
 export interface ServiceSyncOptions {
   /** Delays between full replaces after a sink call failed (default 200 ms doubling to 10 s). */
-  retry?: BackoffOptions;
-  informerBackoff?: BackoffOptions;
-  logger?: Logger;
+  retry?: BackoffOptions | undefined;
+  informerBackoff?: BackoffOptions | undefined;
+  logger?: Logger | undefined;
 }
 
 export class ServiceSync {

@@ -18,12 +18,12 @@ export interface MasterOptions {
   /** Announced in the election (e.g. the hostname); shows which master leads. */
   identity: string;
   /** Lease TTL in seconds: how long a crashed leader blocks a successor (default 10). */
-  electionTtlSeconds?: number;
+  electionTtlSeconds?: number | undefined;
   /** Namespaces kept global (VNID 0) besides `default` and `kube-system`. */
-  adminNamespaces?: readonly string[];
+  adminNamespaces?: readonly string[] | undefined;
   /** Narrows the assignable VNIDs (tests). */
-  vnidRange?: VnidRange;
-  logger?: Logger;
+  vnidRange?: VnidRange | undefined;
+  logger?: Logger | undefined;
 }
 
 interface Leadership {

@@ -13,8 +13,8 @@ import { RecordController } from './record-controller.js';
 import type { Term } from './term.js';
 
 export interface NetNamespaceOptions {
-  adminNamespaces?: readonly string[];
-  vnidRange?: VnidRange;
+  adminNamespaces?: readonly string[] | undefined;
+  vnidRange?: VnidRange | undefined;
 }
 
 export class InvalidNamespaceError extends Error {

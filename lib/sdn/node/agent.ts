@@ -48,10 +48,10 @@ export class NodeAgent {
   private readonly watches: PrefixWatch[] = [];
   private readonly rejected = new Map<string, string>();
   private applying: Promise<void> = Promise.resolve();
-  private network?: NodeNetwork;
-  private podPorts?: PodPorts;
-  private watchdog?: SwitchWatchdog;
-  private ownSubnetWaiter?: (subnet: HostSubnet) => void;
+  private network: NodeNetwork | undefined;
+  private podPorts: PodPorts | undefined;
+  private watchdog: SwitchWatchdog | undefined;
+  private ownSubnetWaiter: ((subnet: HostSubnet) => void) | undefined;
   private ready = false;
 
   constructor(private readonly options: NodeAgentOptions) {

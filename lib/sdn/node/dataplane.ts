@@ -35,7 +35,7 @@ export interface ServiceRef {
 const serviceKey = (service: ServiceRef) => `${service.namespace}/${service.name}`;
 
 export class NodeDataplane {
-  private network?: NodeNetwork;
+  private network: NodeNetwork | undefined;
   private readonly nodes = new Map<string, RemoteNode>();
   private readonly pods = new Map<string, LocalPod>();
   private readonly services = new Map<string, ServiceEndpoint>();

@@ -39,7 +39,7 @@ export class NodePodNetwork implements PodNetworkBackend {
   private readonly log: Logger;
   private readonly attachedAt = new Map<string, number>();
   /** The API's pod list that arrived before the node was ready, reclaimed against once it is. */
-  private unreclaimed?: ReadonlyArray<{ namespace: string; name: string }>;
+  private unreclaimed: ReadonlyArray<{ namespace: string; name: string }> | undefined;
   /** Pods the API server's list lacked, waiting for a second look before they are reclaimed. */
   private readonly reclaimTimers = new Map<string, NodeJS.Timeout>();
   /** Containers whose ADD is running: their address is allocated before their pod is attached. */

@@ -142,7 +142,7 @@ export class PodPorts {
 
   /**
    * Rebuilds the pod list from the switch's ports after a restart, without touching the switch;
-   * `vnidOf` gives each namespace's current VNPOD_PORT_IDS. Ports whose namespace is unknown are returned apart.
+   * `vnidOf` gives each namespace's current VNID. Ports whose namespace is unknown are returned apart.
    */
   async recover(vnidOf: (namespace: string) => Vnid | undefined): Promise<{ pods: LocalPod[]; unknown: string[]; gone: string[] }> {
     const pods: LocalPod[] = [];
@@ -150,7 +150,8 @@ export class PodPorts {
     const gone: string[] = [];
     for (const port of await this.ovs.listPorts()) {
       const ids = port.externalIds;
-      if (!ids[POD_PORT_IDS.container]) continue;
+      const containerId = ids[POD_PORT_IDS.container];
+      if (!containerId) continue;
       if (!(typeof port.ofport === 'number' && port.ofport > 0)) {
         // The veth went with its netns while the daemon was away: nothing of the pod is left to serve.
         await this.ovs.deletePort(port.name);
@@ -165,7 +166,7 @@ export class PodPorts {
       const ingress = parseBandwidth(ids[POD_PORT_IDS.ingress]);
       const egress = parseBandwidth(ids[POD_PORT_IDS.egress]);
       const pod: LocalPod = {
-        containerId: ids[POD_PORT_IDS.container], ifname: ids[POD_PORT_IDS.ifname] ?? 'eth0', namespace: ids[POD_PORT_IDS.namespace] ?? '',
+        containerId, ifname: ids[POD_PORT_IDS.ifname] ?? 'eth0', namespace: ids[POD_PORT_IDS.namespace] ?? '',
         name: ids[POD_PORT_IDS.pod] ?? '', netnsPath: ids[POD_PORT_IDS.netns] ?? '',
         port: { portName: port.name, ofport: port.ofport, ip: parseIpv4(ids[POD_PORT_IDS.ip] ?? '', `${port.name} ip`),
           mac: ids[POD_PORT_IDS.mac] ?? '', vnid, ...(egress ? { egressMeter: port.ofport } : {}) },

@@ -10,10 +10,10 @@ export const DEFAULT_SWITCH_CHECK_MS = 250;
 export const FRAGMENT_CHECK_EVERY = 8;
 
 export class SwitchWatchdog {
-  private timer?: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private healthy = true;
   private checks = 0;
-  private vswitchdPid?: number;
+  private vswitchdPid: number | undefined;
   /** How many times flows were found missing and restored. */
   restores = 0;
 

@@ -8,8 +8,8 @@ import { timestamp } from './types.js';
 
 export interface DeleteOptions {
   /** Seconds a scheduled pod gets to terminate; 0 removes at once. Unset: the pod's own default. */
-  gracePeriodSeconds?: number;
-  preconditions?: { uid?: string; resourceVersion?: string };
+  gracePeriodSeconds?: number | undefined;
+  preconditions?: { uid?: string | undefined; resourceVersion?: string | undefined };
 }
 
 /** `removed` is false while the object waits for its grace period or finalizers. */

@@ -7,6 +7,13 @@ const usage = `usage: main.js [--host ADDR] [--port N] [--kubeconfig PATH] [--hi
 Prints {"url","kubeconfig","pid"} as one JSON line once listening.
 Signals: SIGHUP restarts with reset resourceVersions, SIGUSR2 compacts, SIGTERM/SIGINT stop.`;
 
+/** The flags that were given: the server's options are absent, not undefined, when a flag is not. */
+function definedOptions<T extends object>(options: T): Given<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Given<T>;
+}
+
+type Given<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
+
 function integer(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   if (!/^[0-9]+$/.test(text)) throw new Error(`--${flag}: "${text}" is not a non-negative integer`);
@@ -32,11 +39,13 @@ async function main(): Promise<void> {
     return;
   }
   const server = await TestApiServer.start({
-    host: values.host,
-    port: integer(values.port, 'port'),
-    historyCapacity: integer(values.history, 'history'),
-    bookmarkIntervalMs: integer(values['bookmark-interval-ms'], 'bookmark-interval-ms'),
-    serviceCidr: values['service-cidr'],
+    ...definedOptions({
+      host: values.host,
+      port: integer(values.port, 'port'),
+      historyCapacity: integer(values.history, 'history'),
+      bookmarkIntervalMs: integer(values['bookmark-interval-ms'], 'bookmark-interval-ms'),
+      serviceCidr: values['service-cidr'],
+    }),
     bootstrap: !values['no-bootstrap'],
   });
   if (values.kubeconfig) await server.writeKubeconfig(values.kubeconfig);

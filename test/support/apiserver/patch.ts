@@ -60,8 +60,8 @@ function applyMergePatch(target: JsonValue | undefined, patch: JsonValue): JsonV
 interface Operation {
   op: string;
   path: string;
-  from?: string;
-  value?: JsonValue;
+  from?: string | undefined;
+  value?: JsonValue | undefined;
 }
 
 function parseOperation(candidate: unknown, index: number): Operation {

@@ -14,8 +14,8 @@ import { isJsonObject, jsonEqual, timestamp } from './types.js';
 
 /** The object named in the URL of a REST write; absent for in-process writes. */
 export interface PathTarget {
-  namespace?: string;
-  name?: string;
+  namespace?: string | undefined;
+  name?: string | undefined;
 }
 
 export class Registry {

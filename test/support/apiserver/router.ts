@@ -29,7 +29,7 @@ export interface RequestRecord {
   path: string;
   query: Readonly<Record<string, string>>;
   verb: Verb;
-  resource?: ResourceName;
+  resource?: ResourceName | undefined;
 }
 
 export interface RouterContext {
@@ -45,9 +45,9 @@ export interface RouterContext {
 
 interface Route {
   descriptor: ResourceDescriptor;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
+  namespace?: string | undefined;
+  name?: string | undefined;
+  subresource?: string | undefined;
 }
 
 const notFound = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource');

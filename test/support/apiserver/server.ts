@@ -43,7 +43,7 @@ export class TestApiServer {
   private readonly registry: Registry;
   private readonly router: ApiRouter;
   private readonly watches = new Set<WatchStream>();
-  private listener?: Server;
+  private listener: Server | undefined;
   private port: number;
 
   private constructor(private readonly options: Required<TestApiServerOptions>) {

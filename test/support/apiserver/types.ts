@@ -12,15 +12,15 @@ export interface JsonObject {
 
 export interface ObjectMeta extends JsonObject {
   name: string;
-  namespace?: string;
+  namespace?: string | undefined;
   uid: string;
   resourceVersion: string;
   creationTimestamp: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
+  deletionTimestamp?: string | undefined;
+  deletionGracePeriodSeconds?: number | undefined;
+  labels?: Record<string, string> | undefined;
+  annotations?: Record<string, string> | undefined;
+  finalizers?: string[] | undefined;
 }
 
 /** A stored object: always carries apiVersion, kind and server-owned metadata. */
@@ -28,15 +28,15 @@ export interface KubeObject extends JsonObject {
   apiVersion: 'v1';
   kind: string;
   metadata: ObjectMeta;
-  spec?: JsonObject;
-  status?: JsonObject;
+  spec?: JsonObject | undefined;
+  status?: JsonObject | undefined;
 }
 
 /** Where an object lives: namespace is undefined for cluster-scoped resources. */
 export interface ObjectRef {
   resource: ResourceName;
   name: string;
-  namespace?: string;
+  namespace?: string | undefined;
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -48,7 +48,7 @@ export interface ChangeEvent {
   type: ChangeType;
   revision: number;
   object: KubeObject;
-  previous?: KubeObject;
+  previous?: KubeObject | undefined;
 }
 
 export function isJsonObject(value: unknown): value is JsonObject {

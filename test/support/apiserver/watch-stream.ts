@@ -10,13 +10,13 @@ import { cloneJson } from './types.js';
 
 export interface WatchRequest {
   descriptor: ResourceDescriptor;
-  namespace?: string;
+  namespace?: string | undefined;
   selection: Selection;
   /** Resume after this revision; undefined (unset or "0") starts with the current state. */
-  resourceVersion?: number;
+  resourceVersion?: number | undefined;
   sendInitialEvents: boolean;
   allowBookmarks: boolean;
-  timeoutSeconds?: number;
+  timeoutSeconds?: number | undefined;
 }
 
 /** The annotation that ends the initial events of a `sendInitialEvents` watch (KEP-3157). */

@@ -1,5 +1,5 @@
 // Runs the sandbox's commands and owns its long-lived child processes (start, track on disk, stop).
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { readFile, readdir, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,7 +62,7 @@ export class TrackedProcess {
 
   constructor(
     readonly label: string,
-    readonly subprocess: ResultPromise,
+    readonly subprocess: Child,
     private readonly pidFile: string | undefined,
   ) {
     this.exited = subprocess.then(
@@ -106,14 +106,8 @@ export interface StartOptions {
   stdio?: 'ignore' | 'pipe';
 }
 
-/**
- * Starts a long-lived child (daemons too, rather than `--detach`ed): stop() then knows the moment it
- * has exited, and execa kills it if this process exits without destroy(). Only a SIGKILLed test
- * process leaves children running; their pid records are what cleanupStale() kills.
- */
-export async function startProcess(label: string, cmd: string, args: readonly string[],
-  options: StartOptions = {}): Promise<TrackedProcess> {
-  const subprocess = execa(cmd, args, {
+function spawnChild(cmd: string, args: readonly string[], options: StartOptions) {
+  return execa(cmd, args, {
     env: helperEnv(options.env),
     extendEnv: false,
     reject: false,
@@ -122,6 +116,18 @@ export async function startProcess(label: string, cmd: string, args: readonly st
     stderr: options.stdio ?? 'ignore',
     buffer: false,
   });
+}
+
+type Child = ReturnType<typeof spawnChild>;
+
+/**
+ * Starts a long-lived child (daemons too, rather than `--detach`ed): stop() then knows the moment it
+ * has exited, and execa kills it if this process exits without destroy(). Only a SIGKILLed test
+ * process leaves children running; their pid records are what cleanupStale() kills.
+ */
+export async function startProcess(label: string, cmd: string, args: readonly string[],
+  options: StartOptions = {}): Promise<TrackedProcess> {
+  const subprocess = spawnChild(cmd, args, options);
   subprocess.unref();
   const pid = subprocess.pid;
   if (pid === undefined) {

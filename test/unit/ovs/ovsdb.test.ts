@@ -13,7 +13,7 @@ class FakeServer {
   readonly connections: net.Socket[] = [];
   echoReplies: unknown[] = [];
   answer: (request: Request) => unknown = () => [{}];
-  private server?: net.Server;
+  private server: net.Server | undefined;
 
   async start(socketPath: string): Promise<void> {
     this.server = net.createServer((socket) => {

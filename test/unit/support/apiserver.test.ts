@@ -91,10 +91,11 @@ describe('test API server under client-node informers', function () {
   }
 
   function podInformer(path: string, fieldSelector?: string, labelSelector?: string): RecordingInformer<V1Pod, ListWatch<V1Pod>> {
+    const selectors = { ...(fieldSelector ? { fieldSelector } : {}), ...(labelSelector ? { labelSelector } : {}) };
     const list = () =>
       path === '/api/v1/pods'
-        ? api.listPodForAllNamespaces({ fieldSelector, labelSelector })
-        : api.listNamespacedPod({ namespace: path.split('/')[4]!, fieldSelector, labelSelector });
+        ? api.listPodForAllNamespaces(selectors)
+        : api.listNamespacedPod({ namespace: path.split('/')[4]!, ...selectors });
     return track(new ListWatch<V1Pod>(path, new Watch(config), list, false, labelSelector, fieldSelector));
   }
 
