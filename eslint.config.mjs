@@ -13,6 +13,18 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      // A leading underscore names what is unused on purpose (a destructured field left out of a copy).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      // `let x; later(() => x); x = ...`: a closure may run before the value exists, and must then see undefined, not a TDZ error.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      // Fakes implement async interfaces with `async` methods that need no await: `async` makes their throws
+      // rejections, as the real implementations' are.
+      '@typescript-eslint/require-await': 'off',
     },
   },
   ...layers,

@@ -41,7 +41,7 @@ export function since(start: number): number {
 }
 
 /** Runs `work` and returns its result with the wall time it took in ms. */
-export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+export async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; ms: number }> {
   const start = performance.now();
   const value = await work();
   return { value, ms: since(start) };

@@ -116,7 +116,7 @@ async function measureResync(node: SandboxNode, profile: BenchProfile['flows']):
   for (let rep = 0; rep < reps; rep++) {
     const plane = freshPlane(node);
     await fillModel(plane, contents);
-    renderMs.push((await timed(async () => {
+    renderMs.push((await timed(() => {
       const owners = plane.dataplane.desiredFlows();
       let chars = 0;
       for (const flows of owners.values()) for (const flow of flows) chars += renderFlow(flow).length;

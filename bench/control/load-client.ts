@@ -14,7 +14,7 @@ export interface LoadAnswer {
 }
 
 export class LoadClient {
-  private readonly lines: AsyncIterator<string>;
+  private readonly lines: AsyncIterator<string, unknown>;
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams, reader: Interface) {
     this.lines = reader[Symbol.asyncIterator]();
@@ -32,9 +32,9 @@ export class LoadClient {
 
   async send(command: object): Promise<LoadAnswer> {
     this.child.stdin.write(JSON.stringify(command) + '\n');
-    const { value, done } = await this.lines.next();
-    if (done) throw new Error('the loader in the hub exited');
-    const answer = JSON.parse(value as string) as LoadAnswer;
+    const line = await this.lines.next();
+    if (line.done) throw new Error('the loader in the hub exited');
+    const answer = JSON.parse(line.value) as LoadAnswer;
     if (!answer.ok) throw new Error(`loader: ${answer.error}`);
     return answer;
   }

@@ -1,6 +1,6 @@
 // Synthetic cluster contents for lib-level runs (remote nodes, pods, services) and the plane that holds them.
 import { type CommandRunner, localRunner } from '../../lib/exec/command.js';
-import { Cidr, type Ipv4, intToIpv4, ipv4ToInt } from '../../lib/net/ipv4.js';
+import { Cidr, intToIpv4, ipv4ToInt } from '../../lib/net/ipv4.js';
 import type { Flow } from '../../lib/ovs/flow.js';
 import { FlowSync, type FlowTarget } from '../../lib/ovs/flowsync.js';
 import { type FlowChange, OvsSwitch } from '../../lib/ovs/switch.js';
@@ -22,7 +22,7 @@ const FIRST_FAKE_OFPORT = 1000;
 
 export function remoteNodes(count: number, offset = 0): RemoteNode[] {
   return Array.from({ length: count }, (_, i) => ({
-    ip: intToIpv4(REMOTE_NODE_BASE + offset + i) as Ipv4,
+    ip: intToIpv4(REMOTE_NODE_BASE + offset + i),
     subnet: Cidr.of(REMOTE_SUBNET_BASE + (offset + i) * 512, 23),
   }));
 }
@@ -30,7 +30,7 @@ export function remoteNodes(count: number, offset = 0): RemoteNode[] {
 export function localPods(count: number, namespace: string, vnid: number, offset = 0): LocalPod[] {
   return Array.from({ length: count }, (_, k) => {
     const i = offset + k;
-    const ip = intToIpv4(POD_BASE + i) as Ipv4;
+    const ip = intToIpv4(POD_BASE + i);
     const portName = `kp${i}`;
     return {
       containerId: `bench-${i}`, ifname: 'eth0', namespace, name: portName, netnsPath: `/var/run/netns/${portName}`,
@@ -45,7 +45,7 @@ export function services(count: number, namespaces: number, offset = 0): Service
     const i = offset + k;
     const ns = i % namespaces;
     return {
-      namespace: `ns${ns}`, name: `svc${i}`, ip: intToIpv4(SERVICE_BASE + i) as Ipv4,
+      namespace: `ns${ns}`, name: `svc${i}`, ip: intToIpv4(SERVICE_BASE + i),
       ports: [{ protocol: 'tcp' as const, port: 80 }], vnid: (100 + ns) as Vnid,
     };
   });

@@ -2,7 +2,7 @@
 // (openshift-sdn-ovs / k8s-ovs scripts: add-port, get ofport, one ovs-ofctl add-flow per flow), interleaved.
 import path from 'node:path';
 import { type CommandRunner, localRunner } from '../../lib/exec/command.js';
-import { type Ipv4, intToIpv4, ipv4ToInt } from '../../lib/net/ipv4.js';
+import { intToIpv4, ipv4ToInt } from '../../lib/net/ipv4.js';
 import { FlowSync } from '../../lib/ovs/flowsync.js';
 import { flowKey, renderFlow } from '../../lib/ovs/flow.js';
 import { OvsSwitch } from '../../lib/ovs/switch.js';
@@ -73,7 +73,7 @@ export async function measureOvsPart(node: SandboxNode, pods: number): Promise<O
 
   const base = ipv4ToInt('10.143.254.10');
   const podOf = (name: string, index: number, ofport: number): LocalPod => {
-    const ip = intToIpv4(base + index) as Ipv4;
+    const ip = intToIpv4(base + index);
     const port: PodPort = { portName: name, ofport, ip, mac: podMac(ip), vnid: 11 as Vnid };
     return { containerId: `bench-${name}`, ifname: 'eth0', namespace: 'bench', name, netnsPath: `/var/run/netns/${name}`, port };
   };

@@ -1,6 +1,7 @@
 // Child process: the cost of running /bin/true through lib/exec's runner (execa) and through node's execFile,
 // with or without the daemon's modules loaded. `node spawn-probe.js [daemon|bare] [runs]` prints JSON.
 import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { localRunner } from '../../lib/exec/command.js';
 import { summarize } from '../stats.js';
 
@@ -9,7 +10,7 @@ if (withDaemon === 'daemon') await import('../../lib/sdn/daemon/main.js');
 const runs = Number(runsText ?? 30);
 
 const runner = localRunner();
-const execFileTrue = () => new Promise((resolve, reject) => execFile('true', [], (error) => (error ? reject(error) : resolve(undefined))));
+const execFileTrue = () => promisify(execFile)('true', []);
 const samples = { runner: [] as number[], execFile: [] as number[] };
 // Interleaved, so that both meet the same machine load.
 for (let i = 0; i < runs; i++) {

@@ -2,7 +2,7 @@
 import type { BenchProfile } from '../profile.js';
 import { median } from '../stats.js';
 import { using } from '../teardown.js';
-import { type Endpoint, type PodTrio, type Topology, buildTopology, createSandbox, traceServiceUdp, usePipeline, useNormalTable, warmPaths } from './setup.js';
+import { type PodTrio, type Topology, buildTopology, createSandbox, traceServiceUdp, usePipeline, useNormalTable, warmPaths } from './setup.js';
 import { METRICS, MESSAGE_SIZE, type Metric, type PathMetrics, measurePath } from './tools.js';
 
 export type PathName = 'node-to-node' | 'pod-same-node' | 'pod-cross-node' | 'pod-to-service';
@@ -40,7 +40,7 @@ const POD_PATHS: ReadonlyArray<[Exclude<PathName, 'node-to-node'>, (trio: PodTri
 async function podPaths(round: number, datapath: Datapath, trio: PodTrio, seconds: DataplaneData['seconds'], log: (line: string) => void): Promise<PathSample[]> {
   const samples: PathSample[] = [];
   for (const [path, target] of POD_PATHS) {
-    const metrics = await measurePath((trio.client as Endpoint).netns, target(trio), seconds);
+    const metrics = await measurePath(trio.client.netns, target(trio), seconds);
     samples.push({ round, path, datapath, metrics });
     log(`round ${round} ${datapath} ${path}: ${describe(metrics)}`);
   }

@@ -57,7 +57,7 @@ async function startServers(sandbox: Sandbox, where: NetnsHandle): Promise<void>
 
 export async function buildTopology(sandbox: Sandbox): Promise<Topology> {
   const nodes = [sandbox.node('n1'), sandbox.node('n2')] as [SandboxNode, SandboxNode];
-  const planes = await Promise.all([startNodePlane(nodes[0], '10.128.0.0/23'), startNodePlane(nodes[1], '10.128.2.0/23')]) as [NodePlane, NodePlane];
+  const planes = await Promise.all([startNodePlane(nodes[0], '10.128.0.0/23'), startNodePlane(nodes[1], '10.128.2.0/23')]);
   for (const [plane, other] of [[planes[0], planes[1]], [planes[1], planes[0]]] as const) {
     await plane.dataplane.resync(plane.network);
     await plane.dataplane.setRemoteNodes([remoteOf(other)]);

@@ -4,7 +4,7 @@ import type { EtcdFlags } from '../cli/etcd-flags.js';
 import type { KeyValue } from '../etcd/types.js';
 import { AddressError, type Ipv4, parseIpv4 } from '../net/ipv4.js';
 import { nodeSubnetPrefixLength } from '../sdn/config.js';
-import { heartbeatKey, parseHeartbeat } from '../sdn/daemon/heartbeat.js';
+import { heartbeatKey, parseHeartbeat } from '../sdn/heartbeat-record.js';
 import { type HostSubnet, RecordError, parseHostSubnet, serializeHostSubnet } from '../sdn/records.js';
 import { type AdmEnvironment, type Cluster, pollUntil, withCluster } from './context.js';
 import { AdmError, UsageError } from './errors.js';

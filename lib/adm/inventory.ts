@@ -1,6 +1,6 @@
 // Reads the cluster's records from etcd into typed values; a record that does not parse is reported, not fatal.
 import type { KeyValue } from '../etcd/types.js';
-import { type Heartbeat, heartbeatPrefix, parseHeartbeat } from '../sdn/daemon/heartbeat.js';
+import { type Heartbeat, heartbeatPrefix, parseHeartbeat } from '../sdn/heartbeat-record.js';
 import { keyLeaf } from '../sdn/layout.js';
 import {
   type HostSubnet, type NetNamespace, type NetNamespaceRejection, RecordError,

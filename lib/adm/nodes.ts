@@ -1,5 +1,5 @@
 // Nodes as the admin sees them: HostSubnets joined with daemon heartbeats (pure; used by get and status).
-import { HEARTBEAT_TTL_SECONDS } from '../sdn/daemon/heartbeat.js';
+import { HEARTBEAT_TTL_SECONDS } from '../sdn/heartbeat-record.js';
 import type { HostSubnet } from '../sdn/records.js';
 import type { NodeHeartbeat } from './inventory.js';
 import { NONE, formatAge, renderTable } from './table.js';

@@ -1,7 +1,7 @@
 // The k8s-ovs-adm command line: global flags (etcd, from flags or K8S_OVS_* like the daemon) and the command groups.
 import yargs from 'yargs';
 import { type EtcdFlags, withEtcdFlags } from '../cli/etcd-flags.js';
-import { packageVersion } from '../sdn/daemon/heartbeat.js';
+import { packageVersion } from '../sdn/version.js';
 import type { AdmEnvironment } from './context.js';
 import { AdmError, UsageError } from './errors.js';
 import { getCommand } from './get.js';

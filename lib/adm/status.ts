@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { EtcdFlags } from '../cli/etcd-flags.js';
 import { nodeSubnetPrefixLength, type NetworkConfig } from '../sdn/config.js';
-import { packageVersion } from '../sdn/daemon/heartbeat.js';
+import { packageVersion } from '../sdn/version.js';
 import type { HostSubnet, NetNamespace } from '../sdn/records.js';
 import { type AdmEnvironment, withCluster } from './context.js';
 import {

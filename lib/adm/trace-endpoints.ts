@@ -4,7 +4,7 @@ import type { PortInfo } from '../ovs/switch.js';
 import { VXLAN_PORT } from '../sdn/pipeline/tables.js';
 import { isNamespaceName } from '../sdn/records.js';
 import { UsageError } from './errors.js';
-import { POD_PORT_IDS } from '../sdn/node/podports.js';
+import { POD_PORT_IDS } from '../sdn/pod-port-ids.js';
 
 export interface PodRef {
   namespace: string;

@@ -1,5 +1,5 @@
 // Puts an ofproto/trace walk into words, table by table, with the pipeline's own table names (pure).
-import { TUN_PORT, Table, VXLAN_PORT } from '../sdn/pipeline/tables.js';
+import { TUN_PORT, Table, VXLAN_PORT, isTable } from '../sdn/pipeline/tables.js';
 import { type OfprotoTrace, type TraceStep, flowField } from './trace-output.js';
 
 export interface ExplainContext {
@@ -110,7 +110,7 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
   if (step.match === null || step.actions.includes('drop')) {
     return `${step.match === null ? 'no flow matched' : 'drop'}: ${dropReason(step, trace, context, walk.vnid)}`;
   }
-  switch (step.table) {
+  switch (isTable(step.table) ? step.table : undefined) {
     case Table.Classifier:
       if (flowField(match, 'in_port') === String(VXLAN_PORT)) return 'arrived over VXLAN';
       if (flowField(match, 'in_port') === String(TUN_PORT)) return 'from the host (tun0): source VNID 0';
@@ -121,7 +121,7 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
       return `${portName(context, Number(flowField(match, 'in_port')))} sends with its own MAC and IP: source VNID ${walk.vnid}`;
     case Table.Dispatch: {
       const dst = flowField(match, 'nw_dst') ?? flowField(match, 'arp_tpa') ?? '';
-      switch (next) {
+      switch (isTable(next) ? next : undefined) {
         case Table.HostEgress: return dst && !dst.includes('/') ? `for this node's gateway ${dst}` : 'outside the cluster network';
         case Table.LocalDelivery: return `in this node's subnet ${dst}`;
         case Table.RemoteDelivery: return `in the cluster network ${dst}, not this node's subnet`;
@@ -150,7 +150,7 @@ function dropReason(step: TraceStep, trace: OfprotoTrace, context: ExplainContex
   const { destination } = context;
   const inPort = flowField(trace.flow, 'in_port') ?? '?';
   const service = `${destination.ip}${destination.port ? `:${destination.port}/${destination.protocol}` : ''}`;
-  switch (step.table) {
+  switch (isTable(step.table) ? step.table : undefined) {
     case Table.Classifier: return `no flow for input port ${inPort}`;
     case Table.TunnelIngress: return `VXLAN from ${flowField(trace.flow, 'tun_src') ?? '?'}, which is not a known node`;
     case Table.PodIngress: {
@@ -200,9 +200,9 @@ function verdictOf(trace: OfprotoTrace, context: ExplainContext, walk: Walk): Ve
     };
   }
   if (port === TUN_PORT) {
-    const gateway = trace.steps.find((s) => s.table === Table.Dispatch && gotoTable(s) === Table.HostEgress
+    const gateway = trace.steps.find((s) => s.table === Number(Table.Dispatch) && gotoTable(s) === Number(Table.HostEgress)
       && !(flowField(s.match ?? '', 'nw_dst') ?? '/').includes('/'));
-    const text = last.table === Table.ServiceAccess
+    const text = last.table === Number(Table.ServiceAccess)
       ? `sent to tun0 (port 2) for kube-proxy: service ${context.destination.ip} is open to source VNID ${walk.vnid}`
       : gateway ? `sent to tun0 (port 2): for this node itself (gateway ${context.destination.ip})`
         : 'sent to tun0 (port 2): it leaves the cluster network; the node routes and masquerades it';

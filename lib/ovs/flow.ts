@@ -112,7 +112,7 @@ export function renderMatch(match: Readonly<Match>): string {
   for (const [register, value] of Object.entries(match.reg ?? {})) {
     if (value !== undefined) parts.push(`reg${register}=${value}`);
   }
-  const fields: Array<[keyof Match, string]> = [
+  const fields: Array<[Exclude<keyof Match, 'inPort' | 'protocol' | 'reg'>, string]> = [
     ['tunSrc', 'tun_src'], ['tunId', 'tun_id'], ['dlSrc', 'dl_src'], ['dlDst', 'dl_dst'],
     ['nwSrc', 'nw_src'], ['nwDst', 'nw_dst'], ['arpSpa', 'arp_spa'], ['arpTpa', 'arp_tpa'],
     ['arpSha', 'arp_sha'], ['nwFrag', 'nw_frag'], ['tpDst', 'tp_dst'],

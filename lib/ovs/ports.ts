@@ -73,7 +73,7 @@ export class BridgePorts {
     if (!Number.isInteger(ofport) || ofport <= 0) {
       const reason = setMembers(row?.error)[0];
       throw new OvsdbError(`OVS gave port ${name} no usable ofport (${row ? ofport : 'no such interface'})`
-        + (reason ? `: ${String(reason)}` : '; is the device present?'));
+        + (typeof reason === 'string' && reason ? `: ${reason}` : '; is the device present?'));
     }
     return ofport;
   }

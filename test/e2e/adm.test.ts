@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { ADM, adm, httpGet, metricValue } from '../support/adm.js';
 import { PREFIX, SandboxCluster, waitUntil } from '../support/cluster.js';
 import { SandboxApiServer } from '../support/kube.js';
-import { packageVersion } from '../../lib/sdn/daemon/heartbeat.js';
+import { packageVersion } from '../../lib/sdn/version.js';
 import { PIPELINE_VERSION } from '../../lib/sdn/pipeline/tables.js';
 import { type PodNetns, type SandboxNode, execIn, ping, randomPrefix } from '../support/sandbox/index.js';
 

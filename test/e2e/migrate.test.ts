@@ -209,7 +209,7 @@ describe('migrating the original k8s-ovs tree from etcd v2 to v3', function () {
     expect(exitCode).to.equal(1);
     const lines = stdout.trimEnd().split('\n');
     expect(lines.find((line) => line.includes('helloworld4'))).to.match(
-      /helloworld4 +\{.*…  conflict  v3 has NetID 6693608 \(v2: 12800140\)$/);
+      /helloworld4 +\{.*… {2}conflict {2}v3 has NetID 6693608 \(v2: 12800140\)$/);
     expect(lines.at(-1)).to.equal(`nothing written: 1 conflict (${prefix}/k8ssdn/netnamespaces/helloworld4): ` +
       'v3 already holds a different record; make the v3 key equal to the v2 one or delete it, then run again');
     expect(await v3Values(prefix)).to.deep.equal({ 'k8ssdn/netnamespaces/helloworld4': existing });
@@ -295,7 +295,7 @@ async function runCommand(args: string[]): Promise<{ stdout: string; exitCode: n
   process.stdout.write = ((chunk: string | Uint8Array) => {
     stdout += chunk.toString();
     return true;
-  }) as typeof process.stdout.write;
+  });
   try {
     await yargs().command(migrateCommand).strict().fail(false).parseAsync(args);
   } finally {

@@ -29,7 +29,7 @@ export function runPlugin(env: Record<string, string>, stdin: string, entry = pl
   // With a launcher (e.g. nsenter into a node), the entry is executed as a runtime would: by its shebang.
   const [file, ...args] = launcher.length ? [...launcher, entry] : [process.execPath, entry];
   return new Promise((resolve, reject) => {
-    const child = spawn(file!, args, {
+    const child = spawn(file, args, {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

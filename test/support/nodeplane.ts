@@ -3,7 +3,7 @@ import type { CommandRunner } from '../../lib/exec/command.js';
 import { localRunner } from '../../lib/exec/command.js';
 import { HostNetwork } from '../../lib/host/network.js';
 import { PodLinks } from '../../lib/host/podlink.js';
-import { Cidr, type Ipv4, parseIpv4 } from '../../lib/net/ipv4.js';
+import { Cidr, parseIpv4 } from '../../lib/net/ipv4.js';
 import { FlowSync } from '../../lib/ovs/flowsync.js';
 import { OvsSwitch } from '../../lib/ovs/switch.js';
 import { NodeDataplane } from '../../lib/sdn/node/dataplane.js';
@@ -58,4 +58,4 @@ export async function startNodePlane(node: SandboxNode, subnet: string): Promise
   return { node, runner, ovs, flows, dataplane, ports, network };
 }
 
-export const remoteOf = (plane: NodePlane) => ({ ip: parseIpv4(plane.node.ip) as Ipv4, subnet: plane.network.localSubnet });
+export const remoteOf = (plane: NodePlane) => ({ ip: parseIpv4(plane.node.ip), subnet: plane.network.localSubnet });

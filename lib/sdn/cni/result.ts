@@ -77,7 +77,7 @@ export function parsePrevResult(value: unknown): PodAttachment {
   if (typeof podEntry.mtu === 'number') attachment.podInterface.mtu = podEntry.mtu;
   const hostIndex = interfaces.findIndex((entry) => isObject(entry) && !entry.sandbox);
   if (hostIndex >= 0) attachment.hostInterface = iface(interfaces[hostIndex] as Json, `prevResult.interfaces[${hostIndex}]`);
-  if (isObject(value.dns) && Object.keys(value.dns).length > 0) attachment.dns = value.dns as PodAttachment['dns'];
+  if (isObject(value.dns) && Object.keys(value.dns).length > 0) attachment.dns = value.dns;
   return attachment;
 }
 

@@ -80,8 +80,8 @@ export interface PodNetworkBackend {
   del(req: PodRequest): Promise<void>;
   /** Verify `prev` (the runtime's prevResult) still holds; throw CniError if not. */
   check(req: PodRequest, prev: PodAttachment): Promise<void>;
-  /** Resolve when ADD can be served now; throw CniError(50 or 51) when it cannot. */
-  status(): Promise<void>;
+  /** Returns (or resolves) when ADD can be served now; throws CniError(50 or 51) when it cannot. */
+  status(): void | Promise<void>;
   /** Remove every attachment (and its IP) not listed in `valid`. */
   gc(valid: AttachmentKey[]): Promise<void>;
 }

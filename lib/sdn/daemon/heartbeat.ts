@@ -1,68 +1,12 @@
-// The daemon's heartbeat in etcd: `<Name>/nodes/<HostIP>` on a lease, so a dead daemon's entry expires.
-import { readFileSync } from 'node:fs';
+// The daemon's heartbeat writer: it renews `<Name>/nodes/<HostIP>` on a lease, so a dead daemon's entry expires.
 import type { Lease } from '../../etcd/lease.js';
 import type { EtcdStore } from '../../etcd/store.js';
 import { type Logger, silentLogger } from '../../log.js';
 import { PIPELINE_VERSION } from '../pipeline/tables.js';
-import { RecordError } from '../records.js';
-import { WireObject, WireObjectError } from '../wire.js';
+import { HEARTBEAT_TTL_SECONDS, heartbeatKey, serializeHeartbeat } from '../heartbeat-record.js';
+import { packageVersion } from '../version.js';
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
-/** Three missed beats: a daemon that stopped (or froze) disappears from `status` within 30 s. */
-export const HEARTBEAT_TTL_SECONDS = 30;
-
-/** `<Name>/nodes/`: one heartbeat per running daemon, keyed by its node IP. */
-export function heartbeatPrefix(networkName: string): string {
-  return `${networkName}/nodes/`;
-}
-
-export function heartbeatKey(networkName: string, hostIp: string): string {
-  return `${heartbeatPrefix(networkName)}${hostIp}`;
-}
-
-/** `{"Host","Version","PipelineVersion","Time"}`: which daemon runs where, and since when it was last heard. */
-export interface Heartbeat {
-  readonly host: string;
-  readonly version: string;
-  readonly pipelineVersion: number;
-  /** RFC 3339 time of the last beat. */
-  readonly time: string;
-}
-
-export function serializeHeartbeat(beat: Heartbeat): string {
-  return JSON.stringify({ Host: beat.host, Version: beat.version, PipelineVersion: beat.pipelineVersion, Time: beat.time });
-}
-
-export function parseHeartbeat(key: string, text: string): Heartbeat {
-  try {
-    const json = WireObject.parse(text);
-    const time = json.string('Time');
-    if (Number.isNaN(Date.parse(time))) throw new RecordError(key, 'Time', time, `Time "${time}" is not an RFC 3339 time`);
-    return { host: json.string('Host'), version: json.string('Version'), pipelineVersion: json.integer('PipelineVersion'), time };
-  } catch (error) {
-    if (error instanceof WireObjectError) {
-      const { field, value, message } = error.problem;
-      throw new RecordError(key, field, value, message);
-    }
-    throw error;
-  }
-}
-
-let cachedVersion: string | undefined;
-
-/** The k8s-ovs release, from the package.json the code was installed with (dist/ sits beside it). */
-export function packageVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const text = readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8');
-      cachedVersion = String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown');
-    } catch {
-      // An unusual install without package.json: report that plainly instead of failing the daemon.
-      cachedVersion = 'unknown';
-    }
-  }
-  return cachedVersion;
-}
 
 /** Grants leases: the store's in the daemon, a fake in tests. */
 export type LeaseGrantor = (ttlSeconds: number) => Promise<Lease>;

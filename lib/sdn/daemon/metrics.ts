@@ -9,7 +9,7 @@ import type { HostSubnetIpam } from '../ipam/allocator.js';
 import type { NodeAgent } from '../node/agent.js';
 import { OwnerKind } from '../pipeline/owners.js';
 import { PIPELINE_VERSION } from '../pipeline/tables.js';
-import { packageVersion } from './heartbeat.js';
+import { packageVersion } from '../version.js';
 
 /** What the metrics read from the running daemon; every source is read at scrape time. */
 export interface MetricsSources {

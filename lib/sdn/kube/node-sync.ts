@@ -12,7 +12,7 @@ export interface NodeSyncOptions {
   nodeName: string;
   services: ServiceSink;
   /** After every (re)list of this node's pods, with all of them. */
-  podsSynced?(pods: KubePod[]): void | Promise<void>;
+  podsSynced?: ((pods: KubePod[]) => void | Promise<void>) | undefined;
   /** How long the pod directory waits for a pod it has not seen (default 2 s). */
   podWaitMs?: number | undefined;
   /** Delays between retries of a failed service sink (default 200 ms doubling to 10 s). */

@@ -149,7 +149,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     if (problems.length) throw new CniError(CniErrorCode.Internal, 'the pod network is not as ADD left it', problems.join('; '));
   }
 
-  async status(): Promise<void> {
+  status(): void {
     try {
       this.ready();
     } catch (error) {

@@ -5,6 +5,7 @@ import type { PodLinks } from '../../host/podlink.js';
 import { type Ipv4, parseIpv4 } from '../../net/ipv4.js';
 import type { Vnid } from '../../tenant/vnid.js';
 import type { Bandwidth, LocalPod, NodeDataplane } from './dataplane.js';
+import { POD_PORT_IDS } from '../pod-port-ids.js';
 
 export interface AttachRequest {
   containerId: string;
@@ -22,19 +23,6 @@ export interface PodPortSettings {
   podMtu: number;
   disableTxChecksumOffload: boolean;
 }
-
-/** Keys under which a pod's port carries what a restarted daemon (and k8s-ovs-adm trace) needs. */
-export const POD_PORT_IDS = {
-  container: 'k8s-ovs-container-id',
-  ifname: 'k8s-ovs-ifname',
-  namespace: 'k8s-ovs-namespace',
-  pod: 'k8s-ovs-pod',
-  netns: 'k8s-ovs-netns',
-  ip: 'k8s-ovs-ip',
-  mac: 'k8s-ovs-mac',
-  ingress: 'k8s-ovs-ingress',
-  egress: 'k8s-ovs-egress',
-} as const;
 
 export class AttachError extends Error {
   override name = 'AttachError';

@@ -30,6 +30,11 @@ export enum Table {
   Version = 253,
 }
 
+/** Whether a table number read from OVS (a dump, a trace) is one of the pipeline's tables. */
+export function isTable(table: number | undefined): table is Table {
+  return table !== undefined && Table[table] !== undefined;
+}
+
 /** Bumped whenever the flows of any table change shape; a daemon seeing another version rebuilds. */
 export const PIPELINE_VERSION = 3;
 

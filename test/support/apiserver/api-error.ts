@@ -52,7 +52,7 @@ export class ApiError extends Error {
     return new ApiError(400, 'BadRequest', message);
   }
 
-  static notFound(resource: ResourceName | string, name: string): ApiError {
+  static notFound(resource: string, name: string): ApiError {
     return new ApiError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
   }
 

@@ -40,10 +40,10 @@ export function parseObject(descriptor: ResourceDescriptor, body: unknown, pathN
   if (!isJsonObject(body)) throw ApiError.badRequest(`the body must be a JSON object, got ${JSON.stringify(body)}`);
   const object = cloneJson(body);
   if (object.apiVersion !== undefined && object.apiVersion !== 'v1') {
-    throw ApiError.badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (v1)`);
+    throw ApiError.badRequest(`the API version in the data (${JSON.stringify(object.apiVersion)}) does not match the expected API version (v1)`);
   }
   if (object.kind !== undefined && object.kind !== descriptor.kind) {
-    throw ApiError.badRequest(`the kind in the data (${String(object.kind)}) does not match the expected kind (${descriptor.kind})`);
+    throw ApiError.badRequest(`the kind in the data (${JSON.stringify(object.kind)}) does not match the expected kind (${descriptor.kind})`);
   }
   for (const part of ['metadata', 'spec', 'status']) {
     if (object[part] !== undefined && object[part] !== null && !isJsonObject(object[part])) {
@@ -82,7 +82,7 @@ const metadataKeyOrder = ['name', 'generateName', 'namespace', 'uid', 'resourceV
 function withKeysFirst<T extends JsonObject>(object: T, first: readonly string[]): T {
   const ordered: JsonObject = {};
   for (const key of first) ordered[key] = object[key];
-  return Object.assign(ordered, object) as T;
+  return Object.assign<JsonObject, T>(ordered, object);
 }
 
 function namespaceFor(descriptor: ResourceDescriptor, fromBody?: string, fromPath?: string): string | undefined {

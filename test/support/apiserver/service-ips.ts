@@ -36,7 +36,7 @@ export class ServiceIpAllocator {
         return candidate;
       }
     }
-    throw ApiError.invalid('Service', serviceName, 'spec.clusterIPs', `Internal error: range is full (${this.cidr})`);
+    throw ApiError.invalid('Service', serviceName, 'spec.clusterIPs', `Internal error: range is full (${this.cidr.toString()})`);
   }
 
   /** Claims a requested address, refusing one outside the range or already in use. */
@@ -46,7 +46,7 @@ export class ServiceIpAllocator {
     }
     const index = this.cidr.contains(address) ? this.cidr.indexOf(address) : -1;
     if (index < 1 || index >= this.cidr.size - 1) {
-      throw ApiError.invalid('Service', serviceName, 'spec.clusterIPs', `Invalid value: "${address}": provided IP is not in the valid range. The range of valid IPs is ${this.cidr}`);
+      throw ApiError.invalid('Service', serviceName, 'spec.clusterIPs', `Invalid value: "${address}": provided IP is not in the valid range. The range of valid IPs is ${this.cidr.toString()}`);
     }
     if (this.taken.has(address)) {
       throw ApiError.invalid('Service', serviceName, 'spec.clusterIPs', `Invalid value: ["${address}"]: failed to allocate IP ${address}: provided IP is already allocated`);

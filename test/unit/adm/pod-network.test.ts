@@ -33,7 +33,7 @@ function scriptedMaster(store: MemoryStore): void {
           Action: r.Action, Namespace: r.Namespace, Error: '"default" is an admin namespace and always global (VNID 0)', Time: 'now',
         }));
       } else {
-        const target = r.Action === 'join' ? JSON.parse(s.data.get(`${NS}${r.Namespace}`)!.value).NetID : r.Action === 'global' ? 0 : fresh++;
+        const target = r.Action === 'join' ? stored(s, r.Namespace).NetID : r.Action === 'global' ? 0 : fresh++;
         txn.put(kv.key, JSON.stringify({ ...cleared, NetID: target })).delete(`${ERR}${r.NetName}`);
       }
       void txn.commit();
@@ -41,7 +41,7 @@ function scriptedMaster(store: MemoryStore): void {
   };
 }
 
-const stored = (store: MemoryStore, name: string) => JSON.parse(store.data.get(`${NS}${name}`)!.value);
+const stored = (store: MemoryStore, name: string) => JSON.parse(store.data.get(`${NS}${name}`)!.value) as { NetID: number };
 
 describe('k8s-ovs-adm pod-network', () => {
   describe('request planning', () => {

@@ -79,7 +79,7 @@ describe('k8s-ovs-adm command line', () => {
     const store = cluster();
     store.afterCommit = (s) => {
       const kv = s.data.get('k8ssdn/subnets/192.168.50.9');
-      if (kv && JSON.parse(kv.value).Assign) {
+      if (kv && (JSON.parse(kv.value) as { Assign?: boolean }).Assign) {
         s.put(kv.key, JSON.stringify({ Host: 'gw1', HostIP: '192.168.50.9', Subnet: '10.128.4.0/23', Assign: false }));
         s.put('k8ssdn/subnet-claims/10.128.4.0/23', '192.168.50.9');
       }

@@ -32,7 +32,7 @@ describe('k8s-ovs CNI plugin against the daemon', function () {
     expect(run.json, run.stdout).to.include({ code });
     expect(run.json?.msg).to.be.a('string');
     expect(run.json?.cniVersion).to.be.a('string');
-    if (msg) expect(`${String(run.json?.msg)} ${String(run.json?.details ?? '')}`).to.match(msg);
+    if (msg) expect(`${String(run.json?.msg)} ${typeof run.json?.details === 'string' ? run.json.details : ''}`).to.match(msg);
   }
 
   before(async function () {

@@ -34,7 +34,7 @@ describe('k8s informer', function () {
     options: { fieldSelector?: string; labelSelector?: string; logger?: Logger } = {}) {
     const recorder = new Recorder<T>(key);
     const informer = new Informer(new KubeClient(server.kubeConfig(), clientNode), resource, recorder, options);
-    informers.push(informer as Informer<unknown>);
+    informers.push(informer);
     informer.start();
     return { informer, recorder };
   }

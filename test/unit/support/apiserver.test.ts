@@ -278,7 +278,7 @@ describe('test API server under client-node informers', function () {
         '/api/v1/namespaces',
         { resourceVersion: '1' },
         (type, object: Record<string, unknown>) => events.push({ type, object }),
-        (error) => (ended = error),
+        (error: unknown) => { ended = error; },
       ),
     );
     await eventually(() => expect(ended).to.equal(null));
@@ -306,7 +306,7 @@ describe('test API server under client-node informers', function () {
   it('ends a watch after timeoutSeconds', async function () {
     const started = Date.now();
     let ended: unknown = 'not yet';
-    watches.push(await new Watch(config).watch('/api/v1/nodes', { timeoutSeconds: 1 }, () => undefined, (error) => (ended = error)));
+    watches.push(await new Watch(config).watch('/api/v1/nodes', { timeoutSeconds: 1 }, () => undefined, (error: unknown) => { ended = error; }));
     await eventually(() => expect(ended).to.equal(null), 3000);
     expect(Date.now() - started).to.be.within(900, 2500);
   });

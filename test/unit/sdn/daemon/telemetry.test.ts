@@ -1,7 +1,8 @@
 // The daemon side of operability, unit-tested here with the CLI that reads it: heartbeats and the metrics endpoint.
 import { expect } from 'chai';
 import { ownerCookie } from '../../../../lib/ovs/cookie.js';
-import { HeartbeatWriter, type LeaseGrantor, heartbeatKey, parseHeartbeat } from '../../../../lib/sdn/daemon/heartbeat.js';
+import { HeartbeatWriter, type LeaseGrantor } from '../../../../lib/sdn/daemon/heartbeat.js';
+import { heartbeatKey, parseHeartbeat } from '../../../../lib/sdn/heartbeat-record.js';
 import { DaemonMetrics, type MetricsSources, parseListenAddress } from '../../../../lib/sdn/daemon/metrics.js';
 import { OwnerKind } from '../../../../lib/sdn/pipeline/owners.js';
 import { PIPELINE_VERSION } from '../../../../lib/sdn/pipeline/tables.js';

@@ -87,7 +87,7 @@ describe('node sync', function () {
     await eventually(() => expect(sink.calls).to.deep.equal(['replace default/kubernetes,default/web']));
 
     const api = server.create('services', service('api', [{ port: 8080 }]));
-    const apiIp = String(api.spec?.clusterIP);
+    const apiIp = api.spec?.clusterIP as string;
     server.create('services', service('another-headless', [{ port: 53, protocol: 'UDP' }], 'None'));
     server.update('services', service('api', [{ port: 8443, protocol: 'TCP' }, { port: 8443, protocol: 'UDP' }]));
     server.delete('services', 'headless', 'default');

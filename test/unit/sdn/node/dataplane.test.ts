@@ -68,8 +68,8 @@ describe('NodeDataplane', () => {
   it('removes all of a pod\'s flows and only those', async () => {
     const { table, dataplane } = await dataplaneWith([pod(3, 'red', 11), pod(4, 'red', 11)]);
     await dataplane.removePod('ko3');
-    expect(table.ofOwner(podOwner('ko3'))).to.be.empty;
-    expect(table.ofOwner(podOwner('ko4'))).to.not.be.empty;
+    expect(table.ofOwner(podOwner('ko3'))).to.have.lengthOf(0);
+    expect(table.ofOwner(podOwner('ko4'))).to.not.have.lengthOf(0);
   });
 
   it('replaces the set of remote nodes, removing those that left', async () => {
@@ -94,7 +94,7 @@ describe('NodeDataplane', () => {
     await dataplane.updateRemoteNodes([], [extra.ip]);
     expect(sync.ownersCompared - compared).to.equal(2);
     expect(table.bundles.at(-1)).to.have.length(remoteNodeFlows(extra).length);
-    expect(table.ofOwner(nodeOwner(extra.ip))).to.be.empty;
+    expect(table.ofOwner(nodeOwner(extra.ip))).to.have.lengthOf(0);
     expect(dataplane.remoteNodes()).to.have.length(1000);
   });
 
@@ -109,8 +109,8 @@ describe('NodeDataplane', () => {
       serviceFlows(extra).map(() => serviceOwner(extra.namespace, extra.name)));
     await dataplane.updateServices([], [extra]);
     expect(sync.ownersCompared - compared).to.equal(2);
-    expect(table.ofOwner(serviceOwner(extra.namespace, extra.name))).to.be.empty;
-    expect(table.ofOwner(serviceOwner('ns9', 'svc999'))).to.not.be.empty;
+    expect(table.ofOwner(serviceOwner(extra.namespace, extra.name))).to.have.lengthOf(0);
+    expect(table.ofOwner(serviceOwner('ns9', 'svc999'))).to.not.have.lengthOf(0);
   });
 
   it('removes the services a relist no longer has, in one bundle with the rest', async () => {

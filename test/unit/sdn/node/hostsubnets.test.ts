@@ -16,7 +16,7 @@ describe('HostSubnets', () => {
     subnets.set(record('192.168.50.4', '10.128.4.0/23'));
     const gone = subnets.delete('192.168.50.4')!;
     const { set, removed } = subnets.changesFor([self, parseIpv4('192.168.50.2'), parseIpv4('192.168.50.3'), gone.hostIp]);
-    expect(set.map((node) => `${node.ip} ${node.subnet}`)).to.deep.equal(['192.168.50.2 10.128.2.0/23']);
+    expect(set.map((node) => `${node.ip} ${node.subnet.toString()}`)).to.deep.equal(['192.168.50.2 10.128.2.0/23']);
     expect(removed).to.deep.equal(['192.168.50.3', '192.168.50.4']);
   });
 

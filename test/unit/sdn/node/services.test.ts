@@ -38,8 +38,8 @@ describe('NodeServices', () => {
     expect(table.bundles.at(-1)!.every((c) => c.op === 'add' && flowsOf(service(1000)).includes(c.flow))).to.equal(true);
     await services.removeService('ns0', 'svc1000');
     expect(sync.ownersCompared - compared).to.equal(2);
-    expect(flowsOf(service(1000))).to.be.empty;
-    expect(flowsOf(service(999))).to.not.be.empty;
+    expect(flowsOf(service(1000))).to.have.lengthOf(0);
+    expect(flowsOf(service(999))).to.not.have.lengthOf(0);
   });
 
   it('removes on a relist the services deleted while the watch was down', async () => {
@@ -55,7 +55,7 @@ describe('NodeServices', () => {
     await services.replaceServices(range(100).map((i) => service(i)));
     const waiting = [service(1, 'fresh'), service(2, 'fresh')];
     for (const s of waiting) await services.setService(s);
-    expect(waiting.flatMap(flowsOf)).to.be.empty;
+    expect(waiting.flatMap(flowsOf)).to.have.lengthOf(0);
     vnids.set('fresh', 300 as Vnid);
     const compared = sync.ownersCompared;
     await services.applyNamespaces(['fresh']);
