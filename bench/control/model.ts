@@ -1,7 +1,7 @@
 // Synthetic cluster contents for lib-level runs (remote nodes, pods, services) and the plane that holds them.
 import { type CommandRunner, localRunner } from '../../lib/exec/command.js';
 import { Cidr, intToIpv4, ipv4ToInt } from '../../lib/net/ipv4.js';
-import type { Flow } from '../../lib/ovs/flow.js';
+import { type Flow, ofPort } from '../../lib/ovs/flow.js';
 import { FlowSync, type FlowTarget } from '../../lib/ovs/flowsync.js';
 import { type FlowChange, OvsSwitch } from '../../lib/ovs/switch.js';
 import { type LocalPod, NodeDataplane } from '../../lib/sdn/node/dataplane.js';
@@ -34,7 +34,7 @@ export function localPods(count: number, namespace: string, vnid: number, offset
     const portName = `kp${i}`;
     return {
       containerId: `bench-${i}`, ifname: 'eth0', namespace, name: portName, netnsPath: `/var/run/netns/${portName}`,
-      port: { portName, ofport: FIRST_FAKE_OFPORT + i, ip, mac: podMac(ip), vnid: vnid as Vnid },
+      port: { portName, ofport: ofPort(FIRST_FAKE_OFPORT + i), ip, mac: podMac(ip), vnid: vnid as Vnid },
     };
   });
 }

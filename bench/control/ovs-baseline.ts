@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type CommandRunner, localRunner } from '../../lib/exec/command.js';
 import { intToIpv4, ipv4ToInt } from '../../lib/net/ipv4.js';
 import { FlowSync } from '../../lib/ovs/flowsync.js';
-import { flowKey, renderFlow } from '../../lib/ovs/flow.js';
+import { flowKey, ofPort, renderFlow } from '../../lib/ovs/flow.js';
 import { OvsSwitch } from '../../lib/ovs/switch.js';
 import { type LocalPod, NodeDataplane } from '../../lib/sdn/node/dataplane.js';
 import { podMac } from '../../lib/sdn/node/podports.js';
@@ -74,7 +74,7 @@ export async function measureOvsPart(node: SandboxNode, pods: number): Promise<O
   const base = ipv4ToInt('10.143.254.10');
   const podOf = (name: string, index: number, ofport: number): LocalPod => {
     const ip = intToIpv4(base + index);
-    const port: PodPort = { portName: name, ofport, ip, mac: podMac(ip), vnid: 11 as Vnid };
+    const port: PodPort = { portName: name, ofport: ofPort(ofport), ip, mac: podMac(ip), vnid: 11 as Vnid };
     return { containerId: `bench-${name}`, ifname: 'eth0', namespace: 'bench', name, netnsPath: `/var/run/netns/${name}`, port };
   };
   const externalIds = (pod: LocalPod) => ({

@@ -72,7 +72,7 @@ export function podsOnSwitch(ports: readonly PortInfo[]): SwitchPod[] {
     const namespace = ids[POD_PORT_IDS.namespace];
     const name = ids[POD_PORT_IDS.pod];
     const ip = ids[POD_PORT_IDS.ip];
-    if (!namespace || !name || !ip) continue;
+    if (!namespace || !name || !ip || port.ofport === undefined) continue;
     try {
       pods.push({ namespace, name, ip: parseIpv4(ip), mac: ids[POD_PORT_IDS.mac] ?? '', ofport: port.ofport, portName: port.name });
     } catch (error) {

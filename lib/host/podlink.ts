@@ -2,11 +2,12 @@
 import type { CommandRunner } from '../exec/command.js';
 import { CommandError } from '../exec/command.js';
 import type { Cidr, Ipv4 } from '../net/ipv4.js';
+import type { Mac } from '../net/mac.js';
 
 export interface PodInterfaceConfig {
   netnsPath: string;
   ifname: string;
-  mac: string;
+  mac: Mac;
   address: Ipv4;
   subnet: Cidr;
   gateway: Ipv4;

@@ -1,27 +1,39 @@
 // The typed OpenFlow model and builder; the only place that knows ovs-ofctl flow syntax.
+import type { Cidr, Ipv4 } from '../net/ipv4.js';
+import type { Mac } from '../net/mac.js';
 import type { Cookie } from './cookie.js';
 import { renderCookie } from './cookie.js';
 
+/** An OpenFlow port number, as OVS assigned it (or as requested with ofport_request). */
 export type OfPort = number & { readonly __brand: 'OfPort' };
-export const ofPort = (n: number): OfPort => n as OfPort;
+
+export class OfPortError extends Error {
+  override name = 'OfPortError';
+}
+
+/** OpenFlow 1.3 port numbers 1 to 0xffffff00 (OFPP_MAX); OVS reports -1 or [] for a port without one. */
+export function ofPort(n: number, what = 'ofport'): OfPort {
+  if (!Number.isInteger(n) || n < 1 || n > 0xffffff00) throw new OfPortError(`${what}: ${n} is not an OpenFlow port number`);
+  return n as OfPort;
+}
 
 export type Protocol = 'ip' | 'arp' | 'tcp' | 'udp' | 'sctp' | 'icmp';
 export type Register = 0 | 1 | 2 | 3;
 /** ovs-fields(7) nw_frag: `later` is a fragment with a non-zero offset, which carries no L4 header. */
 export type FragmentMatch = 'no' | 'yes' | 'first' | 'later' | 'not_later';
 
-/** Match fields in ovs-ofctl's vocabulary; addresses may carry a /prefix where OVS allows. */
+/** Match fields in ovs-ofctl's vocabulary; IP fields take an address or a network. */
 export interface Match {
-  inPort?: number;
+  inPort?: OfPort;
   protocol?: Protocol;
-  dlSrc?: string;
-  dlDst?: string;
-  nwSrc?: string;
-  nwDst?: string;
-  arpSpa?: string;
-  arpTpa?: string;
-  arpSha?: string;
-  tunSrc?: string;
+  dlSrc?: Mac;
+  dlDst?: Mac;
+  nwSrc?: Ipv4 | Cidr;
+  nwDst?: Ipv4 | Cidr;
+  arpSpa?: Ipv4 | Cidr;
+  arpTpa?: Ipv4 | Cidr;
+  arpSha?: Mac;
+  tunSrc?: Ipv4;
   tunId?: number;
   reg?: Partial<Record<Register, number>>;
   nwFrag?: FragmentMatch;
@@ -29,13 +41,13 @@ export interface Match {
 }
 
 export type Action =
-  | { kind: 'output'; port: number }
+  | { kind: 'output'; port: OfPort }
   | { kind: 'gotoTable'; table: number }
   | { kind: 'setRegister'; register: Register; value: number }
   | { kind: 'copyTunnelIdToRegister'; register: Register }
   | { kind: 'copyRegisterToTunnelId'; register: Register }
-  | { kind: 'setTunnelDestination'; ip: string }
-  | { kind: 'setEthernetDestination'; mac: string }
+  | { kind: 'setTunnelDestination'; ip: Ipv4 }
+  | { kind: 'setEthernetDestination'; mac: Mac }
   | { kind: 'meter'; id: number }
   | { kind: 'note'; text: string };
 
@@ -67,7 +79,7 @@ export class FlowBuilder implements Flow {
   private then(action: Action): FlowBuilder {
     return new FlowBuilder(this.table, this.priority, this.cookie, this.match, [...this.actions, action]);
   }
-  output(port: number): FlowBuilder {
+  output(port: OfPort): FlowBuilder {
     return this.then({ kind: 'output', port });
   }
   gotoTable(table: number): FlowBuilder {
@@ -83,10 +95,10 @@ export class FlowBuilder implements Flow {
   copyRegisterToTunnelId(register: Register): FlowBuilder {
     return this.then({ kind: 'copyRegisterToTunnelId', register });
   }
-  setTunnelDestination(ip: string): FlowBuilder {
+  setTunnelDestination(ip: Ipv4): FlowBuilder {
     return this.then({ kind: 'setTunnelDestination', ip });
   }
-  setEthernetDestination(mac: string): FlowBuilder {
+  setEthernetDestination(mac: Mac): FlowBuilder {
     return this.then({ kind: 'setEthernetDestination', mac });
   }
   meter(id: number): FlowBuilder {

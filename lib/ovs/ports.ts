@@ -3,11 +3,12 @@ import {
   type OvsdbClient, type OvsdbCondition, type OvsdbOperation, type OvsdbRow, OvsdbError, mapEntries, namedUuid, ovsdbMap, ovsdbSet,
   setMembers, uuid,
 } from './ovsdb.js';
+import { type OfPort, ofPort } from './flow.js';
 
 export interface PortSpec {
   name: string;
   type?: 'internal' | 'vxlan' | 'system';
-  ofportRequest?: number;
+  ofportRequest?: OfPort;
   /** Asks OVS for this MTU (OVS otherwise manages internal ports' MTU itself). */
   mtuRequest?: number;
   options?: Record<string, string>;
@@ -38,7 +39,7 @@ export class BridgePorts {
   ) {}
 
   /** Adds the port if missing, else sets its interface columns; returns the ofport ovs-vswitchd assigned. */
-  async ensure(spec: PortSpec): Promise<number> {
+  async ensure(spec: PortSpec): Promise<OfPort> {
     if (await this.portRow(spec.name)) {
       await this.db.transact([{ op: 'update', table: 'Interface', where: byName(spec.name), row: interfaceColumns(spec) }]);
     } else {
@@ -62,7 +63,7 @@ export class BridgePorts {
   }
 
   /** Waits (in ovsdb-server, no polling) until ovs-vswitchd has numbered the interface, and returns the number. */
-  async ofport(name: string): Promise<number> {
+  async ofport(name: string): Promise<OfPort> {
     const [, selected] = await this.db.transact([
       { op: 'wait', table: 'Interface', where: byName(name), columns: ['ofport'], until: '!=', rows: [{ ofport: ovsdbSet([]) }],
         timeout: this.ofportTimeoutMs },
@@ -75,7 +76,7 @@ export class BridgePorts {
       throw new OvsdbError(`OVS gave port ${name} no usable ofport (${row ? ofport : 'no such interface'})`
         + (typeof reason === 'string' && reason ? `: ${reason}` : '; is the device present?'));
     }
-    return ofport;
+    return ofPort(ofport);
   }
 
   /** Removes the port, its interface and its QoS rows in one transaction; succeeds if it is already gone. */

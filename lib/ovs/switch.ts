@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { CommandRunner } from '../exec/command.js';
 import type { Cookie } from './cookie.js';
 import { ALL_BITS, renderCookie } from './cookie.js';
-import type { Flow } from './flow.js';
-import { flowKey, renderFlow } from './flow.js';
+import type { Flow, OfPort } from './flow.js';
+import { flowKey, ofPort, renderFlow } from './flow.js';
 import { type DumpedFlow, parseDumpFlows } from './dump.js';
 import { OvsdbClient } from './ovsdb.js';
 import { BridgePorts, type PortSpec } from './ports.js';
@@ -36,7 +36,8 @@ export type FlowChange =
 
 export interface PortInfo {
   name: string;
-  ofport: number;
+  /** Undefined while OVS has given the interface no port number (e.g. its device is missing). */
+  ofport: OfPort | undefined;
   externalIds: Record<string, string>;
 }
 
@@ -126,7 +127,7 @@ export class OvsSwitch {
   }
 
   /** Adds the port if missing and sets its interface columns; returns the ofport OVS assigned. */
-  ensurePort(spec: PortSpec): Promise<number> {
+  ensurePort(spec: PortSpec): Promise<OfPort> {
     return this.ports.ensure(spec);
   }
 
@@ -138,11 +139,13 @@ export class OvsSwitch {
   /** Ports with their external_ids, e.g. to rebuild the pod list after a restart. */
   async listPorts(): Promise<PortInfo[]> {
     const out = await this.vsctl('--format=json', '--columns=name,ofport,external_ids', 'list', 'Interface');
-    const table = JSON.parse(out) as { data: Array<[string, number, ['map', Array<[string, string]>]]> };
+    const table = JSON.parse(out) as { data: Array<[string, number | ['set', []], ['map', Array<[string, string]>]]> };
     const inBridge = new Set((await this.vsctl('list-ports', this.bridge)).split('\n').filter(Boolean));
     return table.data
       .filter(([name]) => inBridge.has(name))
-      .map(([name, ofport, [, pairs]]) => ({ name, ofport, externalIds: Object.fromEntries(pairs) }));
+      .map(([name, ofport, [, pairs]]) => ({
+        name, ofport: typeof ofport === 'number' && ofport > 0 ? ofPort(ofport) : undefined, externalIds: Object.fromEntries(pairs),
+      }));
   }
 
   /** Applies all changes in one OpenFlow bundle: the switch takes all of them or none. */

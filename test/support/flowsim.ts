@@ -1,6 +1,6 @@
 // Walks a packet through typed flows the way OVS would, for unit tests of pipeline decisions.
 import type { Flow, FragmentMatch, Match } from '../../lib/ovs/flow.js';
-import { Cidr } from '../../lib/net/ipv4.js';
+import { Cidr, type Ipv4 } from '../../lib/net/ipv4.js';
 import type { FragmentHandling } from '../../lib/ovs/switch.js';
 
 export interface Packet {
@@ -24,8 +24,8 @@ export type Verdict =
   | { kind: 'output'; port: number; tunId?: number; tunDst?: string; meter?: number }
   | { kind: 'drop'; table: number };
 
-const inNet = (value: string | undefined, spec: string) =>
-  value !== undefined && (spec.includes('/') ? Cidr.parse(spec).contains(value) : value === spec);
+const inNet = (value: string | undefined, spec: Ipv4 | Cidr) =>
+  value !== undefined && (spec instanceof Cidr ? spec.contains(value) : value === spec);
 
 function fragMatches(want: FragmentMatch, frag: NonNullable<Packet['frag']>): boolean {
   switch (want) {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { OvsSwitch } from '../../ovs/switch.js';
 import type { PodLinks } from '../../host/podlink.js';
 import { type Ipv4, parseIpv4 } from '../../net/ipv4.js';
+import { type Mac, macOf, parseMac } from '../../net/mac.js';
 import type { Vnid } from '../../tenant/vnid.js';
 import type { Bandwidth, LocalPod, NodeDataplane } from './dataplane.js';
 import { POD_PORT_IDS } from '../pod-port-ids.js';
@@ -34,14 +35,14 @@ export function hostPortName(containerId: string, ifname: string): string {
 }
 
 /** The host end's MAC, derived like its name, so the CNI result can report it without asking the kernel. */
-export function hostPortMac(containerId: string, ifname: string): string {
+export function hostPortMac(containerId: string, ifname: string): Mac {
   const bytes = createHash('sha256').update(`mac/${containerId}/${ifname}`).digest().subarray(0, 5);
-  return ['0e', ...[...bytes].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+  return macOf(Uint8Array.of(0x0e, ...bytes));
 }
 
 /** A locally administered MAC derived from the IP, so the anti-spoofing flows can be computed anywhere. */
-export function podMac(ip: Ipv4): string {
-  return ['0a', '58', ...ip.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'))].join(':');
+export function podMac(ip: Ipv4): Mac {
+  return macOf(Uint8Array.of(0x0a, 0x58, ...ip.split('.').map(Number)));
 }
 
 export class PodPorts {
@@ -93,7 +94,7 @@ export class PodPorts {
   }
 
   /** The host end's OVS port, bandwidth limits and flows; records in `undo` how to take back each step. */
-  private async wire(request: AttachRequest, portName: string, mac: string, undo: Array<() => Promise<void>>): Promise<LocalPod> {
+  private async wire(request: AttachRequest, portName: string, mac: Mac, undo: Array<() => Promise<void>>): Promise<LocalPod> {
     const ofport = await this.ovs.ensurePort({ name: portName, externalIds: externalIds(request, mac) });
     undo.push(() => this.ovs.deletePort(portName));
     if (request.egress) {
@@ -140,7 +141,7 @@ export class PodPorts {
       const ids = port.externalIds;
       const containerId = ids[POD_PORT_IDS.container];
       if (!containerId) continue;
-      if (!(typeof port.ofport === 'number' && port.ofport > 0)) {
+      if (port.ofport === undefined) {
         // The veth went with its netns while the daemon was away: nothing of the pod is left to serve.
         await this.ovs.deletePort(port.name);
         gone.push(port.name);
@@ -157,7 +158,7 @@ export class PodPorts {
         containerId, ifname: ids[POD_PORT_IDS.ifname] ?? 'eth0', namespace: ids[POD_PORT_IDS.namespace] ?? '',
         name: ids[POD_PORT_IDS.pod] ?? '', netnsPath: ids[POD_PORT_IDS.netns] ?? '',
         port: { portName: port.name, ofport: port.ofport, ip: parseIpv4(ids[POD_PORT_IDS.ip] ?? '', `${port.name} ip`),
-          mac: ids[POD_PORT_IDS.mac] ?? '', vnid, ...(egress ? { egressMeter: port.ofport } : {}) },
+          mac: parseMac(ids[POD_PORT_IDS.mac] ?? '', `${port.name} mac`), vnid, ...(egress ? { egressMeter: port.ofport } : {}) },
         ...(ingress ? { ingress } : {}),
         ...(egress ? { egress } : {}),
       };
@@ -189,7 +190,7 @@ function meterFor(id: number, limit: Bandwidth) {
   return { id, rateKbps: Math.max(1, Math.round(limit.rateBps / 1000)), burstKb: Math.max(1, Math.round(burstBits / 1000)) };
 }
 
-function externalIds(request: AttachRequest, mac: string): Record<string, string> {
+function externalIds(request: AttachRequest, mac: Mac): Record<string, string> {
   return {
     [POD_PORT_IDS.container]: request.containerId, [POD_PORT_IDS.ifname]: request.ifname, [POD_PORT_IDS.namespace]: request.namespace,
     [POD_PORT_IDS.pod]: request.name, [POD_PORT_IDS.netns]: request.netnsPath, [POD_PORT_IDS.ip]: request.ip, [POD_PORT_IDS.mac]: mac,

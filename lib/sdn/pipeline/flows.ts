@@ -1,6 +1,7 @@
 // Which flows the switch should hold: pure functions of the node's network, its pods, nodes and services.
-import { type Flow, type Match, flow } from '../../ovs/flow.js';
+import { type Flow, type Match, type OfPort, flow } from '../../ovs/flow.js';
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
+import type { Mac } from '../../net/mac.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
 import { nodeOwner, pipelineOwner, podOwner, serviceOwner } from './owners.js';
 import { PIPELINE_VERSION, SOURCE_VNID, TUN_PORT, Table, VXLAN_PORT } from './tables.js';
@@ -20,9 +21,9 @@ export interface RemoteNode {
 export interface PodPort {
   /** Host-side veth name: the pod's OVS port and the key of its flows. */
   portName: string;
-  ofport: number;
+  ofport: OfPort;
   ip: Ipv4;
-  mac: string;
+  mac: Mac;
   vnid: Vnid;
   /** Meter that limits what the pod sends, if it has an egress limit. */
   egressMeter?: number;
@@ -52,17 +53,17 @@ export function pipelineFlows(net: NodeNetwork): Flow[] {
     owned(Table.PodIngress, 0).drop(),
 
     owned(Table.Dispatch, 300).matching({ protocol: 'ip', nwDst: net.gateway }).gotoTable(Table.HostEgress),
-    owned(Table.Dispatch, 200).matching({ protocol: 'arp', arpTpa: net.localSubnet.toString() })
+    owned(Table.Dispatch, 200).matching({ protocol: 'arp', arpTpa: net.localSubnet })
       .gotoTable(Table.LocalArp),
-    owned(Table.Dispatch, 200).matching({ protocol: 'ip', nwDst: net.localSubnet.toString() })
+    owned(Table.Dispatch, 200).matching({ protocol: 'ip', nwDst: net.localSubnet })
       .gotoTable(Table.LocalDelivery),
     // What arrives over VXLAN is for this node's subnet only: never relay it to a third node or outside.
     owned(Table.Dispatch, 150).matching({ inPort: VXLAN_PORT }).drop(),
-    owned(Table.Dispatch, 100).matching({ protocol: 'ip', nwDst: net.serviceNetwork.toString() })
+    owned(Table.Dispatch, 100).matching({ protocol: 'ip', nwDst: net.serviceNetwork })
       .gotoTable(Table.ServiceAccess),
-    owned(Table.Dispatch, 100).matching({ protocol: 'arp', arpTpa: net.clusterNetwork.toString() })
+    owned(Table.Dispatch, 100).matching({ protocol: 'arp', arpTpa: net.clusterNetwork })
       .gotoTable(Table.RemoteArp),
-    owned(Table.Dispatch, 100).matching({ protocol: 'ip', nwDst: net.clusterNetwork.toString() })
+    owned(Table.Dispatch, 100).matching({ protocol: 'ip', nwDst: net.clusterNetwork })
       .gotoTable(Table.RemoteDelivery),
     owned(Table.Dispatch, 50).matching({ protocol: 'ip' }).gotoTable(Table.HostEgress),
     owned(Table.Dispatch, 0).drop(),
@@ -99,9 +100,9 @@ export function remoteNodeFlows(node: RemoteNode): Flow[] {
   return [
     owned(Table.TunnelIngress).matching({ tunSrc: node.ip })
       .copyTunnelIdToRegister(SOURCE_VNID).gotoTable(Table.Dispatch),
-    owned(Table.RemoteArp).matching({ protocol: 'arp', arpTpa: node.subnet.toString() })
+    owned(Table.RemoteArp).matching({ protocol: 'arp', arpTpa: node.subnet })
       .copyRegisterToTunnelId(SOURCE_VNID).setTunnelDestination(node.ip).output(VXLAN_PORT),
-    owned(Table.RemoteDelivery).matching({ protocol: 'ip', nwDst: node.subnet.toString() })
+    owned(Table.RemoteDelivery).matching({ protocol: 'ip', nwDst: node.subnet })
       .copyRegisterToTunnelId(SOURCE_VNID).setTunnelDestination(node.ip).output(VXLAN_PORT),
   ];
 }

@@ -1,6 +1,7 @@
 // The node's OpenFlow pipeline: tables in packet order, registers, the pipeline version and fragment handling.
 // docs/pipeline.md mirrors this file table by table (test/unit/sdn/pipeline/docs.test.ts checks it).
 import type { FragmentHandling } from '../../ovs/switch.js';
+import { ofPort } from '../../ovs/flow.js';
 
 export enum Table {
   /** Classifier: by input port. VXLAN → TunnelIngress, tun0 (the host, VNID 0) → Dispatch, any other port → PodIngress. */
@@ -48,7 +49,7 @@ export const FRAGMENT_HANDLING = 'nx-match' satisfies FragmentHandling;
 /** reg0 carries the source VNID from ingress to the delivery tables. */
 export const SOURCE_VNID = 0;
 
-export const VXLAN_PORT = 1;
-export const TUN_PORT = 2;
+export const VXLAN_PORT = ofPort(1);
+export const TUN_PORT = ofPort(2);
 export const VXLAN_PORT_NAME = 'vxlan0';
 export const TUN_PORT_NAME = 'tun0';

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { runAdm } from '../../../lib/adm/program.js';
 import { parseDestination, podPacket, podsOnSwitch, vxlanPacket } from '../../../lib/adm/trace-endpoints.js';
 import type { CommandRunner } from '../../../lib/exec/command.js';
+import { ofPort } from '../../../lib/ovs/flow.js';
 import { CONFIG, MemoryStore, fakeEnvironment } from './memory-store.js';
 import * as recorded from './trace-recordings.js';
 
@@ -21,9 +22,9 @@ describe('trace endpoints', () => {
   });
 
   it('builds the packets for ofproto/trace with the protocol\'s own port field', () => {
-    const [pod] = podsOnSwitch([{ name: 'ko1', ofport: 3, externalIds: {
+    const [pod] = podsOnSwitch([{ name: 'ko1', ofport: ofPort(3), externalIds: {
       'k8s-ovs-namespace': 'red', 'k8s-ovs-pod': 'a', 'k8s-ovs-ip': '10.128.0.2', 'k8s-ovs-mac': '0a:58:0a:80:00:02' } },
-    { name: 'tun0', ofport: 2, externalIds: {} }]);
+    { name: 'tun0', ofport: ofPort(2), externalIds: {} }]);
     expect(podPacket(pod!, '10.128.2.2', parseDestination('10.128.2.2:53/udp')))
       .to.equal('in_port=3,udp,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_dst=10.128.2.2,udp_dst=53');
     expect(vxlanPacket(11, '10.91.0.1', '10.91.0.2', '10.128.0.2', '10.128.2.2', parseDestination('10.128.2.2')))

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { CommandError, type CommandRunner } from '../../../lib/exec/command.js';
 import { InterfaceExistsError, PodLinks, type PodInterfaceConfig } from '../../../lib/host/podlink.js';
 import { Cidr, parseIpv4 } from '../../../lib/net/ipv4.js';
+import { parseMac } from '../../../lib/net/mac.js';
 
 interface Call { command: string; args: readonly string[]; input?: string }
 
@@ -28,7 +29,7 @@ const fail = (call: Call, stderr: string) => new CommandError(call.command, call
 const isLinkAdd = (call: Call) => call.command === 'ip' && call.args[0] === '-batch' && (call.input ?? '').startsWith('link add');
 
 const config: PodInterfaceConfig = {
-  netnsPath: '/var/run/netns/pod', ifname: 'eth0', mac: '0a:58:0a:80:00:05', address: parseIpv4('10.128.0.5'),
+  netnsPath: '/var/run/netns/pod', ifname: 'eth0', mac: parseMac('0a:58:0a:80:00:05'), address: parseIpv4('10.128.0.5'),
   subnet: Cidr.parse('10.128.0.0/23'), gateway: parseIpv4('10.128.0.1'), onLinkRoutes: [Cidr.parse('10.128.0.0/14')],
   mtu: 1450, disableTxChecksumOffload: true,
 };

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { flow } from '../../../lib/ovs/flow.js';
+import { parseIpv4 } from '../../../lib/net/ipv4.js';
+import { flow, ofPort } from '../../../lib/ovs/flow.js';
 import { FlowSync } from '../../../lib/ovs/flowsync.js';
 import { FakeFlowTable } from '../../support/fakeflows.js';
 
 const A = 0x300000000000001n, B = 0x300000000000002n;
 const deliver = (owner: bigint, ip: string, port: number) =>
-  flow(70, 100).owner(owner).matching({ protocol: 'ip', nwDst: ip }).output(port);
+  flow(70, 100).owner(owner).matching({ protocol: 'ip', nwDst: parseIpv4(ip) }).output(ofPort(port));
 
 describe('FlowSync', () => {
   it('sends only the differences of an owner, in one bundle', async () => {

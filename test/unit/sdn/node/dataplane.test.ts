@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { FlowSync } from '../../../../lib/ovs/flowsync.js';
 import { Cidr, parseIpv4 } from '../../../../lib/net/ipv4.js';
+import { parseMac } from '../../../../lib/net/mac.js';
+import { ofPort } from '../../../../lib/ovs/flow.js';
 import type { Vnid } from '../../../../lib/tenant/vnid.js';
 import { type LocalPod, NodeDataplane } from '../../../../lib/sdn/node/dataplane.js';
 import { type RemoteNode, type ServiceEndpoint, remoteNodeFlows, serviceFlows } from '../../../../lib/sdn/pipeline/flows.js';
@@ -14,7 +16,7 @@ const network = {
 };
 const pod = (n: number, namespace: string, vnid: number): LocalPod => ({
   containerId: `c${n}`, ifname: 'eth0', namespace, name: `p${n}`, netnsPath: `/run/netns/p${n}`,
-  port: { portName: `ko${n}`, ofport: n, ip: parseIpv4(`10.128.0.${n}`), mac: `0a:58:0a:80:00:0${n}`, vnid: vnid as Vnid },
+  port: { portName: `ko${n}`, ofport: ofPort(n), ip: parseIpv4(`10.128.0.${n}`), mac: parseMac(`0a:58:0a:80:00:0${n}`), vnid: vnid as Vnid },
 });
 
 async function dataplaneWith(pods: LocalPod[]) {

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { Cidr, parseIpv4 } from '../../../../lib/net/ipv4.js';
+import { parseMac } from '../../../../lib/net/mac.js';
+import { ofPort } from '../../../../lib/ovs/flow.js';
 import type { Vnid } from '../../../../lib/tenant/vnid.js';
 import {
   type NodeNetwork, type PodPort, parseVersionNote, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows, versionNote,
@@ -13,7 +15,7 @@ const net: NodeNetwork = {
 };
 const remote = { ip: parseIpv4('192.168.50.2'), subnet: Cidr.parse('10.128.2.0/23') };
 const pod = (ofport: number, ip: string, vnid: number): PodPort => ({
-  portName: `ko${ofport}`, ofport, ip: parseIpv4(ip), mac: `0a:58:0a:80:00:0${ofport}`, vnid: vnid as Vnid,
+  portName: `ko${ofport}`, ofport: ofPort(ofport), ip: parseIpv4(ip), mac: parseMac(`0a:58:0a:80:00:0${ofport}`), vnid: vnid as Vnid,
 });
 const red1 = pod(3, '10.128.0.3', 11), red2 = pod(4, '10.128.0.4', 11), blue = pod(5, '10.128.0.5', 12);
 const globalPod = pod(6, '10.128.0.6', 0);
