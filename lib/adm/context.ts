@@ -8,6 +8,7 @@ import type { CommandRunner } from '../exec/command.js';
 import { ConfigError, type NetworkConfig, parseNetworkConfig } from '../sdn/config.js';
 import { CONFIG_KEY, DEFAULT_PREFIX, type NetworkKeys, networkKeys } from '../sdn/layout.js';
 import { AdmError, UsageError } from './errors.js';
+import { messageOf } from '../errors.js';
 
 /** The part of the store the CLI uses: reads and conditional transactions, nothing long-lived. */
 export interface AdmStore {
@@ -47,7 +48,7 @@ export async function withCluster<T>(env: AdmEnvironment, flags: EtcdFlags, work
   try {
     options = storeOptions(flags);
   } catch (error) {
-    throw new UsageError(`etcd flags: ${(error as Error).message}`);
+    throw new UsageError(`etcd flags: ${messageOf(error)}`);
   }
   let store: AdmStore;
   try {

@@ -1,5 +1,6 @@
 // --selector: namespace names by label from the Kubernetes API server (lib/k8s), loaded only when asked for.
 import { AdmError } from './errors.js';
+import { messageOf } from '../errors.js';
 
 export async function listNamespacesBySelector(selector: string, kubeconfig: string | undefined): Promise<string[]> {
   const k8s = await import('../k8s/index.js');
@@ -16,6 +17,6 @@ export async function listNamespacesBySelector(selector: string, kubeconfig: str
     return list.items.map((namespace) => namespace.metadata?.name ?? '').filter((name) => name !== '').sort();
   } catch (error) {
     throw new AdmError(`listing namespaces with --selector "${selector}" from ${client.server} failed: `
-      + `${(error as Error).message}; check the selector and --kubeconfig`);
+      + `${messageOf(error)}; check the selector and --kubeconfig`);
   }
 }

@@ -11,6 +11,7 @@ import { podNetworkCommand } from './pod-network.js';
 import { statusCommand } from './status.js';
 import { traceCommand } from './trace.js';
 import { readEnvironmentFlags } from '../cli/environment.js';
+import { messageOf } from '../errors.js';
 
 /**
  * The daemon's K8S_OVS_* variables every command shares; others (K8S_OVS_HOSTNAME...) are the daemon's
@@ -70,7 +71,7 @@ export async function runAdm(argv: readonly string[], env: AdmEnvironment,
       env.err(`error: ${error.message}\n`);
       return error.exitCode;
     }
-    env.err(`error: ${(error as Error).message ?? String(error)}\n`);
+    env.err(`error: ${messageOf(error)}\n`);
     return 1;
   }
 }

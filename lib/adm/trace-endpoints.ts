@@ -1,15 +1,11 @@
 // What `trace` traces between: pod and address arguments, pods found on a switch, and the flows handed to OVS.
+import type { PodRef } from '../k8s/views.js';
 import { AddressError, type Ipv4, parseIpv4 } from '../net/ipv4.js';
 import type { PortInfo } from '../ovs/switch.js';
 import { VXLAN_PORT } from '../sdn/pipeline/tables.js';
 import { isNamespaceName } from '../sdn/records.js';
 import { UsageError } from './errors.js';
 import { POD_PORT_IDS } from '../sdn/pod-port-ids.js';
-
-export interface PodRef {
-  namespace: string;
-  name: string;
-}
 
 export type TraceProtocol = 'ip' | 'tcp' | 'udp';
 

@@ -12,6 +12,7 @@ import { OUTPUT_FORMATS, type OutputFormat, renderOutput } from './output.js';
 import { type ExplainContext, type Explanation, explainTrace } from './trace-explain.js';
 import { type SwitchPod, parseDestination, parsePodRef, podPacket, podsOnSwitch, vxlanPacket } from './trace-endpoints.js';
 import { parseOfprotoTrace } from './trace-output.js';
+import { errnoCode, messageOf } from '../errors.js';
 
 interface TraceFlags extends EtcdFlags {
   source: string;
@@ -89,8 +90,8 @@ async function ovsCall<T>(runDir: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof CommandError || (error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new AdmError(`cannot use the Open vSwitch at ${runDir}: ${(error as Error).message}; `
+    if (error instanceof CommandError || errnoCode(error) === 'ENOENT') {
+      throw new AdmError(`cannot use the Open vSwitch at ${runDir}: ${messageOf(error)}; `
         + 'give --ovs-rundir (or OVS_RUNDIR) and --bridge of this node');
     }
     throw error;

@@ -1,6 +1,7 @@
 // How a client proves itself to etcd and checks etcd: TLS files and user/password, checked as pairs and
 // read once, for the v3 store and the v2 reader of the migration alike.
 import { readFile } from 'node:fs/promises';
+import { messageOf } from '../errors.js';
 
 export interface CredentialOptions {
   /** PEM CA bundle that signed the etcd server certificates; enables TLS. */
@@ -43,7 +44,7 @@ export async function readCredentials(
     try {
       return await readFile(path);
     } catch (error) {
-      throw invalid(`TLS: cannot read ${field} "${path}": ${(error as Error).message}`);
+      throw invalid(`TLS: cannot read ${field} "${path}": ${messageOf(error)}`);
     }
   };
   const tls: TlsFiles = {

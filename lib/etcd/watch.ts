@@ -4,6 +4,7 @@ import type { IWatchResponse, Watcher } from 'etcd3';
 import { StoreCompactedError, translateEtcdError } from './errors.js';
 import type { StoreInternals } from './store.js';
 import type { Listing, WatchEvent } from './types.js';
+import { messageOf } from '../errors.js';
 
 export interface WatchHandlers {
   /** Changes in revision order, each delivered once, after the previous call settled. */
@@ -75,7 +76,7 @@ export class PrefixWatch {
       try {
         await work();
       } catch (error) {
-        this.store.logger.error('watch consumer failed', { prefix: this.prefix, error: (error as Error).message });
+        this.store.logger.error('watch consumer failed', { prefix: this.prefix, error: messageOf(error) });
       }
     });
   }

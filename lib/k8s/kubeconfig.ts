@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { messageOf } from '../errors.js';
 
 export type ClientNode = typeof import('@kubernetes/client-node');
 let clientNode: Promise<ClientNode> | undefined;
@@ -92,7 +93,7 @@ function fromFiles(source: KubeConfigSource, paths: string[], KubeConfig: Client
         config.mergeConfig(more, true);
       }
     } catch (error) {
-      throw new KubeConfigError(`${source}: cannot load kubeconfig ${path}: ${(error as Error).message}`, { cause: error });
+      throw new KubeConfigError(`${source}: cannot load kubeconfig ${path}: ${messageOf(error)}`, { cause: error });
     }
   }
   return config;

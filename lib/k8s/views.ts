@@ -32,9 +32,13 @@ export interface KubeService {
   ports: readonly ServicePort[];
 }
 
-export interface KubePod {
+/** A pod by its namespace and name. */
+export interface PodRef {
   namespace: string;
   name: string;
+}
+
+export interface KubePod extends PodRef {
   uid: string;
   /** null while the pod is not scheduled. */
   nodeName: string | null;

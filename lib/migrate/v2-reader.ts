@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { type CredentialOptions, type TlsFiles, readCredentials, withScheme } from '../etcd/credentials.js';
+import { messageOf } from '../errors.js';
 import {
   V2AccessError, V2NotServedError, V2OptionsError, V2ResponseError, V2UnavailableError,
 } from './errors.js';
@@ -82,19 +83,19 @@ export class V2Reader {
 
   /** One GET, tried on each endpoint until one answers; an HTTP answer of any status is final. */
   private async get(path: string): Promise<V2Node | null> {
-    let lastError: Error | undefined;
+    let lastError: unknown;
     for (const endpoint of this.endpoints) {
       let answer: HttpAnswer;
       try {
         answer = await this.request(new URL(path, endpoint));
       } catch (error) {
-        lastError = error as Error;
+        lastError = error;
         continue;
       }
       return interpret(endpoint.origin, answer);
     }
     throw new V2UnavailableError(
-      `etcd v2 at ${this.endpointList} did not answer: ${lastError?.message ?? 'no endpoint'}`, { cause: lastError });
+      `etcd v2 at ${this.endpointList} did not answer: ${lastError === undefined ? 'no endpoint' : messageOf(lastError)}`, { cause: lastError });
   }
 
   private request(url: URL): Promise<HttpAnswer> {

@@ -1,4 +1,5 @@
 // Reading the Go-encoded JSON objects that the original k8s-ovs keeps in etcd.
+import { messageOf } from '../errors.js';
 
 /** Where a bad value was found; the parser of each record turns this into its own error type. */
 export interface WireProblem {
@@ -30,7 +31,7 @@ export class WireObject {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      fail('(json)', text, `not valid JSON: ${(error as Error).message}`);
+      fail('(json)', text, `not valid JSON: ${messageOf(error)}`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       fail('(json)', value, `expected a JSON object, got ${JSON.stringify(value)}`);

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseIpv4 } from '../../lib/net/ipv4.js';
 import type {
-  AttachmentKey, PodAttachment, PodNetworkBackend, PodRequest,
+  AttachRequest, AttachmentKey, DetachRequest, PodAttachment, PodNetworkBackend, PodRequest,
 } from '../../lib/sdn/cni/types.js';
 
 /** The repository root, from dist/test/support/ (or another outDir). */
@@ -63,10 +63,10 @@ export interface BackendCall {
 }
 
 /** The attachment FakeBackend returns for a container (deterministic, so tests can compare). */
-export function fakeAttachment(req: PodRequest): PodAttachment {
+export function fakeAttachment(req: AttachRequest): PodAttachment {
   return {
     hostInterface: { name: `veth${req.containerId.slice(0, 8)}`, mac: 'aa:bb:cc:00:00:01' },
-    podInterface: { name: req.ifname, mac: '0a:58:0a:80:00:05', sandbox: req.netns ?? '', mtu: 1450 },
+    podInterface: { name: req.ifname, mac: '0a:58:0a:80:00:05', sandbox: req.netns, mtu: 1450 },
     ip: parseIpv4('10.128.0.5'),
     prefixLength: 23,
     gateway: parseIpv4('10.128.0.1'),
@@ -91,16 +91,16 @@ export class FakeBackend implements PodNetworkBackend {
     return work();
   }
 
-  add(req: PodRequest): Promise<PodAttachment> {
+  add(req: AttachRequest): Promise<PodAttachment> {
     return this.record({ method: 'add', containerId: req.containerId, request: req, start: Date.now() },
       () => fakeAttachment(req));
   }
 
-  del(req: PodRequest): Promise<void> {
+  del(req: DetachRequest): Promise<void> {
     return this.record({ method: 'del', containerId: req.containerId, request: req, start: Date.now() }, () => undefined);
   }
 
-  check(req: PodRequest, prev: PodAttachment): Promise<void> {
+  check(req: AttachRequest, prev: PodAttachment): Promise<void> {
     return this.record({ method: 'check', containerId: req.containerId, request: req, prev, start: Date.now() },
       () => undefined);
   }

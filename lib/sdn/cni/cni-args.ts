@@ -1,13 +1,13 @@
 // CNI_ARGS ("K=V;K=V") parsed into the pod reference, with the spec's IgnoreUnknown switch.
 import { invalidEnvironment } from './errors.js';
-import type { PodRef } from './types.js';
+import type { SandboxPod } from './types.js';
 
 const KNOWN_KEYS = new Set([
   'IgnoreUnknown', 'K8S_POD_NAMESPACE', 'K8S_POD_NAME', 'K8S_POD_INFRA_CONTAINER_ID', 'K8S_POD_UID',
 ]);
 
 export interface CniArgs {
-  pod?: PodRef;
+  pod?: SandboxPod;
 }
 
 /** Unknown keys are rejected unless IgnoreUnknown=1|true, as in the reference plugins' LoadArgs. */
@@ -33,7 +33,7 @@ export function parseCniArgs(text: string | undefined): CniArgs {
     throw invalidEnvironment('CNI_ARGS', `names only half a pod (K8S_POD_NAMESPACE=${JSON.stringify(namespace)}, `
       + `K8S_POD_NAME=${JSON.stringify(name)})`);
   }
-  const pod: PodRef = { namespace, name };
+  const pod: SandboxPod = { namespace, name };
   const infra = values.get('K8S_POD_INFRA_CONTAINER_ID');
   const uid = values.get('K8S_POD_UID');
   if (infra) pod.infraContainerId = infra;

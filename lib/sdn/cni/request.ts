@@ -2,17 +2,19 @@
 import {
   CniErrorCode, LATEST_VERSION, SUPPORTED_VERSIONS, isSupportedVersion, type CniVersion,
 } from '../../cniclient/wire.js';
-import { BandwidthError, parseRuntimeBandwidth } from './bandwidth.js';
+import { BandwidthError, type PodBandwidth, parseRuntimeBandwidth } from './bandwidth.js';
 import { parseCniArgs } from './cni-args.js';
 import { CniError, invalidConfig, invalidEnvironment } from './errors.js';
 import { parsePrevResult } from './result.js';
-import type { AttachmentKey, NetworkConfig, PodAttachment, PodRequest } from './types.js';
+import type { AttachRequest, AttachmentKey, DetachRequest, NetConf, PodAttachment } from './types.js';
+import { messageOf } from '../../errors.js';
 
 export type CniOperation =
-  | { command: 'ADD' | 'DEL'; request: PodRequest }
-  | { command: 'CHECK'; request: PodRequest; prevResult: PodAttachment }
-  | { command: 'STATUS'; config: NetworkConfig }
-  | { command: 'GC'; config: NetworkConfig; valid: AttachmentKey[] };
+  | { command: 'ADD'; request: AttachRequest }
+  | { command: 'DEL'; request: DetachRequest }
+  | { command: 'CHECK'; request: AttachRequest; prevResult: PodAttachment }
+  | { command: 'STATUS'; config: NetConf }
+  | { command: 'GC'; config: NetConf; valid: AttachmentKey[] };
 
 type Json = Record<string, unknown>;
 
@@ -69,17 +71,19 @@ export function parseWireRequest(body: string): CniOperation {
     throw invalidEnvironment('CNI_IFNAME', `is ${JSON.stringify(ifname)}: not a Linux interface name `
       + '(at most 15 bytes, no "/", ":" or whitespace)');
   }
-  // Spec 1.1: DEL may come without CNI_NETNS (the sandbox is gone) and without CNI_ARGS.
-  const netns = command === 'DEL' ? envValue('CNI_NETNS') : required(envValue('CNI_NETNS'), 'CNI_NETNS');
   const { pod } = parseCniArgs(envValue('CNI_ARGS'));
-  if (!pod && command !== 'DEL') {
-    throw invalidEnvironment('CNI_ARGS', 'must name the pod (K8S_POD_NAMESPACE and K8S_POD_NAME)');
+  const container = { containerId, ifname, bandwidth: bandwidth(config.raw), config };
+  if (command === 'DEL') {
+    // Spec 1.1: DEL may come without CNI_NETNS (the sandbox is gone) and without CNI_ARGS.
+    const netns = envValue('CNI_NETNS');
+    return { command, request: { command, ...container, ...(netns !== undefined ? { netns } : {}), ...(pod ? { pod } : {}) } };
   }
-  const request: PodRequest = { command, containerId, ifname, bandwidth: bandwidth(config.raw), config };
-  if (netns !== undefined) request.netns = netns;
-  if (pod) request.pod = pod;
-  if (command === 'CHECK') return { command, request, prevResult: parsePrevResult(config.raw.prevResult) };
-  return { command, request };
+  const netns = required(envValue('CNI_NETNS'), 'CNI_NETNS');
+  if (!pod) throw invalidEnvironment('CNI_ARGS', 'must name the pod (K8S_POD_NAMESPACE and K8S_POD_NAME)');
+  if (command === 'CHECK') {
+    return { command, request: { command, ...container, netns, pod }, prevResult: parsePrevResult(config.raw.prevResult) };
+  }
+  return { command, request: { command, ...container, netns, pod } };
 }
 
 function decode(text: string, what: string): Json {
@@ -87,7 +91,7 @@ function decode(text: string, what: string): Json {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new CniError(CniErrorCode.DecodeFailure, `failed to decode ${what}`, (err as Error).message);
+    throw new CniError(CniErrorCode.DecodeFailure, `failed to decode ${what}`, messageOf(err));
   }
   if (!isObject(value)) throw new CniError(CniErrorCode.DecodeFailure, `${what} is not a JSON object`);
   return value;
@@ -98,7 +102,7 @@ function required(value: string | undefined, name: string): string {
   return value;
 }
 
-function parseConfig(raw: Json, command: Command): NetworkConfig {
+function parseConfig(raw: Json, command: Command): NetConf {
   const version = raw.cniVersion;
   if (!isSupportedVersion(version)) {
     throw new CniError(CniErrorCode.IncompatibleVersion,
@@ -117,7 +121,7 @@ function parseConfig(raw: Json, command: Command): NetworkConfig {
   return { cniVersion: version, name: raw.name, type: raw.type, raw };
 }
 
-function bandwidth(raw: Json): PodRequest['bandwidth'] {
+function bandwidth(raw: Json): PodBandwidth {
   const runtimeConfig = raw.runtimeConfig;
   if (runtimeConfig !== undefined && !isObject(runtimeConfig)) throw invalidConfig('runtimeConfig', 'is not an object');
   try {

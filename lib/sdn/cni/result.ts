@@ -2,6 +2,7 @@
 import { parseIpv4, type Ipv4 } from '../../net/ipv4.js';
 import { invalidConfig } from './errors.js';
 import type { AttachmentInterface, AttachmentRoute, CniVersion, PodAttachment } from './types.js';
+import { messageOf } from '../../errors.js';
 
 /** 0.3.x and 0.4.0 carry `ips[].version`; 1.0.0 dropped it; 1.1.0 added interface `mtu`. */
 function hasIpVersionField(version: CniVersion): boolean {
@@ -46,7 +47,7 @@ function ipv4(value: unknown, field: string): Ipv4 {
   try {
     return parseIpv4(value as string, field);
   } catch (err) {
-    throw invalidConfig(field, `is ${JSON.stringify(value)}, not an IPv4 address (${(err as Error).message})`);
+    throw invalidConfig(field, `is ${JSON.stringify(value)}, not an IPv4 address (${messageOf(err)})`);
   }
 }
 

@@ -10,6 +10,7 @@ import { CniError, CniErrorCode } from './errors.js';
 import { parseWireRequest, requestVersion, type CniOperation } from './request.js';
 import { renderResult } from './result.js';
 import type { PodNetworkBackend } from './types.js';
+import { errnoCode, messageOf } from '../../errors.js';
 
 export interface CniServerOptions {
   socketPath: string;
@@ -83,7 +84,7 @@ export class CniServer {
       body = await readBody(req, this.maxRequestBytes);
     } catch (err) {
       // The plugin went away mid-request (killed by the runtime); there is nobody to answer.
-      this.logger.warn('CNI request aborted by the client', { error: (err as Error).message });
+      this.logger.warn('CNI request aborted by the client', { error: messageOf(err) });
       res.destroy();
       return;
     }
@@ -104,12 +105,12 @@ export class CniServer {
         { ...logFields(operation), ms: Date.now() - started });
     } catch (err) {
       const error = err instanceof CniError ? err
-        : new CniError(CniErrorCode.Internal, 'internal error in the k8s-ovs daemon', (err as Error).message);
+        : new CniError(CniErrorCode.Internal, 'internal error in the k8s-ovs daemon', messageOf(err));
       reply(res, REQUEST_ERRORS.has(error.code) ? 400 : 500, error.toObject(requestVersion(body)));
       this.options.observe?.(operation?.command ?? 'invalid', 'error', (Date.now() - started) / 1000);
       this.logger.warn(`CNI ${operation?.command ?? 'request'} failed`, {
         ...(operation ? logFields(operation) : {}), code: error.code, error: error.message, ms: Date.now() - started,
-        ...(err instanceof CniError ? {} : { stack: (err as Error).stack }),
+        ...(err instanceof Error && !(err instanceof CniError) ? { stack: err.stack } : {}),
       });
     }
   }
@@ -187,7 +188,7 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
   try {
     stat = await fs.lstat(socketPath);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if (errnoCode(err) === 'ENOENT') return;
     throw err;
   }
   if (!stat.isSocket()) throw new CniSocketError(`${socketPath} exists and is not a socket; refusing to remove it`);

@@ -1,41 +1,50 @@
 // The contract between the CNI server and the pod network backend that wires veths, OVS and IPAM.
 import type { CniVersion } from '../../cniclient/wire.js';
+import type { PodRef } from '../../k8s/views.js';
 import type { Ipv4 } from '../../net/ipv4.js';
 import type { PodBandwidth } from './bandwidth.js';
 
 export type { CniVersion };
 
 /** The pod a sandbox belongs to, from CNI_ARGS (K8S_POD_*). */
-export interface PodRef {
-  namespace: string;
-  name: string;
+export interface SandboxPod extends PodRef {
   /** K8S_POD_INFRA_CONTAINER_ID when the runtime sends it (usually equal to the container ID). */
   infraContainerId?: string;
   /** K8S_POD_UID when the runtime sends it (containerd does). */
   uid?: string;
 }
 
-/** The network configuration fields the daemon uses; `raw` keeps the rest for plugin-specific fields. */
-export interface NetworkConfig {
+/** The CNI network configuration ("netconf") fields the daemon uses; `raw` keeps the rest for plugin-specific fields. */
+export interface NetConf {
   cniVersion: CniVersion;
   name: string;
   type: string;
   raw: Readonly<Record<string, unknown>>;
 }
 
-/** One ADD, DEL or CHECK, validated. */
-export interface PodRequest {
-  command: 'ADD' | 'DEL' | 'CHECK';
+interface ContainerRequest {
   containerId: string;
   ifname: string;
-  /** Netns path; the spec lets DEL omit it (the sandbox may be gone), ADD and CHECK always have it. */
-  netns?: string;
-  /** Always present for ADD and CHECK; DEL may come without CNI_ARGS. */
-  pod?: PodRef;
   /** From runtimeConfig.bandwidth; merge with the pod's annotations via effectiveBandwidth(). */
   bandwidth: PodBandwidth;
-  config: NetworkConfig;
+  config: NetConf;
 }
+
+/** ADD or CHECK, validated: the spec requires the netns, and k8s-ovs requires CNI_ARGS to name the pod. */
+export interface AttachRequest extends ContainerRequest {
+  command: 'ADD' | 'CHECK';
+  netns: string;
+  pod: SandboxPod;
+}
+
+/** DEL, validated: the spec lets it come without the netns (the sandbox may be gone) and without CNI_ARGS. */
+export interface DetachRequest extends ContainerRequest {
+  command: 'DEL';
+  netns?: string;
+  pod?: SandboxPod;
+}
+
+export type PodRequest = AttachRequest | DetachRequest;
 
 export interface AttachmentInterface {
   name: string;
@@ -75,11 +84,11 @@ export interface AttachmentKey {
  */
 export interface PodNetworkBackend {
   /** Attach the pod. A repeated ADD of a completed (containerId, ifname) returns the stored attachment. */
-  add(req: PodRequest): Promise<PodAttachment>;
+  add(req: AttachRequest): Promise<PodAttachment>;
   /** Detach and release; succeeds when things are already gone (DEL is repeatable). */
-  del(req: PodRequest): Promise<void>;
+  del(req: DetachRequest): Promise<void>;
   /** Verify `prev` (the runtime's prevResult) still holds; throw CniError if not. */
-  check(req: PodRequest, prev: PodAttachment): Promise<void>;
+  check(req: AttachRequest, prev: PodAttachment): Promise<void>;
   /** Returns (or resolves) when ADD can be served now; throws CniError(50 or 51) when it cannot. */
   status(): void | Promise<void>;
   /** Remove every attachment (and its IP) not listed in `valid`. */

@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from '../../log.js';
 import { PIPELINE_VERSION } from '../pipeline/tables.js';
 import { HEARTBEAT_TTL_SECONDS, heartbeatKey, serializeHeartbeat } from '../heartbeat-record.js';
 import { packageVersion } from '../version.js';
+import { messageOf } from '../../errors.js';
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
@@ -91,7 +92,7 @@ export class HeartbeatWriter {
     } catch (error) {
       // A lease that may have expired is not reused: the next beat grants a fresh one.
       this.lease = null;
-      if (!this.failing) this.log.warn('heartbeat not written; retrying', { key: this.key, error: (error as Error).message });
+      if (!this.failing) this.log.warn('heartbeat not written; retrying', { key: this.key, error: messageOf(error) });
       this.failing = true;
     }
   }

@@ -10,6 +10,7 @@ import type { NodeAgent } from '../node/agent.js';
 import { OwnerKind } from '../pipeline/owners.js';
 import { PIPELINE_VERSION } from '../pipeline/tables.js';
 import { packageVersion } from '../version.js';
+import { messageOf } from '../../errors.js';
 
 /** What the metrics read from the running daemon; every source is read at scrape time. */
 export interface MetricsSources {
@@ -148,7 +149,7 @@ export class DaemonMetrics {
     try {
       await this.listen(address);
     } catch (error) {
-      this.log.error('metrics endpoint not started', { address, error: (error as Error).message,
+      this.log.error('metrics endpoint not started', { address, error: messageOf(error),
         hint: 'choose another --metrics-address, or an empty one to disable it' });
     }
   }
@@ -180,8 +181,8 @@ export class DaemonMetrics {
           return send(res, 404, 'not found: try /metrics, /healthz or /readyz\n');
       }
     } catch (error) {
-      this.log.warn('metrics request failed', { path, error: (error as Error).message });
-      send(res, 500, `error: ${(error as Error).message}\n`);
+      this.log.warn('metrics request failed', { path, error: messageOf(error) });
+      send(res, 500, `error: ${messageOf(error)}\n`);
     }
   }
 }

@@ -3,6 +3,7 @@
 // created atomically by symlink(2) (EEXIST when held), and broken only when that process is gone.
 import { promises as fs } from 'node:fs';
 import { IpamLockTimeoutError } from './errors.js';
+import { errnoCode } from '../../errors.js';
 
 const queues = new Map<string, Promise<void>>();
 
@@ -15,7 +16,7 @@ async function startTime(pid: number): Promise<string | undefined> {
     // The command name (field 2) is in parentheses and may hold spaces; count fields after it.
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : '';
+    return errnoCode(err) === 'ENOENT' ? undefined : '';
   }
 }
 
@@ -34,7 +35,7 @@ async function isAlive(token: string): Promise<boolean> {
   try {
     process.kill(pid, 0);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    if (errnoCode(err) === 'ESRCH') return false;
   }
   const actual = await startTime(pid);
   if (actual === undefined) return false;
@@ -45,7 +46,7 @@ async function readOwner(path: string): Promise<string | undefined> {
   try {
     return await fs.readlink(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errnoCode(err) === 'ENOENT') return undefined;
     throw err;
   }
 }
@@ -89,7 +90,7 @@ export class StateLock {
         await fs.symlink(me, this.path);
         return me;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (errnoCode(err) !== 'EEXIST') throw err;
       }
       const holder = await readOwner(this.path);
       if (holder === undefined) continue;
@@ -112,7 +113,7 @@ export class StateLock {
     try {
       await fs.symlink(me, breaker);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (errnoCode(err) !== 'EEXIST') throw err;
       const breakerOwner = await readOwner(breaker);
       if (breakerOwner !== undefined && (breakerOwner === me || !(await isAlive(breakerOwner)))) {
         await removeIf(breaker, breakerOwner);

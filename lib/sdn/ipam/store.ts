@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AddressError, parseIpv4, type Ipv4 } from '../../net/ipv4.js';
 import { IpamConfigError } from './errors.js';
+import { errnoCode } from '../../errors.js';
 
 export interface IpAllocation {
   ip: Ipv4;
@@ -57,7 +58,7 @@ export class AllocationStore {
         target = await fs.readlink(path.join(this.addressDir, ip));
       } catch (err) {
         // EINVAL: a regular file where a record should be; it still marks the address as held.
-        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+        if (errnoCode(err) !== 'EINVAL') throw err;
       }
       const [containerId = '', ifname = '', extra] = target.split('/');
       return extra === undefined ? { ip, containerId, ifname } : { ip, containerId: '', ifname: '' };
@@ -69,7 +70,7 @@ export class AllocationStore {
     try {
       await fs.symlink(`${containerId}/${ifname}`, path.join(this.addressDir, ip));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      if (errnoCode(err) === 'EEXIST') return false;
       throw err;
     }
     await this.syncAddresses();
@@ -88,7 +89,7 @@ export class AllocationStore {
     try {
       text = (await fs.readFile(this.lastReservedPath, 'utf8')).trim();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (errnoCode(err) === 'ENOENT') return undefined;
       throw err;
     }
     // A damaged hint is not worth failing an ADD for: start the scan from the beginning.

@@ -1,6 +1,7 @@
 // The pods on this node, as the CNI server and the cleanup of vanished pods ask about them.
 import { type BackoffOptions, Informer, type KubeClient, type KubePod, objectKey, pods } from '../../k8s/index.js';
 import { type Logger, silentLogger } from '../../log.js';
+import { messageOf } from '../../errors.js';
 
 export interface PodDirectory {
   /**
@@ -112,7 +113,7 @@ export class NodePods implements PodDirectory {
       try {
         await podsSynced(current);
       } catch (error) {
-        this.logger.error('cleanup after pod list failed', { pods: current.length, error: (error as Error).message });
+        this.logger.error('cleanup after pod list failed', { pods: current.length, error: messageOf(error) });
       }
     });
   }

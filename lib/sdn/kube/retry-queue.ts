@@ -1,6 +1,7 @@
 // Keyed reconcile work: one run per key at a time, repeated on new input, retried with backoff on failure.
 import { Backoff, type BackoffOptions } from '../../k8s/index.js';
 import type { Logger } from '../../log.js';
+import { messageOf } from '../../errors.js';
 
 export interface RetryQueueOptions {
   /** Reconciles one key from the current desired state; may run again for the same key at any time. */
@@ -112,7 +113,7 @@ export class RetryQueue {
     if (!backoff) {
       // One line when calls start failing and one when all recover; not one per attempt.
       if (this.failing.size === 0) {
-        this.options.logger.warn(`${this.options.what} failing; retrying`, { key, error: (error as Error).message ?? String(error) });
+        this.options.logger.warn(`${this.options.what} failing; retrying`, { key, error: messageOf(error) });
       }
       backoff = new Backoff(this.options.backoff ?? { initialMs: 200, maxMs: 10_000 });
       this.failing.set(key, backoff);

@@ -1,6 +1,7 @@
 // Keeps a node's service sink (its service flows) equal to the API server's services with a ClusterIP.
 import { Backoff, type BackoffOptions, Informer, type KubeClient, type KubeService, services } from '../../k8s/index.js';
 import { type Logger, silentLogger } from '../../log.js';
+import { messageOf } from '../../errors.js';
 
 /** Where services go; each call is idempotent, and calls arrive one at a time, in order. */
 export interface ServiceSink {
@@ -87,7 +88,7 @@ export class ServiceSync {
   }
 
   private failed(error: unknown): void {
-    if (!this.broken) this.logger.warn('service sink failed; retrying with a full replace', { error: (error as Error).message });
+    if (!this.broken) this.logger.warn('service sink failed; retrying with a full replace', { error: messageOf(error) });
     this.broken = true;
     if (this.retryTimer === null && !this.stopped) this.retryTimer = setTimeout(() => this.replace(), this.backoff.next());
   }

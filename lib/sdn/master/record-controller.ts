@@ -5,6 +5,7 @@ import { keyLeaf } from '../layout.js';
 import { RetrySet } from './retry.js';
 import { SerialQueue } from './serial.js';
 import type { Term } from './term.js';
+import { messageOf } from '../../errors.js';
 
 /** Where a controller's records live and how its logs name them. */
 export interface RecordKind {
@@ -82,7 +83,7 @@ export abstract class RecordController<R> {
     } catch (error) {
       if (!this.term.active) return;
       this.term.logger.warn(`${this.kind.label} reconcile failed; will retry`, {
-        what, [this.kind.nameField]: name, error: (error as Error).message,
+        what, [this.kind.nameField]: name, error: messageOf(error),
       });
       this.retries.add(name ?? RetrySet.EVERYTHING);
     }

@@ -20,6 +20,7 @@ import { NamespaceVnids } from './vnids.js';
 import { HostSubnets } from './hostsubnets.js';
 import { NodeServices } from './services.js';
 import { SwitchWatchdog } from './watchdog.js';
+import { messageOf } from '../../errors.js';
 
 export interface NodeAgentOptions {
   store: Store;
@@ -237,7 +238,7 @@ export class NodeAgent {
     } catch (error) {
       if (this.rejected.get(key) !== value) {
         this.rejected.set(key, value);
-        this.log.error('ignoring an invalid record in etcd', { key, error: (error as Error).message });
+        this.log.error('ignoring an invalid record in etcd', { key, error: messageOf(error) });
       }
       return undefined;
     }
@@ -274,9 +275,9 @@ export class NodeAgent {
   /** Runs data-plane changes one at a time; a failure is logged and healed by a full resync. */
   private serially(work: () => Promise<void>): Promise<void> {
     const run = this.applying.then(work).catch(async (error: unknown) => {
-      this.log.error('applying a change to the switch failed; resyncing', { error: (error as Error).message });
+      this.log.error('applying a change to the switch failed; resyncing', { error: messageOf(error) });
       await this.resyncAll().catch((e: unknown) =>
-        this.log.error('resync failed; the switch watchdog will retry', { error: (e as Error).message }));
+        this.log.error('resync failed; the switch watchdog will retry', { error: messageOf(e) }));
     });
     this.applying = run;
     return run;

@@ -3,16 +3,12 @@ import type { Cookie } from '../../ovs/cookie.js';
 import type { Flow } from '../../ovs/flow.js';
 import type { FlowSync } from '../../ovs/flowsync.js';
 import type { Vnid } from '../../tenant/vnid.js';
+import type { BandwidthLimit } from '../cni/bandwidth.js';
 import {
   type NodeNetwork, type PodPort, type RemoteNode, type ServiceEndpoint,
   pipelineFlows, podFlows, remoteNodeFlows, serviceFlows,
 } from '../pipeline/flows.js';
 import { nodeOwner, pipelineOwner, podOwner, serviceOwner } from '../pipeline/owners.js';
-
-export interface Bandwidth {
-  rateBps: number;
-  burstBits: number;
-}
 
 /** A pod attached to this node, with what a restart needs to rebuild its flows. */
 export interface LocalPod {
@@ -22,8 +18,8 @@ export interface LocalPod {
   name: string;
   netnsPath: string;
   port: PodPort;
-  ingress?: Bandwidth;
-  egress?: Bandwidth;
+  ingress?: BandwidthLimit;
+  egress?: BandwidthLimit;
 }
 
 /** Names a service whose flows to set or remove. */

@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 import type { OvsSwitch } from '../../ovs/switch.js';
 import { CniError, CniErrorCode } from '../cni/errors.js';
 import { BandwidthError, type PodBandwidth, effectiveBandwidth } from '../cni/bandwidth.js';
-import type { AttachmentKey, PodAttachment, PodNetworkBackend, PodRequest } from '../cni/types.js';
+import type { AttachRequest, AttachmentKey, DetachRequest, PodAttachment, PodNetworkBackend } from '../cni/types.js';
 import { IpamExhaustedError } from '../ipam/errors.js';
 import type { HostSubnetIpam } from '../ipam/allocator.js';
 import { podFlows } from '../pipeline/flows.js';
@@ -12,6 +12,7 @@ import { podOwner } from '../pipeline/owners.js';
 import type { LocalPod } from './dataplane.js';
 import type { NodeAgent } from './agent.js';
 import { hostPortMac, hostPortName } from './podports.js';
+import { messageOf } from '../../errors.js';
 
 /** How long ADD waits for the master to number a namespace created moments ago. */
 export const DEFAULT_VNID_WAIT_MS = 5000;
@@ -58,7 +59,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     return { ipam };
   }
 
-  async add(req: PodRequest): Promise<PodAttachment> {
+  async add(req: AttachRequest): Promise<PodAttachment> {
     this.adding.add(req.containerId);
     try {
       return await this.attach(req);
@@ -67,9 +68,9 @@ export class NodePodNetwork implements PodNetworkBackend {
     }
   }
 
-  private async attach(req: PodRequest): Promise<PodAttachment> {
+  private async attach(req: AttachRequest): Promise<PodAttachment> {
     const { ipam } = this.ready();
-    const pod = req.pod!;
+    const { pod } = req;
     const existing = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
     if (existing && existing.netnsPath === req.netns) return this.attachment(existing);
     const agent = this.options.agent;
@@ -97,7 +98,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     }
     try {
       const attached = await agent.ports.attach({
-        containerId: req.containerId, ifname: req.ifname, netnsPath: req.netns!, namespace: pod.namespace,
+        containerId: req.containerId, ifname: req.ifname, netnsPath: req.netns, namespace: pod.namespace,
         name: pod.name, ip: address.ip, vnid,
         ...(bandwidth.ingress ? { ingress: bandwidth.ingress } : {}),
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
@@ -115,7 +116,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     }
   }
 
-  async del(req: PodRequest): Promise<void> {
+  async del(req: DetachRequest): Promise<void> {
     const { ipam } = this.ready();
     const pod = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
     await this.options.agent.ports.detach(req.containerId, req.ifname, req.netns);
@@ -126,7 +127,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     }
   }
 
-  async check(req: PodRequest, prev: PodAttachment): Promise<void> {
+  async check(req: AttachRequest, prev: PodAttachment): Promise<void> {
     this.ready();
     const portName = hostPortName(req.containerId, req.ifname);
     const pod = this.options.agent.dataplane.pod(portName);
@@ -195,7 +196,7 @@ export class NodePodNetwork implements PodNetworkBackend {
       const timer = setTimeout(() => {
         this.reclaimTimers.delete(portName);
         void this.reclaim(portName).catch((error: unknown) =>
-          this.log.error('reclaiming a vanished pod failed', { port: portName, error: (error as Error).message }));
+          this.log.error('reclaiming a vanished pod failed', { port: portName, error: messageOf(error) }));
       }, RECLAIM_AFTER_MS);
       timer.unref();
       this.reclaimTimers.set(portName, timer);

@@ -5,7 +5,8 @@ import type { PodLinks } from '../../host/podlink.js';
 import { type Ipv4, parseIpv4 } from '../../net/ipv4.js';
 import { type Mac, macOf, parseMac } from '../../net/mac.js';
 import type { Vnid } from '../../tenant/vnid.js';
-import type { Bandwidth, LocalPod, NodeDataplane } from './dataplane.js';
+import type { LocalPod, NodeDataplane } from './dataplane.js';
+import type { BandwidthLimit } from '../cni/bandwidth.js';
 import { POD_PORT_IDS } from '../pod-port-ids.js';
 
 export interface AttachRequest {
@@ -16,8 +17,8 @@ export interface AttachRequest {
   name: string;
   ip: Ipv4;
   vnid: Vnid;
-  ingress?: Bandwidth;
-  egress?: Bandwidth;
+  ingress?: BandwidthLimit;
+  egress?: BandwidthLimit;
 }
 
 export interface PodPortSettings {
@@ -185,7 +186,7 @@ export class PodPorts {
  */
 export const METER_MIN_BURST_SECONDS = 0.3;
 
-function meterFor(id: number, limit: Bandwidth) {
+function meterFor(id: number, limit: BandwidthLimit) {
   const burstBits = Math.max(limit.burstBits, limit.rateBps * METER_MIN_BURST_SECONDS);
   return { id, rateKbps: Math.max(1, Math.round(limit.rateBps / 1000)), burstKb: Math.max(1, Math.round(burstBits / 1000)) };
 }
@@ -199,7 +200,7 @@ function externalIds(request: AttachRequest, mac: Mac): Record<string, string> {
   };
 }
 
-function parseBandwidth(text: string | undefined): Bandwidth | undefined {
+function parseBandwidth(text: string | undefined): BandwidthLimit | undefined {
   const match = text ? /^(\d+)\/(\d+)$/.exec(text) : null;
   return match ? { rateBps: Number(match[1]), burstBits: Number(match[2]) } : undefined;
 }

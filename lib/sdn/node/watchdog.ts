@@ -1,6 +1,7 @@
 // Notices that ovs-vswitchd lost its flows or bridge settings (restart, crash) and restores them.
 import type { Logger } from '../../log.js';
 import { type SwitchReader, lostSetup } from './setup.js';
+import { messageOf } from '../../errors.js';
 
 export const DEFAULT_SWITCH_CHECK_MS = 250;
 /**
@@ -45,7 +46,7 @@ export class SwitchWatchdog {
       this.vswitchdPid = pid;
       lost = await lostSetup(this.ovs, restarted || ++this.checks % FRAGMENT_CHECK_EVERY === 0);
     } catch (error) {
-      if (this.healthy) this.log.warn('cannot read the switch; will restore its flows when it answers', { error: (error as Error).message });
+      if (this.healthy) this.log.warn('cannot read the switch; will restore its flows when it answers', { error: messageOf(error) });
       this.healthy = false;
       return;
     }
@@ -57,7 +58,7 @@ export class SwitchWatchdog {
       this.healthy = true;
       this.log.info('switch flows restored', { ms: Date.now() - started, reason: lost ?? 'switch back' });
     } catch (error) {
-      if (this.healthy) this.log.error('restoring the switch failed; retrying', { error: (error as Error).message });
+      if (this.healthy) this.log.error('restoring the switch failed; retrying', { error: messageOf(error) });
       this.healthy = false;
     }
   }

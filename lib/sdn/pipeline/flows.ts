@@ -1,5 +1,6 @@
 // Which flows the switch should hold: pure functions of the node's network, its pods, nodes and services.
 import { type Flow, type Match, type OfPort, flow } from '../../ovs/flow.js';
+import type { ServiceProtocol } from '../../k8s/views.js';
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
 import type { Mac } from '../../net/mac.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
@@ -28,8 +29,6 @@ export interface PodPort {
   /** Meter that limits what the pod sends, if it has an egress limit. */
   egressMeter?: number;
 }
-
-export type ServiceProtocol = 'tcp' | 'udp' | 'sctp';
 
 export interface ServiceEndpoint {
   namespace: string;

@@ -120,7 +120,8 @@ describe('k8s-ovs CNI plugin against the daemon', function () {
         expect(run.exitCode, run.stdout).to.equal(0);
         expect(run.stdout).to.equal('');
         const check = backend.calls.find((c) => c.method === 'check');
-        const expected = fakeAttachment(check!.request!);
+        if (check?.request?.command !== 'CHECK') throw new Error('the backend saw no CHECK');
+        const expected = fakeAttachment(check.request);
         if (version !== '1.1.0') delete expected.podInterface.mtu;
         expect(check?.prev).to.deep.equal(expected);
       });
