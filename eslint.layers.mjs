@@ -8,12 +8,15 @@ const OWNERS = { etcd3: 'etcd', '@kubernetes/client-node': 'k8s', execa: 'exec' 
 /** Daemon internals: lib/adm reads records and pipeline names, never these. */
 const DAEMON_INTERNALS = ['node', 'master', 'daemon', 'cni', 'ipam', 'kube'];
 
+/** lib/*.ts files every layer may use: the logger, caught-error text, the serial queue. */
+const SHARED = ['log\\.js$', 'errors\\.js$', 'serial-queue\\.js$'];
+
 /** Per folder of lib/: relative imports outside the folder that it may make (a regex of the specifier). */
 const LAYERS = {
   net: { only: [], why: 'lib/net is the bottom layer: IPv4 values import nothing else of lib/' },
   exec: { only: [], why: 'lib/exec is the bottom layer: the process runner imports nothing else of lib/' },
-  tenant: { only: ['net/', 'log\\.js$'], why: 'lib/tenant knows VNIDs and nothing of OVS, etcd or Kubernetes' },
-  ovs: { only: ['exec/', 'net/', 'log\\.js$'], why: 'lib/ovs knows OVS and nothing of Kubernetes, tenants or etcd' },
+  tenant: { only: ['net/', ...SHARED], why: 'lib/tenant knows VNIDs and nothing of OVS, etcd or Kubernetes' },
+  ovs: { only: ['exec/', 'net/', ...SHARED], why: 'lib/ovs knows OVS and nothing of Kubernetes, tenants or etcd' },
 };
 
 function ownerPatterns(folder) {

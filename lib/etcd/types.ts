@@ -2,7 +2,7 @@
 import type { ConnectionMonitor } from './connection.js';
 import type { Candidacy, CandidacyHandlers } from './election.js';
 import type { Transaction } from './txn.js';
-import type { PrefixWatch, WatchHandlers, WatchOptions } from './watch.js';
+import type { WatchHandlers, WatchOptions } from './watch.js';
 
 /** A key (relative to the store prefix) with its value and revisions. */
 export interface KeyValue {
@@ -41,6 +41,11 @@ export interface CampaignOptions {
   ttlSeconds?: number | undefined;
 }
 
+/** A running prefix watch, as its consumer holds it. */
+export interface Watching {
+  cancel(): Promise<void>;
+}
+
 export interface Store {
   readonly connection: ConnectionMonitor;
   get(key: string): Promise<KeyValue | null>;
@@ -54,7 +59,7 @@ export interface Store {
   /** Deletes only if the key's mod revision is still `modRevision`. */
   deleteIfUnchanged(key: string, modRevision: number): Promise<TxnResult>;
   txn(): Transaction;
-  watchPrefix(prefix: string, handlers: WatchHandlers, options?: WatchOptions): PrefixWatch;
+  watchPrefix(prefix: string, handlers: WatchHandlers, options?: WatchOptions): Watching;
   campaign(name: string, value: string, handlers: CandidacyHandlers, options?: CampaignOptions): Candidacy;
   /** Graceful: ends watches, resigns elections (fast failover), closes the client. */
   close(): Promise<void>;

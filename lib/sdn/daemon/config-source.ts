@@ -1,6 +1,5 @@
 // Follows `<prefix>/config`: waits for a valid one, rejects bad ones naming the field, keeps the last good.
-import type { Store } from '../../etcd/types.js';
-import type { PrefixWatch } from '../../etcd/watch.js';
+import type { Store, Watching } from '../../etcd/types.js';
 import type { Logger } from '../../log.js';
 import { ConfigError, type ConfigChanges, type NetworkConfig, compareNetworkConfigs, parseNetworkConfig } from '../config.js';
 import { CONFIG_KEY } from '../layout.js';
@@ -10,7 +9,7 @@ export type ConfigListener = (next: NetworkConfig, changes: ConfigChanges) => vo
 export class ConfigSource {
   private current: NetworkConfig | undefined;
   private lastRejected: string | undefined;
-  private watch: PrefixWatch | undefined;
+  private watch: Watching | undefined;
   private firstWaiter: ((config: NetworkConfig) => void) | undefined;
   private readonly listeners = new Set<ConfigListener>();
 

@@ -1,9 +1,8 @@
 // What the master's controllers share: the watch on their prefix, one-at-a-time work, retries, readiness.
-import type { KeyValue, Listing, WatchEvent } from '../../etcd/types.js';
-import type { PrefixWatch } from '../../etcd/watch.js';
+import type { KeyValue, Listing, WatchEvent, Watching } from '../../etcd/types.js';
 import { keyLeaf } from '../layout.js';
 import { RetrySet } from './retry.js';
-import { SerialQueue } from './serial.js';
+import { SerialQueue } from '../../serial-queue.js';
 import type { Term } from './term.js';
 import { messageOf } from '../../errors.js';
 
@@ -32,7 +31,7 @@ export abstract class RecordController<R> {
   protected readonly records = new Map<string, HeldRecord<R>>();
   private readonly serial = new SerialQueue();
   private readonly retries: RetrySet;
-  private watch: PrefixWatch | null = null;
+  private watch: Watching | null = null;
   private markReady!: () => void;
   /** Resolves once the records are loaded from etcd, or the controller stopped. */
   readonly ready = new Promise<void>((resolve) => { this.markReady = resolve; });

@@ -1,20 +1,18 @@
 // The node side of the daemon: follows HostSubnets and NetNamespaces in etcd and keeps br0 matching them.
-import type { Store, WatchEvent } from '../../etcd/types.js';
-import type { PrefixWatch } from '../../etcd/watch.js';
+import type { Store, WatchEvent, Watching } from '../../etcd/types.js';
 import type { HostNetwork } from '../../host/network.js';
-import type { PodLinks } from '../../host/podlink.js';
 import type { Logger } from '../../log.js';
 import type { Ipv4 } from '../../net/ipv4.js';
-import { FlowSync } from '../../ovs/flowsync.js';
-import type { OvsSwitch } from '../../ovs/switch.js';
+import { FlowSync, type FlowTarget } from '../../ovs/flowsync.js';
+import { SerialQueue } from '../../serial-queue.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
 import type { NetworkConfig } from '../config.js';
 import { type NetworkKeys, keyLeaf, networkKeys } from '../layout.js';
 import { type HostSubnet, parseHostSubnet, parseNetNamespace, serializeHostSubnet } from '../records.js';
 import type { NodeNetwork } from '../pipeline/flows.js';
 import { NodeDataplane } from './dataplane.js';
-import { PodPorts } from './podports.js';
-import { setupNode } from './setup.js';
+import { type PodLinkOps, PodPorts, type PortSwitch } from './podports.js';
+import { type SetupHost, type SetupSwitch, type SwitchReader, setupNode } from './setup.js';
 import { TUN_PORT_NAME } from '../pipeline/tables.js';
 import { NamespaceVnids } from './vnids.js';
 import { HostSubnets } from './hostsubnets.js';
@@ -22,14 +20,20 @@ import { NodeServices } from './services.js';
 import { SwitchWatchdog } from './watchdog.js';
 import { messageOf } from '../../errors.js';
 
+/** Everything the node does to its switch; OvsSwitch implements it, unit tests fake it. */
+export type NodeSwitch = SetupSwitch & PortSwitch & SwitchReader & FlowTarget;
+
+/** Everything the node does to the host's networking; HostNetwork implements it, unit tests fake it. */
+export type NodeHost = SetupHost & Pick<HostNetwork, 'removeRoute'>;
+
 export interface NodeAgentOptions {
-  store: Store;
+  store: Pick<Store, 'watchPrefix' | 'create'>;
   config: NetworkConfig;
   hostname: string;
   nodeIp: Ipv4;
-  ovs: OvsSwitch;
-  host: HostNetwork;
-  podLinks: PodLinks;
+  ovs: NodeSwitch;
+  host: NodeHost;
+  podLinks: PodLinkOps;
   logger: Logger;
   /** Ask the master for a subnet with `"Assign":true` (a host that Kubernetes does not list as a Node). */
   requestSubnet: boolean;
@@ -46,9 +50,10 @@ export class NodeAgent {
   private readonly keys: NetworkKeys;
   private readonly log: Logger;
   private readonly subnets: HostSubnets;
-  private readonly watches: PrefixWatch[] = [];
+  private readonly watches: Watching[] = [];
   private readonly rejected = new Map<string, string>();
-  private applying: Promise<void> = Promise.resolve();
+  /** Every change of the switch runs here, one at a time: watch events, retags, restores, resyncs. */
+  private readonly queue = new SerialQueue();
   private network: NodeNetwork | undefined;
   private podPorts: PodPorts | undefined;
   private watchdog: SwitchWatchdog | undefined;
@@ -128,7 +133,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.watchdog?.stop();
     await Promise.all(this.watches.map((watch) => watch.cancel()));
-    await this.applying;
+    await this.queue.idle();
   }
 
   /** Re-creates what a restarted ovs-vswitchd lost: tun0's address, meters, every flow. */
@@ -274,13 +279,15 @@ export class NodeAgent {
 
   /** Runs data-plane changes one at a time; a failure is logged and healed by a full resync. */
   private serially(work: () => Promise<void>): Promise<void> {
-    const run = this.applying.then(work).catch(async (error: unknown) => {
-      this.log.error('applying a change to the switch failed; resyncing', { error: messageOf(error) });
-      await this.resyncAll().catch((e: unknown) =>
-        this.log.error('resync failed; the switch watchdog will retry', { error: messageOf(e) }));
+    return this.queue.run(async () => {
+      try {
+        await work();
+      } catch (error) {
+        this.log.error('applying a change to the switch failed; resyncing', { error: messageOf(error) });
+        await this.resyncAll().catch((e: unknown) =>
+          this.log.error('resync failed; the switch watchdog will retry', { error: messageOf(e) }));
+      }
     });
-    this.applying = run;
-    return run;
   }
 
   /** This node's HostSubnet, asking the master for one if allowed, waiting until it has a subnet. */

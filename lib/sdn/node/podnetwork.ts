@@ -2,6 +2,7 @@
 import { InterfaceExistsError } from '../../host/podlink.js';
 import type { Logger } from '../../log.js';
 import type { OvsSwitch } from '../../ovs/switch.js';
+import type { Vnid } from '../../tenant/vnid.js';
 import { CniError, CniErrorCode } from '../cni/errors.js';
 import { BandwidthError, type PodBandwidth, effectiveBandwidth } from '../cni/bandwidth.js';
 import type { AttachRequest, AttachmentKey, DetachRequest, PodAttachment, PodNetworkBackend } from '../cni/types.js';
@@ -9,17 +10,29 @@ import { IpamExhaustedError } from '../ipam/errors.js';
 import type { HostSubnetIpam } from '../ipam/allocator.js';
 import { podFlows } from '../pipeline/flows.js';
 import { podOwner } from '../pipeline/owners.js';
-import type { LocalPod } from './dataplane.js';
-import type { NodeAgent } from './agent.js';
-import { hostPortMac, hostPortName } from './podports.js';
+import type { NodeNetwork } from '../pipeline/flows.js';
+import type { LocalPod, NodeDataplane } from './dataplane.js';
+import { type PodPorts, hostPortMac, hostPortName } from './podports.js';
+import type { NamespaceVnids } from './vnids.js';
 import { messageOf } from '../../errors.js';
 
 /** How long ADD waits for the master to number a namespace created moments ago. */
 export const DEFAULT_VNID_WAIT_MS = 5000;
 
+/** What the pod network uses of the node agent. */
+export interface PodNode {
+  readonly nodeNetwork: NodeNetwork | undefined;
+  readonly multitenant: boolean;
+  readonly vnids: Pick<NamespaceVnids, 'waitFor'>;
+  vnidOf(namespace: string): Vnid | undefined;
+  readonly ports: Pick<PodPorts, 'attach' | 'detach' | 'podInterface' | 'podMtu'>;
+  readonly dataplane: Pick<NodeDataplane, 'pod' | 'localPods'>;
+}
+
 export interface PodNetworkOptions {
-  agent: NodeAgent;
-  ovs: OvsSwitch;
+  agent: PodNode;
+  /** Read by CHECK: the pod's port and flows as the switch has them. */
+  ovs: Pick<OvsSwitch, 'listPorts' | 'dumpFlows'>;
   /** Opened once the node knows its HostSubnet. */
   ipam: () => HostSubnetIpam | undefined;
   /** Whether the API server, reachable now, lists no such pod on this node; absent: never reclaim. */

@@ -21,6 +21,16 @@ export interface AttachRequest {
   egress?: BandwidthLimit;
 }
 
+/** What PodPorts does to the switch; OvsSwitch implements it, unit tests fake it. */
+export type PortSwitch = Pick<OvsSwitch,
+  'ensurePort' | 'deletePort' | 'listPorts' | 'setMeter' | 'deleteMeter' | 'meterIds' | 'setPortRateLimit'>;
+
+/** What PodPorts does to veths; PodLinks implements it, unit tests fake it. */
+export type PodLinkOps = Pick<PodLinks, 'create' | 'configurePodEnd' | 'deleteHostEnd' | 'deletePodInterface' | 'podInterface'>;
+
+/** The node's pod flows as PodPorts changes them. */
+export type PodFlows = Pick<NodeDataplane, 'nodeNetwork' | 'pod' | 'localPods' | 'rememberPod' | 'addPod' | 'removePod'>;
+
 export interface PodPortSettings {
   podMtu: number;
   disableTxChecksumOffload: boolean;
@@ -48,9 +58,9 @@ export function podMac(ip: Ipv4): Mac {
 
 export class PodPorts {
   constructor(
-    private readonly ovs: OvsSwitch,
-    private readonly links: PodLinks,
-    private readonly dataplane: NodeDataplane,
+    private readonly ovs: PortSwitch,
+    private readonly links: PodLinkOps,
+    private readonly dataplane: PodFlows,
     private readonly settings: PodPortSettings,
   ) {}
 

@@ -11,6 +11,12 @@ import type { Ipv4 } from '../../net/ipv4.js';
 /** VXLAN over IPv4 adds 50 bytes to every frame. */
 export const VXLAN_OVERHEAD = 50;
 
+/** What set-up does to the switch; OvsSwitch implements it, unit tests fake it. */
+export type SetupSwitch = Pick<OvsSwitch, 'bridgeExists' | 'dumpFlows' | 'ensureBridge' | 'setFragmentHandling' | 'ensurePort'>;
+
+/** What set-up does to the host; HostNetwork implements it, unit tests fake it. */
+export type SetupHost = Pick<HostNetwork, 'mtuOfAddress' | 'configureGateway' | 'routeThrough' | 'enableForwarding' | 'ensureMasquerade'>;
+
 export interface NodeSetupResult {
   podMtu: number;
   /** The pipeline version found on the switch before this set-up, if any. */
@@ -18,7 +24,7 @@ export interface NodeSetupResult {
 }
 
 export async function setupNode(
-  ovs: OvsSwitch, host: HostNetwork, network: NodeNetwork, nodeIp: Ipv4, mtuOverride?: number,
+  ovs: SetupSwitch, host: SetupHost, network: NodeNetwork, nodeIp: Ipv4, mtuOverride?: number,
 ): Promise<NodeSetupResult> {
   const previousVersion = (await ovs.bridgeExists()) ? await pipelineVersion(ovs) : undefined;
   const podMtu = mtuOverride ?? (await host.mtuOfAddress(nodeIp)) - VXLAN_OVERHEAD;

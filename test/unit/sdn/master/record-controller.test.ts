@@ -1,7 +1,7 @@
 // The master's record controller against a fake store, with scripted records: stale events, retries, readiness.
 import { expect } from 'chai';
-import type { Fence, KeyValue, Listing, Store, WatchEvent } from '../../../../lib/etcd/types.js';
-import type { PrefixWatch, WatchHandlers } from '../../../../lib/etcd/watch.js';
+import type { Fence, KeyValue, Listing, Store, WatchEvent, Watching } from '../../../../lib/etcd/types.js';
+import type { WatchHandlers } from '../../../../lib/etcd/watch.js';
 import type { NetworkConfig } from '../../../../lib/sdn/config.js';
 import { networkKeys } from '../../../../lib/sdn/layout.js';
 import { RecordController } from '../../../../lib/sdn/master/record-controller.js';
@@ -21,9 +21,9 @@ class FakeStore {
   cancelled = false;
   lists = 0;
 
-  watchPrefix(_prefix: string, handlers: WatchHandlers): PrefixWatch {
+  watchPrefix(_prefix: string, handlers: WatchHandlers): Watching {
     this.handlers = handlers;
-    return { cancel: async () => { this.cancelled = true; } } as unknown as PrefixWatch;
+    return { cancel: async () => { this.cancelled = true; } };
   }
 
   async get(key: string): Promise<KeyValue | null> {
