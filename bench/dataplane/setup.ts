@@ -65,7 +65,8 @@ export async function buildTopology(sandbox: Sandbox): Promise<Topology> {
   const ovsPod = async (name: string, plane: NodePlane, host: number): Promise<Endpoint> => {
     const netns = await sandbox.createPodNetns(name);
     const ip = plane.network.localSubnet.address(host);
-    const pod = await plane.ports.attach({ containerId: `kbn-${name}`, ifname: 'eth0', netnsPath: netns.netnsPath, namespace: 'red', name, ip, vnid: 11 as Vnid });
+    plane.vnids.set('red', 11 as Vnid);
+    const pod = await plane.ports.attach({ containerId: `kbn-${name}`, ifname: 'eth0', netnsPath: netns.netnsPath, namespace: 'red', name, ip });
     return { netns, ip, ofport: pod.port.ofport, mac: pod.port.mac };
   };
   const ovs: PodTrio = {

@@ -26,9 +26,10 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
 
   async function addPod(name: string, plane: NodePlane, namespace: string, vnid: number, host: number) {
     const netns = await sandbox.createPodNetns(name);
+    plane.vnids.set(namespace, vnid as Vnid);
     const attached = await plane.ports.attach({
       containerId: `ctr-${name}`, ifname: 'eth0', netnsPath: netns.netnsPath, namespace, name,
-      ip: plane.network.localSubnet.address(host), vnid: vnid as Vnid,
+      ip: plane.network.localSubnet.address(host),
     });
     pods.set(name, { name, netns, plane, vnid, namespace, attached });
   }

@@ -6,8 +6,10 @@ import { PodLinks } from '../../lib/host/podlink.js';
 import { Cidr, parseIpv4 } from '../../lib/net/ipv4.js';
 import { FlowSync } from '../../lib/ovs/flowsync.js';
 import { OvsSwitch } from '../../lib/ovs/switch.js';
+import { SerialQueue } from '../../lib/serial-queue.js';
+import type { Vnid } from '../../lib/tenant/vnid.js';
 import { NodeDataplane } from '../../lib/sdn/node/dataplane.js';
-import { PodPorts } from '../../lib/sdn/node/podports.js';
+import { PodPorts, queuedPodFlows } from '../../lib/sdn/node/podports.js';
 import { setupNode } from '../../lib/sdn/node/setup.js';
 import type { NodeNetwork } from '../../lib/sdn/pipeline/flows.js';
 import type { SandboxNode } from './sandbox/index.js';
@@ -39,6 +41,8 @@ export interface NodePlane {
   dataplane: NodeDataplane;
   ports: PodPorts;
   network: NodeNetwork;
+  /** The VNID of each namespace, as the node reads it when a pod's flows are rendered. */
+  vnids: Map<string, Vnid>;
 }
 
 export function nodeNetwork(subnet: string): NodeNetwork {
@@ -54,8 +58,10 @@ export async function startNodePlane(node: SandboxNode, subnet: string): Promise
   const { podMtu } = await setupNode(ovs, new HostNetwork(runner), network, parseIpv4(node.ip));
   const flows = new FlowSync(ovs);
   const dataplane = new NodeDataplane(flows);
-  const ports = new PodPorts(ovs, new PodLinks(runner), dataplane, { podMtu, disableTxChecksumOffload: true });
-  return { node, runner, ovs, flows, dataplane, ports, network };
+  const vnids = new Map<string, Vnid>();
+  const podFlows = queuedPodFlows(dataplane, new SerialQueue(), (namespace) => vnids.get(namespace));
+  const ports = new PodPorts(ovs, new PodLinks(runner), podFlows, { podMtu, disableTxChecksumOffload: true });
+  return { node, runner, ovs, flows, dataplane, ports, network, vnids };
 }
 
 export const remoteOf = (plane: NodePlane) => ({ ip: parseIpv4(plane.node.ip), subnet: plane.network.localSubnet });

@@ -11,7 +11,7 @@ import { type NetworkKeys, keyLeaf, networkKeys } from '../layout.js';
 import { type HostSubnet, parseHostSubnet, parseNetNamespace, serializeHostSubnet } from '../records.js';
 import type { NodeNetwork } from '../pipeline/flows.js';
 import { NodeDataplane } from './dataplane.js';
-import { type PodLinkOps, PodPorts, type PortSwitch } from './podports.js';
+import { type PodLinkOps, PodPorts, type PortSwitch, queuedPodFlows } from './podports.js';
 import { type SetupHost, type SetupSwitch, type SwitchReader, setupNode } from './setup.js';
 import { TUN_PORT_NAME } from '../pipeline/tables.js';
 import { NamespaceVnids } from './vnids.js';
@@ -97,7 +97,9 @@ export class NodeAgent {
     };
     const { podMtu, previousVersion } = await setupNode(
       this.options.ovs, this.options.host, this.network, this.options.nodeIp, this.options.mtu);
-    this.podPorts = new PodPorts(this.options.ovs, this.options.podLinks, this.dataplane,
+    // Pod flows go through the queue of retags, with the VNID of when they are rendered.
+    const podFlows = queuedPodFlows(this.dataplane, this.queue, (ns) => this.vnidOf(ns));
+    this.podPorts = new PodPorts(this.options.ovs, this.options.podLinks, podFlows,
       { podMtu, disableTxChecksumOffload: this.options.disableTxChecksumOffload });
     // Ports whose namespace has no VNID any more get no flows (fail closed) until their pod is deleted.
     const { pods, unknown, gone } = await this.podPorts.recover((ns) => this.vnidOf(ns));

@@ -12,7 +12,7 @@ import { podFlows } from '../pipeline/flows.js';
 import { podOwner } from '../pipeline/owners.js';
 import type { NodeNetwork } from '../pipeline/flows.js';
 import type { LocalPod, NodeDataplane } from './dataplane.js';
-import { type PodPorts, hostPortMac, hostPortName } from './podports.js';
+import { NamespaceVnidError, type PodPorts, hostPortMac, hostPortName } from './podports.js';
 import type { NamespaceVnids } from './vnids.js';
 import { messageOf } from '../../errors.js';
 
@@ -87,10 +87,11 @@ export class NodePodNetwork implements PodNetworkBackend {
     const existing = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
     if (existing && existing.netnsPath === req.netns) return this.attachment(existing);
     const agent = this.options.agent;
-    const vnid = agent.multitenant
+    // Waits for a new namespace to be numbered; the VNID the pod gets is the one when its flows are rendered.
+    const numbered = agent.multitenant
       ? await agent.vnids.waitFor(pod.namespace, this.options.vnidWaitMs ?? DEFAULT_VNID_WAIT_MS)
       : agent.vnidOf(pod.namespace);
-    if (vnid === undefined) {
+    if (numbered === undefined) {
       throw new CniError(CniErrorCode.TryAgainLater, `namespace ${pod.namespace} has no VNID yet`,
         'the k8s-ovs master numbers new namespaces; check that a master is running (k8s-ovs-adm status)');
     }
@@ -112,18 +113,21 @@ export class NodePodNetwork implements PodNetworkBackend {
     try {
       const attached = await agent.ports.attach({
         containerId: req.containerId, ifname: req.ifname, netnsPath: req.netns, namespace: pod.namespace,
-        name: pod.name, ip: address.ip, vnid,
+        name: pod.name, ip: address.ip,
         ...(bandwidth.ingress ? { ingress: bandwidth.ingress } : {}),
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
       });
       this.attachedAt.set(attached.port.portName, Date.now());
-      this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
+      this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid: attached.port.vnid,
         port: attached.port.portName, ...(bandwidth.ingress || bandwidth.egress ? { bandwidth } : {}) });
       return this.attachment(attached);
     } catch (error) {
       await ipam.release(req.containerId, req.ifname);
       if (error instanceof Error && error.cause instanceof InterfaceExistsError) {
         throw new CniError(CniErrorCode.Internal, 'interface already exists', error.cause.message);
+      }
+      if (error instanceof Error && error.cause instanceof NamespaceVnidError) {
+        throw new CniError(CniErrorCode.TryAgainLater, `${error.cause.message} any more`, 'it was deleted while the pod was being added');
       }
       throw error;
     }

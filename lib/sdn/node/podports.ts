@@ -4,11 +4,14 @@ import type { OvsSwitch } from '../../ovs/switch.js';
 import type { PodLinks } from '../../host/podlink.js';
 import { type Ipv4, parseIpv4 } from '../../net/ipv4.js';
 import { type Mac, macOf, parseMac } from '../../net/mac.js';
+import type { SerialQueue } from '../../serial-queue.js';
 import type { Vnid } from '../../tenant/vnid.js';
+import type { PodPort } from '../pipeline/flows.js';
 import type { LocalPod, NodeDataplane } from './dataplane.js';
 import type { BandwidthLimit } from '../cni/bandwidth.js';
 import { POD_PORT_IDS } from '../pod-port-ids.js';
 
+/** A pod to wire up; its VNID is not part of it: the node reads the namespace's when it renders the flows. */
 export interface AttachRequest {
   containerId: string;
   ifname: string;
@@ -16,7 +19,6 @@ export interface AttachRequest {
   namespace: string;
   name: string;
   ip: Ipv4;
-  vnid: Vnid;
   ingress?: BandwidthLimit;
   egress?: BandwidthLimit;
 }
@@ -28,8 +30,47 @@ export type PortSwitch = Pick<OvsSwitch,
 /** What PodPorts does to veths; PodLinks implements it, unit tests fake it. */
 export type PodLinkOps = Pick<PodLinks, 'create' | 'configurePodEnd' | 'deleteHostEnd' | 'deletePodInterface' | 'podInterface'>;
 
+/** A pod as PodPorts wired it, before its flows give it a VNID. */
+export type WiredPod = Omit<LocalPod, 'port'> & { port: Omit<PodPort, 'vnid'> };
+
 /** The node's pod flows as PodPorts changes them. */
-export type PodFlows = Pick<NodeDataplane, 'nodeNetwork' | 'pod' | 'localPods' | 'rememberPod' | 'addPod' | 'removePod'>;
+export interface PodFlows extends Pick<NodeDataplane, 'nodeNetwork' | 'pod' | 'localPods' | 'rememberPod' | 'removePod'> {
+  /** Installs the pod's flows with its namespace's VNID as of now; returns the pod as installed. */
+  addPod(pod: WiredPod): Promise<LocalPod>;
+}
+
+/** The pod's namespace had no VNID when its flows were to be rendered (it was deleted meanwhile). */
+export class NamespaceVnidError extends Error {
+  override name = 'NamespaceVnidError';
+  constructor(readonly namespace: string) {
+    super(`namespace ${namespace} has no VNID`);
+  }
+}
+
+/**
+ * PodFlows on a dataplane whose namespaces are retagged through `queue`: pod changes run in that queue
+ * too, and a new pod's VNID is read when its flows are rendered, not when its ADD began. A join or
+ * isolate that ran while the pod was being wired has then either set the VNID read here, or comes after
+ * the pod is in the model and retags it with the others.
+ */
+export function queuedPodFlows(dataplane: NodeDataplane, queue: SerialQueue, vnidOf: (namespace: string) => Vnid | undefined): PodFlows {
+  return {
+    get nodeNetwork() {
+      return dataplane.nodeNetwork;
+    },
+    pod: (portName) => dataplane.pod(portName),
+    localPods: () => dataplane.localPods(),
+    rememberPod: (pod) => dataplane.rememberPod(pod),
+    addPod: (wired) => queue.run(async () => {
+      const vnid = vnidOf(wired.namespace);
+      if (vnid === undefined) throw new NamespaceVnidError(wired.namespace);
+      const pod: LocalPod = { ...wired, port: { ...wired.port, vnid } };
+      await dataplane.addPod(pod);
+      return pod;
+    }),
+    removePod: (portName) => queue.run(() => dataplane.removePod(portName)),
+  };
+}
 
 export interface PodPortSettings {
   podMtu: number;
@@ -113,14 +154,14 @@ export class PodPorts {
       undo.push(() => this.ovs.deleteMeter(ofport));
     }
     if (request.ingress) await this.ovs.setPortRateLimit(portName, request.ingress.rateBps, request.ingress.burstBits);
-    const pod: LocalPod = {
+    const wired: WiredPod = {
       containerId: request.containerId, ifname: request.ifname, namespace: request.namespace,
       name: request.name, netnsPath: request.netnsPath,
-      port: { portName, ofport, ip: request.ip, mac, vnid: request.vnid, ...(request.egress ? { egressMeter: ofport } : {}) },
+      port: { portName, ofport, ip: request.ip, mac, ...(request.egress ? { egressMeter: ofport } : {}) },
       ...(request.ingress ? { ingress: request.ingress } : {}),
       ...(request.egress ? { egress: request.egress } : {}),
     };
-    await this.dataplane.addPod(pod);
+    const pod = await this.dataplane.addPod(wired);
     undo.push(() => this.dataplane.removePod(portName));
     return pod;
   }
