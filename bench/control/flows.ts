@@ -1,5 +1,6 @@
 // Flow programming at scale with the lib objects on a sandbox node: retag, resync (fresh and restart), growth.
 import { Cidr, type Ipv4 } from '../../lib/net/ipv4.js';
+import { parseMac } from '../../lib/net/mac.js';
 import { renderFlow } from '../../lib/ovs/flow.js';
 import type { NodeNetwork } from '../../lib/sdn/pipeline/flows.js';
 import { Table } from '../../lib/sdn/pipeline/tables.js';
@@ -14,7 +15,7 @@ import { LOCAL_SUBNET, type Plane, fillModel, freshPlane, localPods, remoteNodes
 
 const NETWORK: NodeNetwork = {
   clusterNetwork: Cidr.parse('10.128.0.0/12'), serviceNetwork: Cidr.parse('172.30.0.0/16'),
-  localSubnet: Cidr.parse(LOCAL_SUBNET), gateway: '10.128.0.1' as Ipv4,
+  localSubnet: Cidr.parse(LOCAL_SUBNET), gateway: '10.128.0.1' as Ipv4, gatewayMac: parseMac('0a:58:0a:80:00:01'),
 };
 
 export interface RetagData {

@@ -173,13 +173,15 @@ export class FakeHost implements NodeHost {
   readonly faults = new Faults<HostCall>();
   readonly routes = new Set<string>();
   mtu = 1500;
+  gatewayMac = '0e:00:00:00:00:01';
 
   async mtuOfAddress(): Promise<number> {
     return this.mtu;
   }
 
-  async configureGateway(device: string, gateway: Ipv4, subnet: Cidr): Promise<void> {
+  async configureGateway(device: string, gateway: Ipv4, subnet: Cidr): Promise<string> {
     await this.faults.enter('configureGateway', device, gateway, subnet.toString());
+    return this.gatewayMac;
   }
 
   async routeThrough(device: string, networks: readonly Cidr[]): Promise<void> {

@@ -75,6 +75,8 @@ export function queuedPodFlows(dataplane: NodeDataplane, queue: SerialQueue, vni
 export interface PodPortSettings {
   podMtu: number;
   disableTxChecksumOffload: boolean;
+  /** Whether pods of a namespace may reach the control plane (--etcd-access-namespaces); none by default. */
+  controlPlaneAccess?: (namespace: string) => boolean;
 }
 
 export class AttachError extends Error {
@@ -107,6 +109,10 @@ export class PodPorts {
 
   get podMtu(): number {
     return this.settings.podMtu;
+  }
+
+  private controlPlaneAccess(namespace: string): boolean {
+    return this.settings.controlPlaneAccess?.(namespace) ?? false;
   }
 
   /** The pod end of the veth as the kernel sees it now, for CHECK. */
@@ -157,7 +163,8 @@ export class PodPorts {
     const wired: WiredPod = {
       containerId: request.containerId, ifname: request.ifname, namespace: request.namespace,
       name: request.name, netnsPath: request.netnsPath,
-      port: { portName, ofport, ip: request.ip, mac, ...(request.egress ? { egressMeter: ofport } : {}) },
+      port: { portName, ofport, ip: request.ip, mac, ...(request.egress ? { egressMeter: ofport } : {}),
+        ...(this.controlPlaneAccess(request.namespace) ? { controlPlaneAccess: true } : {}) },
       ...(request.ingress ? { ingress: request.ingress } : {}),
       ...(request.egress ? { egress: request.egress } : {}),
     };
@@ -210,7 +217,8 @@ export class PodPorts {
         containerId, ifname: ids[POD_PORT_IDS.ifname] ?? 'eth0', namespace: ids[POD_PORT_IDS.namespace] ?? '',
         name: ids[POD_PORT_IDS.pod] ?? '', netnsPath: ids[POD_PORT_IDS.netns] ?? '',
         port: { portName: port.name, ofport: port.ofport, ip: parseIpv4(ids[POD_PORT_IDS.ip] ?? '', `${port.name} ip`),
-          mac: parseMac(ids[POD_PORT_IDS.mac] ?? '', `${port.name} mac`), vnid, ...(egress ? { egressMeter: port.ofport } : {}) },
+          mac: parseMac(ids[POD_PORT_IDS.mac] ?? '', `${port.name} mac`), vnid, ...(egress ? { egressMeter: port.ofport } : {}),
+          ...(this.controlPlaneAccess(ids[POD_PORT_IDS.namespace] ?? '') ? { controlPlaneAccess: true } : {}) },
         ...(ingress ? { ingress } : {}),
         ...(egress ? { egress } : {}),
       };

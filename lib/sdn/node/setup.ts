@@ -7,6 +7,7 @@ import {
   FRAGMENT_HANDLING, TUN_PORT, TUN_PORT_NAME, Table, VXLAN_PORT, VXLAN_PORT_NAME,
 } from '../pipeline/tables.js';
 import type { Ipv4 } from '../../net/ipv4.js';
+import { type Mac, parseMac } from '../../net/mac.js';
 
 /** VXLAN over IPv4 adds 50 bytes to every frame. */
 export const VXLAN_OVERHEAD = 50;
@@ -19,12 +20,14 @@ export type SetupHost = Pick<HostNetwork, 'mtuOfAddress' | 'configureGateway' | 
 
 export interface NodeSetupResult {
   podMtu: number;
+  /** tun0's MAC, which the pipeline addresses to the host. */
+  gatewayMac: Mac;
   /** The pipeline version found on the switch before this set-up, if any. */
   previousVersion?: number;
 }
 
 export async function setupNode(
-  ovs: SetupSwitch, host: SetupHost, network: NodeNetwork, nodeIp: Ipv4, mtuOverride?: number,
+  ovs: SetupSwitch, host: SetupHost, network: Omit<NodeNetwork, 'gatewayMac'>, nodeIp: Ipv4, mtuOverride?: number,
 ): Promise<NodeSetupResult> {
   const previousVersion = (await ovs.bridgeExists()) ? await pipelineVersion(ovs) : undefined;
   const podMtu = mtuOverride ?? (await host.mtuOfAddress(nodeIp)) - VXLAN_OVERHEAD;
@@ -35,11 +38,11 @@ export async function setupNode(
     options: { remote_ip: 'flow', key: 'flow' },
   });
   await ovs.ensurePort({ name: TUN_PORT_NAME, type: 'internal', ofportRequest: TUN_PORT, mtuRequest: podMtu });
-  await host.configureGateway(TUN_PORT_NAME, network.gateway, network.localSubnet, podMtu);
+  const gatewayMac = parseMac(await host.configureGateway(TUN_PORT_NAME, network.gateway, network.localSubnet, podMtu), 'tun0 MAC');
   await host.routeThrough(TUN_PORT_NAME, [network.clusterNetwork, network.serviceNetwork], podMtu);
   await host.enableForwarding();
   await host.ensureMasquerade(network.clusterNetwork, TUN_PORT_NAME);
-  return { podMtu, ...(previousVersion === undefined ? {} : { previousVersion }) };
+  return { podMtu, gatewayMac, ...(previousVersion === undefined ? {} : { previousVersion }) };
 }
 
 /** What the watchdog reads of a switch; OvsSwitch implements it, unit tests fake it. */

@@ -13,6 +13,7 @@ import { NodeAgent } from '../../../../lib/sdn/node/agent.js';
 import { NodePodNetwork, type PodNetworkOptions } from '../../../../lib/sdn/node/podnetwork.js';
 import { hostPortName } from '../../../../lib/sdn/node/podports.js';
 import { podOwner } from '../../../../lib/sdn/pipeline/owners.js';
+import { SOURCE_VNID } from '../../../../lib/sdn/pipeline/tables.js';
 import { serializeHostSubnet, serializeNetNamespace } from '../../../../lib/sdn/records.js';
 import { FakeHost, FakeLinks, FakeNodeStore, FakeSwitch } from '../../../support/fakenode.js';
 
@@ -108,6 +109,6 @@ export function podFlowsOn(ovs: FakeSwitch, containerId: string): Flow[] {
 /** The source VNIDs the pod's flows tag its packets with (one value when the pod is consistent). */
 export function taggedVnids(ovs: FakeSwitch, containerId: string): number[] {
   const values = podFlowsOn(ovs, containerId).flatMap((flow) => flow.actions)
-    .flatMap((action) => (action.kind === 'setRegister' ? [action.value] : []));
+    .flatMap((action) => (action.kind === 'setRegister' && action.register === SOURCE_VNID ? [action.value] : []));
   return [...new Set(values)];
 }
