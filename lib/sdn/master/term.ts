@@ -11,11 +11,14 @@ export class NotLeaderError extends Error {
   override name = 'NotLeaderError';
 }
 
+/** What the master's controllers do with etcd: read, watch, and write in fenced transactions. */
+export type TermStore = Pick<Store, 'get' | 'list' | 'txn' | 'watchPrefix'>;
+
 export class Term {
   private ended = false;
 
   constructor(
-    readonly store: Store,
+    readonly store: TermStore,
     readonly fence: Fence,
     readonly config: NetworkConfig,
     readonly keys: NetworkKeys,

@@ -164,12 +164,17 @@ export class NodeAgent {
 
   /**
    * The whole switch from the agent's model in one bundle: first start, a restarted switch, recovery from a
-   * failed change. Nodes and services join it, so a restart leaves their flows in place and a change lost
-   * with a failed bundle (the dataplane only records what the switch accepted) comes back.
+   * failed change. Nodes, services and the pods' VNIDs are read again from what etcd and the API server
+   * said, so a restart leaves their flows in place and a change lost with a failed bundle (the dataplane
+   * only records what the switch accepted), a retag too, comes back.
    */
   private async resyncAll(network?: NodeNetwork): Promise<void> {
     this.dataplane.rememberRemoteNodes(this.subnets.remoteNodes());
     this.services.load();
+    for (const pod of this.dataplane.localPods()) {
+      const vnid = this.vnidOf(pod.namespace);
+      if (vnid !== undefined && vnid !== pod.port.vnid) this.dataplane.rememberPod({ ...pod, port: { ...pod.port, vnid } });
+    }
     await this.dataplane.resync(network);
   }
 
