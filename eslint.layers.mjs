@@ -8,8 +8,8 @@ const OWNERS = { etcd3: 'etcd', '@kubernetes/client-node': 'k8s', execa: 'exec' 
 /** Daemon internals: lib/adm reads records and pipeline names, never these. */
 const DAEMON_INTERNALS = ['node', 'master', 'daemon', 'cni', 'ipam', 'kube'];
 
-/** lib/*.ts files every layer may use: the logger, caught-error text, the serial queue. */
-const SHARED = ['log\\.js$', 'errors\\.js$', 'serial-queue\\.js$'];
+/** lib/*.ts files every layer may use: the logger, caught-error text, the serial queue, the next-fit pool. */
+const SHARED = ['log\\.js$', 'errors\\.js$', 'serial-queue\\.js$', 'next-fit\\.js$'];
 
 /** Per folder of lib/: relative imports outside the folder that it may make (a regex of the specifier). */
 const LAYERS = {

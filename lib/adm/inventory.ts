@@ -3,8 +3,8 @@ import type { KeyValue } from '../etcd/types.js';
 import { type Heartbeat, heartbeatPrefix, parseHeartbeat } from '../sdn/heartbeat-record.js';
 import { keyLeaf } from '../sdn/layout.js';
 import {
-  type HostSubnet, type NetNamespace, type NetNamespaceRejection, RecordError,
-  parseHostSubnet, parseNetNamespace, parseNetNamespaceRejection,
+  type HostSubnet, type NetNamespace, RecordError,
+  parseHostSubnet, parseNetNamespace,
 } from '../sdn/records.js';
 import type { Cluster } from './context.js';
 
@@ -61,20 +61,6 @@ export async function readHeartbeats(cluster: Cluster): Promise<Records<NodeHear
   const prefix = heartbeatPrefix(cluster.config.name);
   return parseAll((await cluster.store.list(prefix)).items,
     (key, value) => ({ ...parseHeartbeat(key, value), hostIp: keyLeaf(key, prefix) }));
-}
-
-export async function readRejections(cluster: Cluster): Promise<Map<string, NetNamespaceRejection & { modRevision: number }>> {
-  const listing = await cluster.store.list(cluster.keys.netNamespaceErrors);
-  const rejections = new Map<string, NetNamespaceRejection & { modRevision: number }>();
-  for (const kv of listing.items) {
-    try {
-      rejections.set(keyLeaf(kv.key, cluster.keys.netNamespaceErrors),
-        { ...parseNetNamespaceRejection(kv.key, kv.value), modRevision: kv.modRevision });
-    } catch (error) {
-      if (!(error instanceof RecordError)) throw error;
-    }
-  }
-  return rejections;
 }
 
 /** The etcd3 election keys `election/<Name>/master/<lease>`, leader first. */

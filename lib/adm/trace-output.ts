@@ -100,8 +100,3 @@ export function flowField(flow: string, name: string): string | undefined {
   }
   return undefined;
 }
-
-/** The packet type a flow string starts with (`ip`, `tcp`, `udp`, `arp`). */
-export function flowProtocol(flow: string): string {
-  return flow.split(',')[0] ?? '';
-}

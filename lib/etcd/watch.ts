@@ -5,6 +5,7 @@ import { StoreCompactedError, translateEtcdError } from './errors.js';
 import type { StoreInternals } from './store.js';
 import type { Listing, WatchEvent } from './types.js';
 import { messageOf } from '../errors.js';
+import { SerialQueue } from '../serial-queue.js';
 
 export interface WatchHandlers {
   /** Changes in revision order, each delivered once, after the previous call settled. */
@@ -31,8 +32,8 @@ export class PrefixWatch {
   private timer: NodeJS.Timeout | null = null;
   private retryMs = FIRST_RETRY_MS;
   private cancelled = false;
-  private queue: Promise<void> = Promise.resolve();
-  private snapshots = 0;
+  /** The consumer's handlers, one call at a time in revision order. */
+  private readonly queue = new SerialQueue();
 
   constructor(
     private readonly store: StoreInternals,
@@ -41,16 +42,6 @@ export class PrefixWatch {
     private readonly options: WatchOptions,
     private readonly onCancel: () => void,
   ) {}
-
-  /** The revision through which changes have been delivered. */
-  get revision(): number {
-    return this.delivered;
-  }
-
-  /** How many snapshots were delivered, the initial one included. */
-  get snapshotCount(): number {
-    return this.snapshots;
-  }
 
   start(): void {
     if (this.options.startRevision !== undefined) {
@@ -67,18 +58,13 @@ export class PrefixWatch {
     if (this.timer) clearTimeout(this.timer);
     this.onCancel();
     await this.detach();
-    await this.queue;
+    await this.queue.idle();
   }
 
   private enqueue(work: () => void | Promise<void>): void {
-    this.queue = this.queue.then(async () => {
-      if (this.cancelled) return;
-      try {
-        await work();
-      } catch (error) {
-        this.store.logger.error('watch consumer failed', { prefix: this.prefix, error: messageOf(error) });
-      }
-    });
+    void this.queue.run(async () => {
+      if (!this.cancelled) await work();
+    }).catch((error: unknown) => this.store.logger.error('watch consumer failed', { prefix: this.prefix, error: messageOf(error) }));
   }
 
   private async relist(): Promise<void> {
@@ -91,7 +77,6 @@ export class PrefixWatch {
       return;
     }
     this.retryMs = FIRST_RETRY_MS;
-    this.snapshots += 1;
     this.enqueue(() => this.handlers.snapshot(listing));
     this.delivered = listing.revision;
     this.open();

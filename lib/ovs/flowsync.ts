@@ -2,6 +2,7 @@
 import type { Cookie } from './cookie.js';
 import { type Flow, flowKey, sameFlow } from './flow.js';
 import type { FlowChange } from './switch.js';
+import { SerialQueue } from '../serial-queue.js';
 
 /** What FlowSync needs from a switch; OvsSwitch implements it, unit tests fake it. */
 export interface FlowTarget {
@@ -14,7 +15,8 @@ export type OwnerFlows = ReadonlyMap<Cookie, readonly Flow[]>;
 export class FlowSync {
   /** Flows the switch accepted, per owner, keyed by table+priority+match. */
   private readonly installed = new Map<Cookie, Map<string, Flow>>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** One bundle at a time: each diff is taken against what the previous one left. */
+  private readonly queue = new SerialQueue();
 
   constructor(private readonly target: FlowTarget) {}
 
@@ -23,7 +25,7 @@ export class FlowSync {
    * The cache changes only after the switch accepted the bundle.
    */
   replaceOwners(owners: OwnerFlows): Promise<number> {
-    return this.serialized(async () => {
+    return this.queue.run(async () => {
       const changes: FlowChange[] = [];
       const next = new Map<Cookie, Map<string, Flow>>();
       for (const [owner, flows] of owners) {
@@ -50,27 +52,11 @@ export class FlowSync {
    * bundle: used at start, after a switch restart and on pipeline upgrade, never a flush.
    */
   replaceAll(owners: OwnerFlows): Promise<void> {
-    return this.serialized(async () => {
+    return this.queue.run(async () => {
       await this.target.replaceAllFlows([...owners.values()].flat());
       this.installed.clear();
       for (const [owner, flows] of owners) if (flows.length) this.installed.set(owner, keyed(flows));
     });
-  }
-
-  flowsOf(owner: Cookie): Flow[] {
-    return [...(this.installed.get(owner)?.values() ?? [])];
-  }
-
-  get flowCount(): number {
-    let count = 0;
-    for (const flows of this.installed.values()) count += flows.size;
-    return count;
-  }
-
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }
 

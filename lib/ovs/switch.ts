@@ -31,8 +31,7 @@ export interface SwitchOptions {
 /** One change inside an atomic bundle. */
 export type FlowChange =
   | { op: 'add'; flow: Flow }
-  | { op: 'deleteStrict'; flow: Flow }
-  | { op: 'deleteOwner'; cookie: Cookie };
+  | { op: 'deleteStrict'; flow: Flow };
 
 export interface PortInfo {
   name: string;
@@ -155,7 +154,6 @@ export class OvsSwitch {
       switch (change.op) {
         case 'add': return `flow add ${renderFlow(change.flow)}`;
         case 'deleteStrict': return `flow delete_strict ${flowKey(change.flow)}`;
-        case 'deleteOwner': return `flow delete cookie=${renderCookie(change.cookie)}/${renderCookie(ALL_BITS)}`;
       }
     });
     await this.ofctl('bundle', ['-'], lines.join('\n') + '\n');

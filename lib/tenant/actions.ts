@@ -1,5 +1,5 @@
 // Admin tenant actions (join, isolate, global) on a namespace: validated and planned as a VnidChange.
-import { VnidPoolFullError } from './allocator.js';
+import { PoolFullError } from '../next-fit.js';
 import type { VnidAssignments, VnidChange } from './assignments.js';
 import { GLOBAL_VNID } from './vnid.js';
 
@@ -58,7 +58,7 @@ export function planAction(
       try {
         change = assignments.planFresh(namespace);
       } catch (error) {
-        if (error instanceof VnidPoolFullError) return reject(`no free VNID to isolate "${namespace}": ${error.message}`);
+        if (error instanceof PoolFullError) return reject(`no free VNID to isolate "${namespace}": ${error.message}`);
         throw error;
       }
       return { accepted: true, action: { kind: 'isolate' }, change };

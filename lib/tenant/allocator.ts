@@ -1,25 +1,6 @@
 // The pool of assignable VNIDs: which are taken, which is handed out next.
+import { NextFitPool } from '../next-fit.js';
 import { MAX_VNID, MIN_VNID, type Vnid } from './vnid.js';
-
-/** Base of the allocator's fixed errors. */
-export class VnidAllocationError extends Error {
-  override name = 'VnidAllocationError';
-}
-
-/** Every VNID of the range is in use. */
-export class VnidPoolFullError extends VnidAllocationError {
-  override name = 'VnidPoolFullError';
-}
-
-/** The VNID lies outside the range this allocator hands out. */
-export class VnidOutOfRangeError extends VnidAllocationError {
-  override name = 'VnidOutOfRangeError';
-}
-
-/** The VNID is already allocated. */
-export class VnidTakenError extends VnidAllocationError {
-  override name = 'VnidTakenError';
-}
 
 export interface VnidRange {
   min: number;
@@ -31,61 +12,51 @@ export interface VnidRange {
  * is not given to the next namespace while nodes may still hold flows for it.
  */
 export class VnidAllocator {
-  private readonly taken = new Set<number>();
-  private next: number;
+  private readonly pool: NextFitPool;
 
   constructor(readonly range: VnidRange = { min: MIN_VNID, max: MAX_VNID }) {
     if (!Number.isInteger(range.min) || !Number.isInteger(range.max) ||
         range.min < MIN_VNID || range.max > MAX_VNID || range.min > range.max) {
       throw new RangeError(`VNID range ${range.min}..${range.max} must lie within ${MIN_VNID}..${MAX_VNID}`);
     }
-    this.next = range.min;
+    this.pool = new NextFitPool(range.min, range.max, {
+      member: (vnid) => `VNID ${vnid}`,
+      full: (capacity) => `all ${capacity} VNIDs of ${range.min}..${range.max} are in use`,
+      outOfRange: (vnid) => `VNID ${vnid} is outside ${range.min}..${range.max}`,
+    });
   }
 
   get capacity(): number {
-    return this.range.max - this.range.min + 1;
+    return this.pool.capacity;
   }
 
   get used(): number {
-    return this.taken.size;
+    return this.pool.used;
   }
 
   inRange(vnid: number): boolean {
-    return vnid >= this.range.min && vnid <= this.range.max;
+    return this.pool.inRange(vnid);
   }
 
   isAllocated(vnid: number): boolean {
-    return this.taken.has(vnid);
+    return this.pool.isTaken(vnid);
   }
 
   allocate(): Vnid {
-    if (this.taken.size >= this.capacity) {
-      throw new VnidPoolFullError(`all ${this.capacity} VNIDs of ${this.range.min}..${this.range.max} are in use`);
-    }
-    let candidate = this.next;
-    while (this.taken.has(candidate)) {
-      candidate = candidate === this.range.max ? this.range.min : candidate + 1;
-    }
-    this.taken.add(candidate);
-    this.next = candidate === this.range.max ? this.range.min : candidate + 1;
-    return candidate as Vnid;
+    return this.pool.allocate() as Vnid;
   }
 
   /** Marks a specific VNID as in use, e.g. one found in etcd at start. */
   claim(vnid: Vnid): void {
-    if (!this.inRange(vnid)) {
-      throw new VnidOutOfRangeError(`VNID ${vnid} is outside ${this.range.min}..${this.range.max}`);
-    }
-    if (this.taken.has(vnid)) throw new VnidTakenError(`VNID ${vnid} is already in use`);
-    this.taken.add(vnid);
+    this.pool.claim(vnid);
   }
 
   /** Returns a VNID to the pool; false if it was not allocated. */
   release(vnid: Vnid): boolean {
-    return this.taken.delete(vnid);
+    return this.pool.release(vnid);
   }
 
   allocated(): Vnid[] {
-    return [...this.taken].sort((a, b) => a - b) as Vnid[];
+    return this.pool.allocated() as Vnid[];
   }
 }

@@ -120,7 +120,7 @@ export class VnidAssignments {
 
   /**
    * Gives a namespace (known or new) a specific VNID: a join, `global`, or a VNID written into
-   * etcd by hand. A VNID no namespace held yet is taken from the pool (VnidOutOfRangeError if it can't be).
+   * etcd by hand. A VNID no namespace held yet is taken from the pool (OutOfRangeError if it can't be).
    */
   planSet(namespace: string, to: Vnid): VnidChange {
     const from = this.byNamespace.get(namespace) ?? null;

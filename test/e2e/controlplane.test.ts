@@ -434,7 +434,7 @@ describe('control plane on a real etcd', function () {
         const writer = await connect('/compaction', outage.endpoint);
         const consumer = mirror();
         for (let i = 0; i < 5; i++) await writer.put(`c/a${i}`, 'old');
-        const watch = watcherStore.watchPrefix('c/', consumer.handlers);
+        watcherStore.watchPrefix('c/', consumer.handlers);
         await eventually('the first snapshot', async () => (consumer.model.size === 5 ? true : undefined));
 
         await proxy.cut();
@@ -449,7 +449,6 @@ describe('control plane on a real etcd', function () {
         await eventually('the watcher to converge', async () =>
           (JSON.stringify([...consumer.model].sort()) === JSON.stringify([...expected].sort()) ? true : undefined), 20_000);
         expect(consumer.snapshots).to.equal(2);
-        expect(watch.snapshotCount).to.equal(2);
 
         await writer.put('c/after', 'x');
         await eventually('changes after the relist', async () => (consumer.model.get('c/after') === 'x' ? true : undefined));

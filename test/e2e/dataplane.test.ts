@@ -163,9 +163,9 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
 
     const rogueReaches = async () => (await ping(rogueNetns, target.attached.port.ip, { count: 3, timeoutS: 1 })).received > 0;
     expect(await rogueReaches(), 'VXLAN from an unknown node').to.equal(false);
-    await n1.dataplane.setRemoteNode({ ip: parseIpv4(rogue.ip), subnet: Cidr.parse('10.128.4.0/23') });
+    await n1.dataplane.updateRemoteNodes([{ ip: parseIpv4(rogue.ip), subnet: Cidr.parse('10.128.4.0/23') }], []);
     expect(await rogueReaches(), 'the same traffic once the node is known').to.equal(true);
-    await n1.dataplane.removeRemoteNode(parseIpv4(rogue.ip));
+    await n1.dataplane.updateRemoteNodes([], [parseIpv4(rogue.ip)]);
     expect(await rogueReaches(), 'after the node is removed again').to.equal(false);
   });
 

@@ -17,8 +17,7 @@ export class FakeFlowTable implements FlowTarget {
     this.bundles.push([...changes]);
     for (const change of changes) {
       if (change.op === 'add') this.flows.set(flowKey(change.flow), change.flow);
-      else if (change.op === 'deleteStrict') this.flows.delete(flowKey(change.flow));
-      else for (const [key, flow] of this.flows) if (flow.cookie === change.cookie) this.flows.delete(key);
+      else this.flows.delete(flowKey(change.flow));
     }
   }
 

@@ -1,7 +1,8 @@
 // The leader's VNID controller: one NetNamespace per namespace, admin actions, VNID claims in etcd.
 import type { KeyValue, Listing } from '../../etcd/types.js';
 import { planAction } from '../../tenant/actions.js';
-import { VnidAllocationError, type VnidRange } from '../../tenant/allocator.js';
+import { AllocationError } from '../../next-fit.js';
+import type { VnidRange } from '../../tenant/allocator.js';
 import { VnidAssignments, type VnidChange } from '../../tenant/assignments.js';
 import type { Vnid } from '../../tenant/vnid.js';
 import { keyLeaf } from '../layout.js';
@@ -159,7 +160,7 @@ export class NetNamespaceController extends RecordController<NetNamespace> {
       try {
         change = this.model.planSet(namespace, record.netId);
       } catch (error) {
-        if (!(error instanceof VnidAllocationError)) throw error;
+        if (!(error instanceof AllocationError)) throw error;
         return this.repair(kv, namespace, `NetID ${record.netId} cannot be used: ${error.message}`);
       }
       const outcome = await this.write({ namespace, expected: kv.modRevision, change, record: null });

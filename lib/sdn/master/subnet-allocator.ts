@@ -1,30 +1,10 @@
 // The pool of node subnets carved from the cluster network: which are taken, which is handed out next.
 import { Cidr } from '../../net/ipv4.js';
-
-/** Base of the subnet allocator's fixed errors. */
-export class SubnetAllocationError extends Error {
-  override name = 'SubnetAllocationError';
-}
-
-/** Every node subnet of the cluster network is in use. */
-export class SubnetPoolFullError extends SubnetAllocationError {
-  override name = 'SubnetPoolFullError';
-}
-
-/** The subnet is not one of the node subnets of the cluster network (outside, or wrong size). */
-export class SubnetOutOfRangeError extends SubnetAllocationError {
-  override name = 'SubnetOutOfRangeError';
-}
-
-/** The subnet is already allocated. */
-export class SubnetTakenError extends SubnetAllocationError {
-  override name = 'SubnetTakenError';
-}
+import { NextFitPool, OutOfRangeError } from '../../next-fit.js';
 
 /** Next-fit, like the VNID allocator, so a released subnet is reused last. */
 export class SubnetAllocator {
-  private readonly taken = new Set<number>();
-  private next = 0;
+  private readonly pool: NextFitPool;
   readonly subnetPrefixLength: number;
 
   constructor(
@@ -35,25 +15,30 @@ export class SubnetAllocator {
     if (this.subnetPrefixLength <= network.prefixLength || hostSubnetLength < 0) {
       throw new RangeError(`host subnet length ${hostSubnetLength} does not fit in ${network.toString()}`);
     }
+    const count = 2 ** (this.subnetPrefixLength - network.prefixLength);
+    this.pool = new NextFitPool(0, count - 1, {
+      member: (index) => this.subnetAt(index).toString(),
+      full: (capacity) => `all ${capacity} /${this.subnetPrefixLength} subnets of ${network.toString()} are in use`,
+      outOfRange: (index) => `subnet ${index} is not a node subnet of ${network.toString()}`,
+    });
   }
 
   get capacity(): number {
-    return 2 ** (this.subnetPrefixLength - this.network.prefixLength);
+    return this.pool.capacity;
   }
 
   get used(): number {
-    return this.taken.size;
+    return this.pool.used;
   }
 
   private subnetAt(index: number): Cidr {
     return Cidr.of(this.network.base + index * 2 ** (32 - this.subnetPrefixLength), this.subnetPrefixLength);
   }
 
-  /** The index of a node subnet, or SubnetOutOfRangeError. */
+  /** The index of a node subnet, or OutOfRangeError. */
   private indexOf(subnet: Cidr): number {
-    if (subnet.prefixLength !== this.subnetPrefixLength || !this.network.contains(subnet.network)) {
-      throw new SubnetOutOfRangeError(
-        `${subnet.toString()} is not a /${this.subnetPrefixLength} node subnet of ${this.network.toString()}`);
+    if (!this.isNodeSubnet(subnet)) {
+      throw new OutOfRangeError(`${subnet.toString()} is not a /${this.subnetPrefixLength} node subnet of ${this.network.toString()}`);
     }
     return (subnet.base - this.network.base) / 2 ** (32 - this.subnetPrefixLength);
   }
@@ -63,29 +48,19 @@ export class SubnetAllocator {
   }
 
   isAllocated(subnet: Cidr): boolean {
-    return this.isNodeSubnet(subnet) && this.taken.has(this.indexOf(subnet));
+    return this.isNodeSubnet(subnet) && this.pool.isTaken(this.indexOf(subnet));
   }
 
   allocate(): Cidr {
-    if (this.taken.size >= this.capacity) {
-      throw new SubnetPoolFullError(
-        `all ${this.capacity} /${this.subnetPrefixLength} subnets of ${this.network.toString()} are in use`);
-    }
-    let index = this.next;
-    while (this.taken.has(index)) index = (index + 1) % this.capacity;
-    this.taken.add(index);
-    this.next = (index + 1) % this.capacity;
-    return this.subnetAt(index);
+    return this.subnetAt(this.pool.allocate());
   }
 
   claim(subnet: Cidr): void {
-    const index = this.indexOf(subnet);
-    if (this.taken.has(index)) throw new SubnetTakenError(`${subnet.toString()} is already in use`);
-    this.taken.add(index);
+    this.pool.claim(this.indexOf(subnet));
   }
 
   /** Returns a subnet to the pool; false if it was not allocated (or is not a node subnet). */
   release(subnet: Cidr): boolean {
-    return this.isNodeSubnet(subnet) && this.taken.delete(this.indexOf(subnet));
+    return this.isNodeSubnet(subnet) && this.pool.release(this.indexOf(subnet));
   }
 }

@@ -4,7 +4,8 @@ import { Cidr, parseIpv4 } from '../../net/ipv4.js';
 import { keyLeaf } from '../layout.js';
 import { type HostSubnet, RecordError, parseHostSubnet, serializeHostSubnet } from '../records.js';
 import { RecordController } from './record-controller.js';
-import { SubnetAllocationError, SubnetAllocator } from './subnet-allocator.js';
+import { AllocationError } from '../../next-fit.js';
+import { SubnetAllocator } from './subnet-allocator.js';
 import type { Term } from './term.js';
 
 /** One fenced write: the HostSubnet key, a subnet newly taken from the pool, one given back. */
@@ -193,7 +194,7 @@ export class SubnetController extends RecordController<HostSubnet> {
         subnet = claim = this.allocateFor(hostIp);
       }
     } catch (error) {
-      if (!(error instanceof SubnetAllocationError)) throw error;
+      if (!(error instanceof AllocationError)) throw error;
       this.term.logger.error('no subnet for host', { hostIp, node: record.host, reason: error.message });
       return null;
     }

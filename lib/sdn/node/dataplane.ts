@@ -9,6 +9,7 @@ import {
   guardFlows, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows,
 } from '../pipeline/flows.js';
 import { guardOwner, nodeOwner, pipelineOwner, podOwner, serviceOwner } from '../pipeline/owners.js';
+import { type OwnerChange, OwnedSet } from './owned-set.js';
 
 /** A pod attached to this node, with what a restart needs to rebuild its flows. */
 export interface LocalPod {
@@ -28,24 +29,33 @@ export interface ServiceRef {
   name: string;
 }
 
-const serviceKey = (service: ServiceRef) => `${service.namespace}/${service.name}`;
+const serviceRef = (service: ServiceRef): ServiceRef => ({ namespace: service.namespace, name: service.name });
 
 export class NodeDataplane {
   private network: NodeNetwork | undefined;
-  private readonly nodes = new Map<string, RemoteNode>();
-  private readonly pods = new Map<string, LocalPod>();
-  private readonly services = new Map<string, ServiceEndpoint>();
   private controlPlane: readonly ControlPlaneEndpoint[] = [];
+  private readonly nodes: OwnedSet<RemoteNode, RemoteNode['ip']>;
+  private readonly pods = new OwnedSet<LocalPod, string>({
+    ref: (pod) => pod.port.portName, key: (portName) => portName, owner: podOwner, flows: (pod) => podFlows(pod.port),
+  });
+  private readonly services = new OwnedSet<ServiceEndpoint, ServiceRef>({
+    ref: serviceRef, key: (ref) => `${ref.namespace}/${ref.name}`, owner: (ref) => serviceOwner(ref.namespace, ref.name),
+    flows: serviceFlows,
+  });
 
   /** `guardedNodePorts`: TCP ports of the daemons that no pod may open on any node (an exposed metrics port). */
-  constructor(private readonly flows: FlowSync, private readonly guardedNodePorts: readonly number[] = []) {}
+  constructor(private readonly flows: FlowSync, guardedNodePorts: readonly number[] = []) {
+    this.nodes = new OwnedSet({
+      ref: (node) => node.ip, key: (ip) => ip, owner: nodeOwner, flows: (node) => remoteNodeFlows(node, guardedNodePorts),
+    });
+  }
 
   get nodeNetwork(): NodeNetwork | undefined {
     return this.network;
   }
 
   localPods(): LocalPod[] {
-    return [...this.pods.values()];
+    return this.pods.values();
   }
 
   pod(portName: string): LocalPod | undefined {
@@ -53,7 +63,7 @@ export class NodeDataplane {
   }
 
   remoteNodes(): RemoteNode[] {
-    return [...this.nodes.values()];
+    return this.nodes.values();
   }
 
   /** Everything the switch should hold, per owner. */
@@ -61,11 +71,9 @@ export class NodeDataplane {
     const owners = new Map<Cookie, Flow[]>();
     if (this.network) owners.set(pipelineOwner, pipelineFlows(this.network));
     if (this.controlPlane.length) owners.set(guardOwner, guardFlows(this.controlPlane));
-    for (const node of this.nodes.values()) owners.set(nodeOwner(node.ip), remoteNodeFlows(node, this.guardedNodePorts));
-    for (const pod of this.pods.values()) owners.set(podOwner(pod.port.portName), podFlows(pod.port));
-    for (const service of this.services.values()) {
-      owners.set(serviceOwner(service.namespace, service.name), serviceFlows(service));
-    }
+    this.nodes.desired(owners);
+    this.pods.desired(owners);
+    this.services.desired(owners);
     return owners;
   }
 
@@ -76,27 +84,13 @@ export class NodeDataplane {
   }
 
   /** Replaces the set of other nodes: new ones added, changed ones updated, missing ones removed, one bundle (relists). */
-  async setRemoteNodes(nodes: readonly RemoteNode[]): Promise<void> {
-    const wanted = new Set<string>(nodes.map((node) => node.ip));
-    await this.updateRemoteNodes(nodes, [...this.nodes.values()].map((node) => node.ip).filter((ip) => !wanted.has(ip)));
+  setRemoteNodes(nodes: readonly RemoteNode[]): Promise<void> {
+    return this.commit(this.nodes.replacement(nodes));
   }
 
   /** Sets and removes just the named nodes in one bundle; the others are neither rendered nor compared (watch events). */
-  async updateRemoteNodes(set: readonly RemoteNode[], removed: readonly RemoteNode['ip'][]): Promise<void> {
-    const changes = new Map<Cookie, Flow[]>();
-    for (const ip of removed) changes.set(nodeOwner(ip), []);
-    for (const node of set) changes.set(nodeOwner(node.ip), remoteNodeFlows(node, this.guardedNodePorts));
-    await this.flows.replaceOwners(changes);
-    for (const ip of removed) this.nodes.delete(ip);
-    for (const node of set) this.nodes.set(node.ip, node);
-  }
-
-  setRemoteNode(node: RemoteNode): Promise<void> {
-    return this.updateRemoteNodes([node], []);
-  }
-
-  removeRemoteNode(ip: RemoteNode['ip']): Promise<void> {
-    return this.updateRemoteNodes([], [ip]);
+  updateRemoteNodes(set: readonly RemoteNode[], removed: readonly RemoteNode['ip'][]): Promise<void> {
+    return this.commit(this.nodes.change(set, removed));
   }
 
   /** Records the control plane's endpoints without touching the switch; the first resync installs them (start). */
@@ -113,61 +107,52 @@ export class NodeDataplane {
     await this.flows.replaceOwners(new Map([[guardOwner, guardFlows(endpoints)]]));
   }
 
-  async addPod(pod: LocalPod): Promise<void> {
-    await this.flows.replaceOwners(new Map([[podOwner(pod.port.portName), podFlows(pod.port)]]));
-    this.pods.set(pod.port.portName, pod);
+  addPod(pod: LocalPod): Promise<void> {
+    return this.commit(this.pods.change([pod], []));
   }
 
-  async removePod(portName: string): Promise<void> {
-    await this.flows.replaceOwners(new Map([[podOwner(portName), []]]));
-    this.pods.delete(portName);
+  removePod(portName: string): Promise<void> {
+    return this.commit(this.pods.change([], [portName]));
   }
 
   /** Records the other nodes without touching the switch; the next resync installs their flows (start, recovery). */
   rememberRemoteNodes(nodes: readonly RemoteNode[]): void {
-    this.nodes.clear();
-    for (const node of nodes) this.nodes.set(node.ip, node);
+    this.nodes.remember(nodes);
   }
 
   /** Records services without touching the switch; the next resync installs their flows (start, recovery). */
   rememberServices(services: readonly ServiceEndpoint[]): void {
-    this.services.clear();
-    for (const service of services) this.services.set(serviceKey(service), service);
+    this.services.remember(services);
   }
 
   /** Records a pod without touching the switch; the next resync installs its flows (restart path). */
   rememberPod(pod: LocalPod): void {
-    this.pods.set(pod.port.portName, pod);
+    this.pods.put(pod);
   }
 
   /** Replaces the set of services: new and changed ones installed, missing ones removed, one bundle (relists). */
-  async setServices(services: readonly ServiceEndpoint[]): Promise<void> {
-    const wanted = new Set(services.map(serviceKey));
-    await this.updateServices(services, [...this.services.values()].filter((old) => !wanted.has(serviceKey(old))));
+  setServices(services: readonly ServiceEndpoint[]): Promise<void> {
+    return this.commit(this.services.replacement(services));
   }
 
   /** Sets and removes just the named services in one bundle; the others are neither rendered nor compared (watch events). */
-  async updateServices(set: readonly ServiceEndpoint[], removed: readonly ServiceRef[]): Promise<void> {
-    const changes = new Map<Cookie, Flow[]>();
-    for (const ref of removed) changes.set(serviceOwner(ref.namespace, ref.name), []);
-    for (const service of set) changes.set(serviceOwner(service.namespace, service.name), serviceFlows(service));
-    await this.flows.replaceOwners(changes);
-    for (const ref of removed) this.services.delete(serviceKey(ref));
-    for (const service of set) this.services.set(serviceKey(service), service);
+  updateServices(set: readonly ServiceEndpoint[], removed: readonly ServiceRef[]): Promise<void> {
+    return this.commit(this.services.change(set, removed.map(serviceRef)));
   }
 
   /** Moves a namespace's local pods and services to a new VNID in one bundle: no window with neither. */
   async retagNamespace(namespace: string, vnid: Vnid): Promise<number> {
-    const pods = [...this.pods.values()].filter((p) => p.namespace === namespace && p.port.vnid !== vnid)
+    const pods = this.pods.values().filter((p) => p.namespace === namespace && p.port.vnid !== vnid)
       .map((p) => ({ ...p, port: { ...p.port, vnid } }));
-    const services = [...this.services.values()].filter((s) => s.namespace === namespace && s.vnid !== vnid)
+    const services = this.services.values().filter((s) => s.namespace === namespace && s.vnid !== vnid)
       .map((s) => ({ ...s, vnid }));
-    const changes = new Map<Cookie, Flow[]>();
-    for (const pod of pods) changes.set(podOwner(pod.port.portName), podFlows(pod.port));
-    for (const service of services) changes.set(serviceOwner(service.namespace, service.name), serviceFlows(service));
-    await this.flows.replaceOwners(changes);
-    for (const pod of pods) this.pods.set(pod.port.portName, pod);
-    for (const service of services) this.services.set(serviceKey(service), service);
+    await this.commit(this.pods.change(pods, []), this.services.change(services, []));
     return pods.length + services.length;
+  }
+
+  /** Gives the switch these owners' flows in one bundle; the model records them only once the switch took them. */
+  private async commit(...changes: OwnerChange[]): Promise<void> {
+    await this.flows.replaceOwners(new Map(changes.flatMap((change) => [...change.flows])));
+    for (const change of changes) change.record();
   }
 }

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import {
-  VnidAllocator, VnidOutOfRangeError, VnidPoolFullError, VnidTakenError,
-} from '../../../lib/tenant/allocator.js';
+import { OutOfRangeError, PoolFullError, TakenError } from '../../../lib/next-fit.js';
+import { VnidAllocator } from '../../../lib/tenant/allocator.js';
 import { MAX_VNID, MIN_VNID, type Vnid } from '../../../lib/tenant/vnid.js';
 
 describe('VNID allocator', () => {
@@ -16,10 +15,10 @@ describe('VNID allocator', () => {
     const allocator = new VnidAllocator({ min: 10, max: 11 });
     allocator.allocate();
     allocator.allocate();
-    expect(() => allocator.allocate()).to.throw(VnidPoolFullError);
-    expect(() => allocator.claim(12 as Vnid)).to.throw(VnidOutOfRangeError);
-    expect(() => allocator.claim(0 as Vnid)).to.throw(VnidOutOfRangeError);
-    expect(() => allocator.claim(10 as Vnid)).to.throw(VnidTakenError);
+    expect(() => allocator.allocate()).to.throw(PoolFullError);
+    expect(() => allocator.claim(12 as Vnid)).to.throw(OutOfRangeError);
+    expect(() => allocator.claim(0 as Vnid)).to.throw(OutOfRangeError);
+    expect(() => allocator.claim(10 as Vnid)).to.throw(TakenError);
   });
 
   it('reuses a released VNID only after the rest of the range (next-fit)', () => {

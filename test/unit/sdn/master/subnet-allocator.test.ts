@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Cidr } from '../../../../lib/net/ipv4.js';
-import {
-  SubnetAllocator, SubnetOutOfRangeError, SubnetPoolFullError, SubnetTakenError,
-} from '../../../../lib/sdn/master/subnet-allocator.js';
+import { OutOfRangeError, PoolFullError, TakenError } from '../../../../lib/next-fit.js';
+import { SubnetAllocator } from '../../../../lib/sdn/master/subnet-allocator.js';
 
 describe('node subnet allocator', () => {
   it('carves /23 subnets out of a /14 for HostSubnetLength 9', () => {
@@ -16,10 +15,10 @@ describe('node subnet allocator', () => {
   it('reports a full pool, a taken subnet and a subnet that is not a node subnet', () => {
     const allocator = new SubnetAllocator(Cidr.parse('10.0.0.0/24'), 6);
     for (let i = 0; i < 4; i++) allocator.allocate();
-    expect(() => allocator.allocate()).to.throw(SubnetPoolFullError);
-    expect(() => allocator.claim(Cidr.parse('10.0.0.64/26'))).to.throw(SubnetTakenError);
-    expect(() => allocator.claim(Cidr.parse('10.0.1.0/26'))).to.throw(SubnetOutOfRangeError);
-    expect(() => allocator.claim(Cidr.parse('10.0.0.0/25'))).to.throw(SubnetOutOfRangeError);
+    expect(() => allocator.allocate()).to.throw(PoolFullError);
+    expect(() => allocator.claim(Cidr.parse('10.0.0.64/26'))).to.throw(TakenError);
+    expect(() => allocator.claim(Cidr.parse('10.0.1.0/26'))).to.throw(OutOfRangeError);
+    expect(() => allocator.claim(Cidr.parse('10.0.0.0/25'))).to.throw(OutOfRangeError);
   });
 
   it('hands out a released subnet only after the others (next-fit)', () => {

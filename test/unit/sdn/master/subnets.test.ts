@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { NotLeaderError } from '../../../../lib/sdn/master/term.js';
-import { SubnetPoolFullError } from '../../../../lib/sdn/master/subnet-allocator.js';
+import { PoolFullError } from '../../../../lib/next-fit.js';
 import { SubnetController } from '../../../../lib/sdn/master/subnets.js';
 import { MemoryStore } from '../../../support/memory-store.js';
 import { KEYS, type Leader, keysUnder, leader, stored } from './fixture.js';
@@ -78,7 +78,7 @@ describe('SubnetController (the master\'s HostSubnets)', () => {
     await start();
     for (let i = 1; i <= 4; i++) await controller.ensure(`n${i}`, `192.168.50.${i}`);
     const error = await controller.ensure('n5', '192.168.50.5').then(() => undefined, (e: unknown) => e);
-    expect(error).to.be.instanceOf(SubnetPoolFullError);
+    expect(error).to.be.instanceOf(PoolFullError);
   });
 
   it('stops writing once another master holds the election: NotLeaderError, and the term ends', async () => {
