@@ -29,6 +29,8 @@ export interface DaemonStart {
   /** Extra environment, e.g. a PATH with timing shims in front. */
   env?: Record<string, string>;
   waitReady?: boolean;
+  /** The daemon's launcher; another build's bin/k8s-ovs to compare two versions. */
+  daemon?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function startDaemon(cluster: SandboxCluster, node: SandboxNode, op
     '--datapath-type', 'netdev', '--cni-socket', cluster.cniSocket(node), '--state-dir', path.join(cluster.nodeDir(node), 'state'),
     '--election-ttl', '3', ...(options.extraFlags ?? [])];
   // By its shebang, as systemd runs /usr/bin/k8s-ovs: the Node.js options there apply.
-  const quoted = [DAEMON, ...flags].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  const quoted = [options.daemon ?? DAEMON, ...flags].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
   // `env` execs in place: the tracked pid stays the daemon's even when PATH puts shims in front of nsenter.
   const env = Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`);
   const daemon = await cluster.sandbox.startProcess(node, 'env', [...env, 'sh', '-c', `exec ${quoted} >>${cluster.logFile(node)} 2>&1`]);

@@ -48,7 +48,7 @@ function profileSection(cni: CniData): string {
     'program in the daemon\'s PATH; each program run is attributed to the ADD whose window holds it. The shims add a bash start to every run, ' +
     `so this pass is slower than the table above: ADD p50 ${ms(add.totalMs.p50)}, daemon p50 ${ms(add.daemonMs.p50)}, of which ` +
     `${ms(add.programsMs.p50)} inside programs (p50 per ADD) and ${ms(add.ovsMsPerOperation)} of it in ovs-vsctl/ovs-ofctl (mean). ` +
-    '`ovs-ofctl dump-flows` and `get-frags` are the daemon\'s switch watchdog (every 250 ms; get-frags every 2 s), not the ADD.',
+    '`ovs-ofctl dump-flows` and `get-frags`, where they appear, are the daemon\'s switch watchdog (every 250 ms when these figures were taken, every 30 s since it follows ovs-vswitchd and OVSDB instead), not the ADD.',
     '', table(['program', 'runs per ADD', 'mean per run', 'per ADD'], rows), '',
     `One program run through lib/exec's runner (execa), /bin/true, from a process that loaded the daemon's modules: p50 ${ms(spawn.daemonModules.runner.p50, 1)} ` +
     `(node's child_process.execFile in the same process: ${ms(spawn.daemonModules.execFile.p50, 1)}; from a bare process: runner ${ms(spawn.bare.runner.p50, 1)}, ` +

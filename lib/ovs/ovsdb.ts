@@ -45,6 +45,15 @@ export function mapEntries(value: OvsdbValue | undefined): Array<[unknown, unkno
   return Array.isArray(value) && value[0] === 'map' ? (value[1] as Array<[unknown, unknown]>) : [];
 }
 
+/** Row changes of a monitored table: per row UUID its old and/or new columns (RFC 7047 table-updates). */
+export type TableUpdates = Record<string, { old?: OvsdbRow; new?: OvsdbRow }>;
+
+/** A table followed with RFC 7047 `monitor`: `update` gets each change, `lost` the end of the connection. */
+export interface MonitorHandlers {
+  update(rows: TableUpdates): void;
+  lost(error: OvsdbError): void;
+}
+
 interface Pending {
   resolve(result: unknown): void;
   reject(error: Error): void;
@@ -89,6 +98,7 @@ export class OvsdbClient {
   private socket: net.Socket | undefined;
   private connecting: Promise<net.Socket> | undefined;
   private readonly pending = new Map<number, Pending>();
+  private readonly monitors = new Map<string, MonitorHandlers>();
   private nextId = 1;
 
   constructor(
@@ -106,6 +116,22 @@ export class OvsdbClient {
       throw new OvsdbError(`OVSDB ${where} failed: ${error}${details ? ` (${details})` : ''}`);
     }
     return results.slice(0, operations.length) as OvsdbResult[];
+  }
+
+  /**
+   * Follows `table`: resolves with its rows now, then hands `handlers.update` every change until the
+   * connection ends (`handlers.lost`; monitor again to go on).
+   */
+  async monitor(table: string, columns: readonly string[], handlers: MonitorHandlers): Promise<TableUpdates> {
+    const id = `monitor-${this.nextId++}`;
+    this.monitors.set(id, handlers);
+    try {
+      const initial = await this.call('monitor', [this.options.database ?? 'Open_vSwitch', id, { [table]: { columns } }]);
+      return ((initial ?? {}) as Record<string, TableUpdates>)[table] ?? {};
+    } catch (error) {
+      this.monitors.delete(id);
+      throw error;
+    }
   }
 
   close(): void {
@@ -166,6 +192,12 @@ export class OvsdbClient {
       socket.write(JSON.stringify({ result: message.params, error: null, id: message.id }));
       return;
     }
+    if (message.method === 'update' && Array.isArray(message.params)) {
+      const [id, updates] = message.params as [unknown, Record<string, TableUpdates> | undefined];
+      const handlers = typeof id === 'string' ? this.monitors.get(id) : undefined;
+      for (const rows of Object.values(updates ?? {})) handlers?.update(rows);
+      return;
+    }
     const pending = typeof message.id === 'number' ? this.pending.get(message.id) : undefined;
     if (!pending) return;
     this.pending.delete(message.id as number);
@@ -188,5 +220,8 @@ export class OvsdbClient {
       pending.reject(error);
       this.pending.delete(id);
     }
+    const monitors = [...this.monitors.values()];
+    this.monitors.clear();
+    for (const handlers of monitors) handlers.lost(error);
   }
 }

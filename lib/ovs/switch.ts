@@ -1,5 +1,4 @@
 // One OVS bridge: ports through OVSDB (bridge setup and listings through ovs-vsctl), flows, meters and bundles through ovs-ofctl.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRunner } from '../exec/command.js';
 import type { Cookie } from './cookie.js';
@@ -7,7 +6,8 @@ import { ALL_BITS, renderCookie } from './cookie.js';
 import type { Flow, OfPort } from './flow.js';
 import { flowKey, ofPort, renderFlow } from './flow.js';
 import { type DumpedFlow, parseDumpFlows } from './dump.js';
-import { OvsdbClient } from './ovsdb.js';
+import { OvsdbClient, type OvsdbRow } from './ovsdb.js';
+import { type VswitchdSession, openVswitchdSession, vswitchdPid } from './vswitchd.js';
 import { BridgePorts, type PortSpec } from './ports.js';
 
 export type { PortSpec } from './ports.js';
@@ -85,16 +85,31 @@ export class OvsSwitch {
   }
 
   async appctl(...args: string[]): Promise<string> {
-    const pid = await this.vswitchdPid();
+    const pid = await vswitchdPid(this.runDir);
     if (pid === undefined) throw new Error(`ovs-vswitchd is not running (no pid file in ${this.runDir})`);
     return this.runner.run('ovs-appctl', ['-t', path.join(this.runDir, `ovs-vswitchd.${pid}.ctl`), ...args]);
   }
 
-  /** ovs-vswitchd's pid from its pid file (no program run): a new one means it restarted. */
-  async vswitchdPid(): Promise<number | undefined> {
-    const text = await readFile(path.join(this.runDir, 'ovs-vswitchd.pid'), 'utf8').catch(() => '');
-    const pid = Number(text.trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  /** A connection to the running ovs-vswitchd that ends when it exits: how a restart is noticed. */
+  openVswitchdSession(): Promise<VswitchdSession> {
+    return openVswitchdSession(this.runDir);
+  }
+
+  /**
+   * Follows the bridge's row in OVSDB: `changed` when it is deleted or created anew (its flows go with it),
+   * `lost` when the OVSDB connection ends (follow again then). Resolves once following.
+   */
+  async watchBridge(changed: (what: string) => void, lost: (error: Error) => void): Promise<void> {
+    const named = (row: OvsdbRow | undefined) => row?.name === this.bridge;
+    await this.db.monitor('Bridge', ['name'], {
+      // One call per OVSDB transaction: `ovs-vsctl del-br br0 -- add-br br0` deletes and creates in one.
+      update: (rows) => {
+        const seen = Object.values(rows).flatMap(({ old, new: now }) =>
+          (named(old) && !now ? ['deleted'] : named(now) && !old ? ['created'] : []));
+        if (seen.length) changed(`bridge ${this.bridge} ${seen.join(' and ')}`);
+      },
+      lost,
+    });
   }
 
   /** Creates the bridge if missing and (re)asserts its settings; idempotent. */

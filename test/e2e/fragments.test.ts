@@ -1,6 +1,8 @@
 // UDP datagrams larger than the pod MTU to a service: their IP fragments reach kube-proxy from the service's
 // tenant only (origin PR #13162 fixed the same drop), and keep doing so after OVS loses its fragment handling.
 import { expect } from 'chai';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { MULTITENANT_CONFIG, SandboxCluster, waitUntil } from '../support/cluster.js';
 import { SandboxApiServer } from '../support/kube.js';
 import { type PodNetns, type SandboxNode, type UdpResult, ping, randomPrefix, udpExchange } from '../support/sandbox/index.js';
@@ -90,10 +92,17 @@ describe('UDP datagrams larger than the pod MTU to a service (sandbox, real OVS 
     expect((await exchange('blue-a', DATAGRAM)).outcome, 'another tenant after the restart').to.equal('timeout');
   });
 
-  it('restores the fragment handling when the flows survived but it did not (flows restored by ovs-save)', async () => {
-    await n1.ofctl(['set-frags', n1.mgmtSocket('br0'), 'normal']);
+  it('restores the fragment handling after a restart whose flows were put back (ovs-ctl restart with ovs-save)', async () => {
+    // As `ovs-ctl restart` does: save the flows, restart with flow-restore-wait, add the saved flows, clear the flag.
+    const saved = path.join(cluster.sandbox.runDir, 'br0.flows');
+    await writeFile(saved, (await n1.ofctl(['dump-flows', '--no-names', '--no-stats', n1.mgmtSocket('br0')])).stdout);
+    const restoresBefore = (await cluster.log(n1)).split('switch flows restored').length;
+    await n1.restartVswitchd({ flowRestoreWait: true });
+    await n1.ofctl(['add-flows', n1.mgmtSocket('br0'), saved]);
+    await n1.finishFlowRestore();
     await waitUntil('the daemon to restore the switch', async () =>
-      /switch flows restored .*reason=fragment handling normal/.test(await cluster.log(n1)), 10_000, 100);
+      (await cluster.log(n1)).split('switch flows restored').length > restoresBefore, 10_000, 100);
+    expect(await cluster.log(n1)).to.match(/switch flows restored .*reason=ovs-vswitchd restarted/);
     expect(await fragmentHandling(n1)).to.equal('nx-match');
     expect(await echoed('red-a', DATAGRAM)).to.deep.equal({ outcome: 'echoed', from: SERVICE.ip, bytes: DATAGRAM });
   });

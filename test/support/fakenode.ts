@@ -10,6 +10,7 @@ import type { DumpedFlow } from '../../lib/ovs/dump.js';
 import { type OfPort, ofPort, renderActions, renderMatch } from '../../lib/ovs/flow.js';
 import type { PortSpec } from '../../lib/ovs/ports.js';
 import type { FragmentHandling, MeterSpec, PortInfo } from '../../lib/ovs/switch.js';
+import type { VswitchdSession } from '../../lib/ovs/vswitchd.js';
 import type { NodeHost, NodeSwitch } from '../../lib/sdn/node/agent.js';
 import type { PodLinkOps } from '../../lib/sdn/node/podports.js';
 import { FakeFlowTable } from './fakeflows.js';
@@ -67,7 +68,7 @@ class Faults<Name extends string> {
 }
 
 type SwitchCall = 'ensurePort' | 'deletePort' | 'listPorts' | 'setMeter' | 'deleteMeter' | 'setPortRateLimit' | 'bundle'
-  | 'replaceAllFlows' | 'ensureBridge' | 'dumpFlows';
+  | 'replaceAllFlows' | 'ensureBridge' | 'dumpFlows' | 'openVswitchdSession' | 'watchBridge';
 
 /** A switch: flows (all-or-nothing bundles), ports with OVS-assigned numbers, meters, bridge settings. */
 export class FakeSwitch extends FakeFlowTable implements NodeSwitch {
@@ -78,7 +79,11 @@ export class FakeSwitch extends FakeFlowTable implements NodeSwitch {
   bridge = false;
   fragments: FragmentHandling = 'normal';
   pid = 100;
+  /** Whether ovs-vswitchd runs: sessions open only then, and end when it stops. */
+  vswitchdRunning = true;
   private nextOfport = 3;
+  private readonly sessionEnds = new Set<() => void>();
+  private readonly bridgeWatchers = new Set<{ changed: (what: string) => void; lost: (error: Error) => void }>();
 
   async bridgeExists(): Promise<boolean> {
     return this.bridge;
@@ -97,8 +102,46 @@ export class FakeSwitch extends FakeFlowTable implements NodeSwitch {
     return this.fragments;
   }
 
-  async vswitchdPid(): Promise<number> {
-    return this.pid;
+  async openVswitchdSession(): Promise<VswitchdSession> {
+    await this.faults.enter('openVswitchdSession');
+    if (!this.vswitchdRunning) throw new Error('ovs-vswitchd is not running (fake)');
+    let end!: () => void;
+    const closed = new Promise<void>((resolve) => { end = resolve; });
+    this.sessionEnds.add(end);
+    return { pid: this.pid, closed, close: () => { this.sessionEnds.delete(end); end(); } };
+  }
+
+  async watchBridge(changed: (what: string) => void, lost: (error: Error) => void): Promise<void> {
+    await this.faults.enter('watchBridge');
+    this.bridgeWatchers.add({ changed, lost });
+  }
+
+  /** ovs-vswitchd exits: flows, meters and the fragment handling go with it, its sessions end. */
+  stopVswitchd(): void {
+    this.vswitchdRunning = false;
+    this.flows.clear();
+    this.meters.clear();
+    this.fragments = 'normal';
+    for (const end of this.sessionEnds) end();
+    this.sessionEnds.clear();
+  }
+
+  startVswitchd(): void {
+    this.pid += 1;
+    this.vswitchdRunning = true;
+  }
+
+  /** An admin deletes the bridge and adds it again in one transaction: OVSDB reports it, the flows are gone. */
+  recreateBridge(): void {
+    this.flows.clear();
+    for (const watcher of this.bridgeWatchers) watcher.changed('bridge br0 deleted and created');
+  }
+
+  /** ovsdb-server drops the connection: bridge watches end. */
+  dropOvsdb(): void {
+    const watchers = [...this.bridgeWatchers];
+    this.bridgeWatchers.clear();
+    for (const watcher of watchers) watcher.lost(new Error('OVSDB connection lost (fake)'));
   }
 
   async ensurePort(spec: PortSpec): Promise<OfPort> {
@@ -157,12 +200,10 @@ export class FakeSwitch extends FakeFlowTable implements NodeSwitch {
         actions: renderActions(flow.actions) }));
   }
 
-  /** What ovs-vswitchd keeps over a restart: the database (bridge, ports), not flows, meters or other_config. */
+  /** What ovs-vswitchd keeps over a restart: the database (bridge, ports), not flows, meters or the fragment handling. */
   restartVswitchd(): void {
-    this.flows.clear();
-    this.meters.clear();
-    this.fragments = 'normal';
-    this.pid += 1;
+    this.stopVswitchd();
+    this.startVswitchd();
   }
 }
 

@@ -39,7 +39,8 @@ export interface NodeAgentOptions {
   requestSubnet: boolean;
   mtu?: number;
   disableTxChecksumOffload: boolean;
-  switchCheckIntervalMs?: number;
+  /** How often the watchdog reads the flows anyway (default 30 s); restarts it notices at once. */
+  safetyCheckMs?: number;
   /** TCP ports of the daemons that no pod may open on any node (an exposed metrics port). */
   guardedNodePorts?: readonly number[];
   /** Whether pods of a namespace may reach the control plane (--etcd-access-namespaces). */
@@ -120,7 +121,7 @@ export class NodeAgent {
       ...(gone.length ? { removedPortsOfVanishedPods: gone } : {}),
     });
     this.watchdog = new SwitchWatchdog(this.options.ovs, () => this.restoreSwitch(), this.log,
-      this.options.switchCheckIntervalMs);
+      { safetyCheckMs: this.options.safetyCheckMs });
     this.watchdog.start();
   }
 

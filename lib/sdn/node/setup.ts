@@ -45,8 +45,8 @@ export async function setupNode(
   return { podMtu, gatewayMac, ...(previousVersion === undefined ? {} : { previousVersion }) };
 }
 
-/** What the watchdog reads of a switch; OvsSwitch implements it, unit tests fake it. */
-export type SwitchReader = Pick<OvsSwitch, 'dumpFlows' | 'fragmentHandling' | 'vswitchdPid'>;
+/** What the watchdog follows and reads of a switch; OvsSwitch implements it, unit tests fake it. */
+export type SwitchReader = Pick<OvsSwitch, 'dumpFlows' | 'fragmentHandling' | 'openVswitchdSession' | 'watchBridge'>;
 
 /** The version note in the Version table, or undefined on a switch this daemon never programmed. */
 export async function pipelineVersion(ovs: Pick<SwitchReader, 'dumpFlows'>): Promise<number | undefined> {
@@ -54,12 +54,9 @@ export async function pipelineVersion(ovs: Pick<SwitchReader, 'dumpFlows'>): Pro
   return marker ? parseVersionNote(marker.actions) : undefined;
 }
 
-/**
- * Why the switch no longer holds this node's set-up (ovs-vswitchd restarted), or undefined if it does;
- * the fragment handling is read only when asked (each read is a program run).
- */
-export async function lostSetup(ovs: SwitchReader, checkFragments = true): Promise<string | undefined> {
-  const [version, fragments] = await Promise.all([pipelineVersion(ovs), checkFragments ? ovs.fragmentHandling() : FRAGMENT_HANDLING]);
+/** Why the switch no longer holds this node's set-up (flows deleted, fragment handling changed), or undefined if it does. */
+export async function lostSetup(ovs: SwitchReader): Promise<string | undefined> {
+  const [version, fragments] = await Promise.all([pipelineVersion(ovs), ovs.fragmentHandling()]);
   if (version === undefined) return 'flows missing';
   // Checked apart from the flows: a restart whose flows were put back (ovs-save) still resets it.
   if (fragments !== FRAGMENT_HANDLING) return `fragment handling ${fragments}`;

@@ -1,65 +1,158 @@
-// Notices that ovs-vswitchd lost its flows or bridge settings (restart, crash) and restores them.
-import type { Logger } from '../../log.js';
-import { type SwitchReader, lostSetup } from './setup.js';
+// Notices that the switch lost this node's set-up (ovs-vswitchd restarted, the bridge was re-created, flows
+// were deleted by hand) and restores it. Restarts and bridges are events, not polls: a kept connection to
+// ovs-vswitchd closes when it exits, and OVSDB reports the bridge row; a slow check catches hand edits.
 import { messageOf } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { VswitchdSession } from '../../ovs/vswitchd.js';
+import { type SwitchReader, lostSetup } from './setup.js';
 
-export const DEFAULT_SWITCH_CHECK_MS = 250;
 /**
- * Fragment handling is lost only when ovs-vswitchd restarts (a new pid) or an admin changes it, so it is
- * read at once after a restart and otherwise every this many checks, not on each.
+ * How often the flows and fragment handling are read anyway: nothing tells when an admin deletes flows
+ * (`ovs-ofctl del-flows`) or changes the fragment handling, which OVSDB does not hold.
  */
-export const FRAGMENT_CHECK_EVERY = 8;
+export const DEFAULT_SAFETY_CHECK_MS = 30_000;
+/** Waits between attempts while ovs-vswitchd or OVSDB is away, or a restore fails: doubling up to the max. */
+export const FIRST_RETRY_MS = 100;
+export const MAX_RETRY_MS = 2000;
+
+export interface WatchdogOptions {
+  safetyCheckMs?: number | undefined;
+}
 
 export class SwitchWatchdog {
-  private timer: NodeJS.Timeout | undefined;
-  private healthy = true;
-  private checks = 0;
-  private vswitchdPid: number | undefined;
-  /** How many times flows were found missing and restored. */
+  private stopped = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** A restore running or due; a trigger meanwhile leaves `again` for one more run. */
+  private healing: Promise<void> | undefined;
+  private again: string | undefined;
+  private unhealthy = false;
+  private session: VswitchdSession | undefined;
+  /** How many times the set-up was found lost and restored. */
   restores = 0;
 
   constructor(
     private readonly ovs: SwitchReader,
     private readonly restore: () => Promise<void>,
     private readonly log: Logger,
-    private readonly intervalMs = DEFAULT_SWITCH_CHECK_MS,
+    private readonly options: WatchdogOptions = {},
   ) {}
 
   start(): void {
-    this.schedule();
+    void this.followVswitchd();
+    void this.followBridge();
+    this.every(this.options.safetyCheckMs ?? DEFAULT_SAFETY_CHECK_MS, () => this.check('safety check'));
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.session?.close();
   }
 
-  private schedule(): void {
-    this.timer = setTimeout(() => void this.check().finally(() => { if (this.timer) this.schedule(); }), this.intervalMs);
+  /** Holds a session with ovs-vswitchd; each one after the first means it restarted. */
+  private async followVswitchd(): Promise<void> {
+    let sessions = 0;
+    while (!this.stopped) {
+      const session = await this.retrying(() => this.ovs.openVswitchdSession(), 'ovs-vswitchd is not reachable; waiting for it');
+      if (!session) return;
+      this.session = session;
+      // A restart between the node's set-up and the first session is found by one check.
+      if (sessions++ === 0) void this.check('watchdog started');
+      else this.heal(`ovs-vswitchd restarted (pid ${session.pid})`);
+      await session.closed;
+      if (this.stopped) return;
+      this.log.warn('ovs-vswitchd exited; restoring the switch when it is back', { pid: session.pid });
+    }
   }
 
-  private async check(): Promise<void> {
+  /** Follows the bridge's OVSDB row; a renewed connection to ovsdb-server is checked once: it may hold a new database. */
+  private async followBridge(): Promise<void> {
+    for (let renewed = false; !this.stopped; renewed = true) {
+      const following = await this.retrying(async () => {
+        let lost!: () => void;
+        const ended = new Promise<void>((resolve) => { lost = resolve; });
+        await this.ovs.watchBridge((what) => this.heal(what), () => lost());
+        return { ended };
+      }, 'cannot follow the bridge in OVSDB; retrying');
+      if (!following) return;
+      if (renewed) void this.check('OVSDB connection renewed');
+      await following.ended;
+    }
+  }
+
+  /** Restores the set-up if it is lost. */
+  private async check(why: string): Promise<void> {
     let lost: string | undefined;
     try {
-      const pid = await this.ovs.vswitchdPid();
-      const restarted = pid !== this.vswitchdPid;
-      this.vswitchdPid = pid;
-      lost = await lostSetup(this.ovs, restarted || ++this.checks % FRAGMENT_CHECK_EVERY === 0);
+      lost = await lostSetup(this.ovs);
     } catch (error) {
-      if (this.healthy) this.log.warn('cannot read the switch; will restore its flows when it answers', { error: messageOf(error) });
-      this.healthy = false;
+      // Unreachable: the session with ovs-vswitchd tells when it is back.
+      this.log.debug('cannot read the switch', { why, error: messageOf(error) });
       return;
     }
-    if (lost === undefined && this.healthy) return;
-    const started = Date.now();
-    try {
-      await this.restore();
-      this.restores += 1;
-      this.healthy = true;
-      this.log.info('switch flows restored', { ms: Date.now() - started, reason: lost ?? 'switch back' });
-    } catch (error) {
-      if (this.healthy) this.log.error('restoring the switch failed; retrying', { error: messageOf(error) });
-      this.healthy = false;
+    if (lost !== undefined) this.heal(lost);
+  }
+
+  /** Runs the restore until it succeeds; triggers meanwhile run it once more afterwards. */
+  private heal(reason: string): void {
+    if (this.stopped) return;
+    if (this.healing) {
+      this.again = reason;
+      return;
     }
+    this.healing = this.restoring(reason).finally(() => {
+      this.healing = undefined;
+      const again = this.again;
+      this.again = undefined;
+      if (again !== undefined) this.heal(again);
+    });
+  }
+
+  private async restoring(reason: string): Promise<void> {
+    const started = Date.now();
+    const done = await this.retrying(async () => {
+      await this.restore();
+      return true;
+    }, 'restoring the switch failed; retrying');
+    if (!done) return;
+    this.restores += 1;
+    this.log.info('switch flows restored', { ms: Date.now() - started, reason });
+  }
+
+  /** `attempt` until it succeeds (its value) or the watchdog stops (undefined); logs the first failure only. */
+  private async retrying<T>(attempt: () => Promise<T>, failing: string): Promise<T | undefined> {
+    for (let waitMs = FIRST_RETRY_MS; !this.stopped; waitMs = Math.min(waitMs * 2, MAX_RETRY_MS)) {
+      try {
+        const value = await attempt();
+        if (this.unhealthy) this.log.info('switch reachable again');
+        this.unhealthy = false;
+        return value;
+      } catch (error) {
+        if (!this.unhealthy) this.log.warn(failing, { error: messageOf(error) });
+        this.unhealthy = true;
+        await this.sleep(waitMs);
+      }
+    }
+    return undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  private every(ms: number, work: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.stopped) return;
+      void work().finally(() => { if (!this.stopped) this.every(ms, work); });
+    }, ms);
+    this.timers.add(timer);
   }
 }

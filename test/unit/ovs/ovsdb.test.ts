@@ -125,6 +125,25 @@ describe('OvsdbClient', () => {
     expect((error as Error).message).to.match(/did not answer transact within 50 ms/);
   });
 
+  it('follows a table with monitor: its rows now, each update after, and the end of the connection', async () => {
+    const client = new OvsdbClient(socketPath);
+    server.answer = (request) => (request.method === 'monitor' ? { Bridge: { u1: { new: { name: 'br0' } } } } : []);
+    const updates: unknown[] = [];
+    let lost: Error | undefined;
+    const initial = await client.monitor('Bridge', ['name'], { update: (rows) => updates.push(rows), lost: (e) => { lost = e; } });
+    expect(initial).to.deep.equal({ u1: { new: { name: 'br0' } } });
+    const [, monitorId, tables] = server.requests[0]!.params as [string, string, unknown];
+    expect(tables).to.deep.equal({ Bridge: { columns: ['name'] } });
+    server.connections[0]!.write(JSON.stringify({ method: 'update', params: [monitorId, { Bridge: { u1: { old: { name: 'br0' } } } }], id: null }));
+    server.connections[0]!.write(JSON.stringify({ method: 'update', params: ['another-monitor', { Bridge: { u2: {} } }], id: null }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(updates).to.deep.equal([{ u1: { old: { name: 'br0' } } }]);
+    server.connections[0]!.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lost).to.be.instanceOf(OvsdbError);
+    client.close();
+  });
+
   it('says where it could not connect', async () => {
     const client = new OvsdbClient(path.join(dir, 'missing.sock'));
     const error = await client.transact([]).catch((e: unknown) => e);

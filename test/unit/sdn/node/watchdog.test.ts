@@ -1,95 +1,112 @@
+import FakeTimers from '@sinonjs/fake-timers';
 import { expect } from 'chai';
-import type { DumpedFlow } from '../../../../lib/ovs/dump.js';
-import type { FragmentHandling } from '../../../../lib/ovs/switch.js';
 import { silentLogger } from '../../../../lib/log.js';
-import { SwitchWatchdog } from '../../../../lib/sdn/node/watchdog.js';
-import type { SwitchReader } from '../../../../lib/sdn/node/setup.js';
+import { DEFAULT_SAFETY_CHECK_MS, MAX_RETRY_MS, SwitchWatchdog } from '../../../../lib/sdn/node/watchdog.js';
+import { flow, flowKey } from '../../../../lib/ovs/flow.js';
 import { versionNote } from '../../../../lib/sdn/pipeline/flows.js';
-import { FRAGMENT_HANDLING, PIPELINE_VERSION, Table } from '../../../../lib/sdn/pipeline/tables.js';
+import { FRAGMENT_HANDLING, PIPELINE_VERSION } from '../../../../lib/sdn/pipeline/tables.js';
+import { FakeSwitch } from '../../../support/fakenode.js';
 
-/** A switch that holds what a restore gives it, until the test takes something away. */
-class FakeSwitch implements SwitchReader {
-  versionFlow = true;
-  fragments: FragmentHandling = FRAGMENT_HANDLING;
-  pid = 100;
-  fragmentReads = 0;
-
-  async vswitchdPid(): Promise<number> {
-    return this.pid;
-  }
-
-  async dumpFlows(): Promise<DumpedFlow[]> {
-    const note = Buffer.from(versionNote(PIPELINE_VERSION)).toString('hex').match(/../g)!.join('.');
-    return this.versionFlow ? [{ cookie: 1n, table: Table.Version, priority: 0, match: '', actions: `note:${note}` }] : [];
-  }
-
-  async fragmentHandling(): Promise<FragmentHandling> {
-    this.fragmentReads += 1;
-    return this.fragments;
-  }
-
-  restore = async (): Promise<void> => {
-    this.versionFlow = true;
-    this.fragments = FRAGMENT_HANDLING;
-  };
-}
-
-const INTERVAL_MS = 5;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Waits for the first restore (timers run late on a loaded machine), then a while longer for any further ones. */
-async function restoresAfterSettling(dog: SwitchWatchdog): Promise<number> {
-  const deadline = Date.now() + 2000;
-  while (dog.restores === 0 && Date.now() < deadline) await sleep(INTERVAL_MS);
-  await sleep(INTERVAL_MS * 10);
-  return dog.restores;
+/** A switch set up as the node leaves it: the version flow and the fragment handling. */
+function setUp(ovs: FakeSwitch): void {
+  const marker = flow(253, 0).note(versionNote(PIPELINE_VERSION));
+  ovs.flows.set(flowKey(marker), marker);
+  ovs.fragments = FRAGMENT_HANDLING;
 }
 
 describe('SwitchWatchdog', () => {
-  let watchdog: SwitchWatchdog | undefined;
-  afterEach(() => watchdog?.stop());
+  let clock: ReturnType<typeof FakeTimers.install>;
+  let ovs: FakeSwitch;
+  let watchdog: SwitchWatchdog;
+  let restoreFailures = 0;
 
-  const watch = (ovs: FakeSwitch) => {
-    watchdog = new SwitchWatchdog(ovs, ovs.restore, silentLogger, INTERVAL_MS);
+  beforeEach(async () => {
+    clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    ovs = new FakeSwitch();
+    setUp(ovs);
+    restoreFailures = 0;
+    watchdog = new SwitchWatchdog(ovs, async () => {
+      if (restoreFailures > 0) {
+        restoreFailures -= 1;
+        throw new Error('br0.mgmt is not there yet');
+      }
+      setUp(ovs);
+    }, silentLogger);
     watchdog.start();
-    return watchdog;
-  };
-
-  it('leaves a switch that holds its flows and fragment handling alone', async () => {
-    const dog = watch(new FakeSwitch());
-    await sleep(INTERVAL_MS * 10);
-    expect(dog.restores).to.equal(0);
+    await clock.tickAsync(0);
   });
 
-  it('restores a switch whose flows are gone', async () => {
-    const ovs = new FakeSwitch();
-    const dog = watch(ovs);
-    ovs.versionFlow = false;
-    expect(await restoresAfterSettling(dog)).to.equal(1);
-    expect(ovs.versionFlow).to.equal(true);
+  afterEach(() => {
+    watchdog.stop();
+    clock.uninstall();
   });
 
-  it('restores a switch that kept its flows but is back in the default fragment handling (ovs-save after a restart)', async () => {
-    const ovs = new FakeSwitch();
-    const dog = watch(ovs);
-    ovs.fragments = 'normal';
-    expect(await restoresAfterSettling(dog)).to.equal(1);
+  it('reads nothing while the switch keeps its set-up, until the slow safety check', async () => {
+    const reads = () => ovs.faults.count('dumpFlows');
+    const atStart = reads();
+    await clock.tickAsync(DEFAULT_SAFETY_CHECK_MS - 1);
+    expect(reads() - atStart).to.equal(0);
+    await clock.tickAsync(1);
+    expect(reads() - atStart).to.equal(1);
+    expect(watchdog.restores).to.equal(0);
+  });
+
+  it('restores at once when ovs-vswitchd restarts, without waiting for a check', async () => {
+    ovs.restartVswitchd();
+    await clock.tickAsync(0);
+    expect(watchdog.restores).to.equal(1);
     expect(ovs.fragments).to.equal(FRAGMENT_HANDLING);
   });
 
-  it('reads the fragment handling at once after ovs-vswitchd restarts, and otherwise only every few checks', async () => {
-    const ovs = new FakeSwitch();
-    const dog = watch(ovs);
-    while (dog.restores === 0 && ovs.fragmentReads < 1) await sleep(INTERVAL_MS);
-    const readsBefore = ovs.fragmentReads;
-    const polled = { flows: 0 };
-    const dumpFlows = ovs.dumpFlows.bind(ovs);
-    ovs.dumpFlows = async () => { polled.flows += 1; return dumpFlows(); };
-    while (polled.flows < 24) await sleep(INTERVAL_MS);
-    expect(ovs.fragmentReads - readsBefore, 'fragment reads in 24 checks').to.be.within(1, 6);
+  it('waits for ovs-vswitchd while it is down, retrying a few times a second, and restores when it is back', async () => {
+    ovs.stopVswitchd();
+    await clock.tickAsync(10_000);
+    expect(watchdog.restores).to.equal(0);
+    const attemptsWhileDown = ovs.faults.count('openVswitchdSession');
+    expect(attemptsWhileDown).to.be.within(5, 10_000 / MAX_RETRY_MS + 6);
+    ovs.startVswitchd();
+    await clock.tickAsync(MAX_RETRY_MS);
+    expect(watchdog.restores).to.equal(1);
+  });
+
+  it('retries a restore that fails until it succeeds', async () => {
+    restoreFailures = 3;
+    ovs.restartVswitchd();
+    await clock.tickAsync(0);
+    expect(watchdog.restores).to.equal(0);
+    await clock.tickAsync(100 + 200 + 400);
+    expect(watchdog.restores).to.equal(1);
+  });
+
+  it('restores when OVSDB reports the bridge deleted and created again', async () => {
+    ovs.recreateBridge();
+    await clock.tickAsync(0);
+    expect(watchdog.restores).to.equal(1);
+    expect(ovs.flows.size).to.be.greaterThan(0);
+  });
+
+  it('follows the bridge again after the OVSDB connection ends, and checks the switch once then', async () => {
+    ovs.dropOvsdb();
+    ovs.flows.clear();
+    await clock.tickAsync(0);
+    expect(ovs.faults.count('watchBridge')).to.equal(2);
+    expect(watchdog.restores).to.equal(1);
+  });
+
+  it('finds flows deleted by hand, or a changed fragment handling, at the next safety check', async () => {
+    ovs.flows.clear();
+    await clock.tickAsync(DEFAULT_SAFETY_CHECK_MS);
+    expect(watchdog.restores).to.equal(1);
     ovs.fragments = 'normal';
-    ovs.pid = 101;
-    const checksAtRestart = polled.flows;
-    while (dog.restores === 0) await sleep(INTERVAL_MS);
-    expect(polled.flows - checksAtRestart).to.be.at.most(2);
+    await clock.tickAsync(DEFAULT_SAFETY_CHECK_MS);
+    expect(watchdog.restores).to.equal(2);
+  });
+
+  it('does nothing more once stopped', async () => {
+    watchdog.stop();
+    ovs.restartVswitchd();
+    ovs.flows.clear();
+    await clock.tickAsync(DEFAULT_SAFETY_CHECK_MS * 3);
+    expect(watchdog.restores).to.equal(0);
   });
 });

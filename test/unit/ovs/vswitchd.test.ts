@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { VswitchdUnreachableError, openVswitchdSession } from '../../../lib/ovs/vswitchd.js';
+
+describe('ovs-vswitchd session', () => {
+  let dir: string;
+  let server: net.Server | undefined;
+  const connections: net.Socket[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kovs-vswitchd-'));
+  });
+  afterEach(async () => {
+    for (const socket of connections.splice(0)) socket.destroy();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    server = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A stand-in ovs-vswitchd: pid file and control socket answering `version` like ovs-appctl's server. */
+  async function fakeVswitchd(pid: number, answer = true): Promise<void> {
+    await writeFile(path.join(dir, 'ovs-vswitchd.pid'), `${pid}\n`);
+    server = net.createServer((socket) => {
+      connections.push(socket);
+      socket.on('data', (chunk) => {
+        const request = JSON.parse(String(chunk)) as { id: number; method: string };
+        if (answer) socket.write(JSON.stringify({ id: request.id, result: `ovs-vswitchd (Open vSwitch) 3.1.0\n`, error: null }));
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(path.join(dir, `ovs-vswitchd.${pid}.ctl`), resolve));
+  }
+
+  it('connects to the ovs-vswitchd of the pid file and ends the moment that process closes its socket', async () => {
+    await fakeVswitchd(4242);
+    const session = await openVswitchdSession(dir);
+    expect(session.pid).to.equal(4242);
+    let ended = false;
+    void session.closed.then(() => { ended = true; });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ended).to.equal(false);
+    connections[0]!.destroy();
+    await session.closed;
+  });
+
+  it('fails while ovs-vswitchd is not running: no pid file, or a stale one', async () => {
+    expect(await openVswitchdSession(dir).catch((e: unknown) => e)).to.be.instanceOf(VswitchdUnreachableError);
+    await writeFile(path.join(dir, 'ovs-vswitchd.pid'), '4243\n');
+    const stale = await openVswitchdSession(dir).catch((e: unknown) => e);
+    expect(stale).to.be.instanceOf(VswitchdUnreachableError);
+    expect((stale as Error).message).to.match(/cannot reach ovs-vswitchd at .*ovs-vswitchd\.4243\.ctl/);
+  });
+
+  it('fails on an ovs-vswitchd that does not answer', async () => {
+    await fakeVswitchd(4244, false);
+    const error = await openVswitchdSession(dir, 50).catch((e: unknown) => e);
+    expect((error as Error).message).to.match(/did not answer within 50 ms/);
+  });
+});
