@@ -1,7 +1,7 @@
 // The k8s-ovs host daemon: wires etcd, the master, the node agent and the CNI server, and shuts down cleanly.
 import { lookup } from 'node:dns/promises';
 import path from 'node:path';
-import { firstEndpointHost, storeOptions } from '../../cli/etcd-flags.js';
+import { configKeyOf, firstEndpointHost, storeOptions } from '../../cli/etcd-flags.js';
 import { EtcdStore } from '../../etcd/store.js';
 import { localRunner } from '../../exec/command.js';
 import { HostNetwork } from '../../host/network.js';
@@ -21,6 +21,7 @@ import { NodeAgent } from '../node/agent.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
 import { ConfigSource } from './config-source.js';
 import { EnvironmentError } from '../../cli/environment.js';
+import { OriginalFlagError } from './original-flags.js';
 import { v2ConfigHint } from '../../migrate/hint.js';
 import { type DaemonFlags, parseDaemonFlags } from './options.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -38,7 +39,8 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   const nodeIp = await nodeAddress(flags, host);
   log.info('k8s-ovs starting', { node: flags.hostname, nodeIp, etcd: flags['etcd-endpoints'], prefix: flags['etcd-prefix'] });
   const store = await EtcdStore.connect({ ...storeOptions(flags), logger: log });
-  const configSource = new ConfigSource(store, flags['etcd-prefix'], log, () => v2ConfigHint(storeOptions(flags)));
+  const configKey = configKeyOf(flags);
+  const configSource = new ConfigSource(store, flags['etcd-prefix'], log, () => v2ConfigHint(storeOptions(flags), flags.network), configKey);
   const config = await configSource.first();
 
   const master = new Master(store, config, {
@@ -112,12 +114,13 @@ export async function main(argv: string[]): Promise<void> {
   try {
     parsed = parseDaemonFlags(argv);
   } catch (error) {
-    if (!(error instanceof EnvironmentError)) throw error;
+    if (!(error instanceof EnvironmentError || error instanceof OriginalFlagError)) throw error;
     process.stderr.write(`k8s-ovs: ${error.message}\n`);
     process.exit(2);
   }
-  const { flags, environment } = parsed;
+  const { flags, environment, original } = parsed;
   const log = createLogger({ level: flags['log-level'], format: flags['log-format'] });
+  if (original.warning) log.warn(original.warning.message, original.warning.flags);
   if (environment.ignored.length) log.warn('ignoring environment variables that name no k8s-ovs flag', { variables: environment.ignored });
   if (environment.unwrapped.length) {
     log.info('read variables written as --flag=value (the original k8s-ovs sysconfig style)', { variables: environment.unwrapped });
