@@ -121,7 +121,7 @@ describe('the k8s-ovs RPM built from this tree', function () {
     const conf = JSON.parse(text) as { type: string };
     expect(conf).to.deep.equal({ cniVersion: '1.0.0', name: 'k8s-ovs', type: 'k8s-ovs', capabilities: { bandwidth: true } });
     const answer = await runInstalled(`/opt/cni/bin/${conf.type}`, [], { env: { CNI_COMMAND: 'VERSION' }, input: text });
-    expect(JSON.parse(answer)).to.deep.equal({ cniVersion: '1.0.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+    expect(JSON.parse(answer)).to.deep.equal({ cniVersion: '1.0.0', supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
   });
 
   it('runs the daemon and the admin CLI from the installed tree alone', async () => {
