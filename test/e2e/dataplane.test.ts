@@ -48,10 +48,10 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     await addPod('red-b', n1, 'red', 11, 11);
     await addPod('blue-a', n1, 'blue', 12, 12);
     await addPod('blue-c', n1, 'blue', 12, 13);
-    await addPod('glob-a', n1, 'default', 0, 14);
+    await addPod('glob-a', n1, 'kube-system', 0, 14);
     await addPod('red-c', n2, 'red', 11, 10);
     await addPod('blue-b', n2, 'blue', 12, 11);
-    await addPod('glob-b', n2, 'default', 0, 12);
+    await addPod('glob-b', n2, 'kube-system', 0, 12);
     // The first tunnelled packet may be lost while OVS resolves the peer's MAC: warm both directions.
     await ping(pod('glob-a').netns, pod('glob-b').attached.port.ip, { count: 3, timeoutS: 1 });
   });

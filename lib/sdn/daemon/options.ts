@@ -53,7 +53,7 @@ export function parseDaemonFlags(argv: readonly string[], env: NodeJS.ProcessEnv
     .option('request-subnet', { type: 'boolean', describe: 'ask the master for a HostSubnet with "Assign":true (default: when no API server is configured)' })
     .option('master', { type: 'boolean', default: true, describe: 'take part in the master election' })
     .option('admin-namespaces', { type: 'string', array: true, default: [], coerce: (v: string[]) => v.flatMap((s) => s.split(',')).filter(Boolean),
-      describe: 'namespaces made global (VNID 0) when first numbered, besides kube-system' })
+      describe: 'namespaces made global (VNID 0) and kept so, besides kube-system' })
     .option('election-ttl', { type: 'number', default: 10, describe: 'master lease TTL in seconds' })
     .option('ovs-rundir', { type: 'string', describe: 'OVS run directory (default: $OVS_RUNDIR or /var/run/openvswitch)' })
     .option('bridge', { type: 'string', default: 'br0', describe: 'the integration bridge' })
