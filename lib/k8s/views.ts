@@ -39,6 +39,8 @@ export interface KubePod {
   /** null while the pod is not scheduled. */
   nodeName: string | null;
   annotations: Readonly<Record<string, string>>;
+  /** status.podIP as the kubelet reported it; null before that, or when it is not IPv4. */
+  ip: Ipv4 | null;
 }
 
 type Fields = Record<string, unknown>;
@@ -148,12 +150,24 @@ export function parseService(object: unknown): KubeService | null {
 }
 
 export function parsePod(object: unknown): KubePod {
-  const { metadata, spec } = root(object);
+  const { metadata, spec, status } = root(object);
   return {
     namespace: text(metadata, 'namespace', 'metadata.namespace'),
     name: text(metadata, 'name', 'metadata.name'),
     uid: text(metadata, 'uid', 'metadata.uid'),
     nodeName: optionalText(spec, 'nodeName', 'spec.nodeName'),
     annotations: stringMap(metadata, 'annotations', 'metadata.annotations'),
+    ip: optionalIpv4(optionalText(status, 'podIP', 'status.podIP'), 'status.podIP'),
   };
+}
+
+/** An address the view can do without: an IPv6 one (dual stack) is not ours. */
+function optionalIpv4(value: string | null, path: string): Ipv4 | null {
+  if (value === null) return null;
+  try {
+    return parseIpv4(value, path);
+  } catch (error) {
+    if (error instanceof AddressError) return null;
+    throw error;
+  }
 }

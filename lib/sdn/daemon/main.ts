@@ -73,7 +73,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log,
     ...(nodeSync ? {
       annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)),
-      podGone: (ns: string, name: string) => nodeSync.connected && !nodeSync.pods.has(ns, name),
+      podGone: (ns: string, name: string) => nodeSync.connected && nodeSync.nodeKnown && !nodeSync.pods.has(ns, name),
     } : {}),
   });
   const metrics = new DaemonMetrics(daemonMetricsSources({ store, master, agent, ipam: () => ipam, logger: log, ...(nodeSync ? { apiServer: nodeSync } : {}) }));
