@@ -4,6 +4,7 @@ import path from 'node:path';
 import { configKeyOf, firstEndpointHost, storeOptions } from '../../cli/etcd-flags.js';
 import { EtcdStore } from '../../etcd/store.js';
 import { localRunner } from '../../exec/command.js';
+import { HostFirewall } from '../../host/firewall.js';
 import { HostNetwork } from '../../host/network.js';
 import { PodLinks } from '../../host/podlink.js';
 import { type Logger, createLogger } from '../../log.js';
@@ -18,6 +19,8 @@ import { NodeSync } from '../kube/node-sync.js';
 import { keyLeaf, networkKeys } from '../layout.js';
 import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
 import { NodeAgent } from '../node/agent.js';
+import { FirewallKeeper, nodeAcceptRules } from '../node/firewall.js';
+import { TUN_PORT_NAME } from '../pipeline/tables.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
 import { ConfigSource } from './config-source.js';
 import { EnvironmentError } from '../../cli/environment.js';
@@ -42,6 +45,12 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   const configKey = configKeyOf(flags);
   const configSource = new ConfigSource(store, flags['etcd-prefix'], log, () => v2ConfigHint(storeOptions(flags), flags.network), configKey);
   const config = await configSource.first();
+  const hostFirewall = new HostFirewall(runner);
+  const firewall = new FirewallKeeper(hostFirewall, nodeAcceptRules(config.network, TUN_PORT_NAME), log);
+  await firewall.start();
+  if (await hostFirewall.removeOriginalMasquerade(config.network)) {
+    log.info('removed the original k8s-ovs\'s masquerade rule for the cluster network; this daemon\'s own rules replace it');
+  }
 
   const master = new Master(store, config, {
     identity: flags.hostname, electionTtlSeconds: flags['election-ttl'], adminNamespaces: flags['admin-namespaces'], logger: log,
@@ -95,6 +104,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
 
   // Shutting down leaves the switch as it is: pods keep forwarding while the daemon is away.
   return async () => {
+    firewall.stop();
     await heartbeat.stop();
     await metrics.close();
     await cni.stop();
