@@ -12,13 +12,15 @@ import { type Ipv4, parseIpv4 } from '../../net/ipv4.js';
 import { OvsSwitch } from '../../ovs/switch.js';
 import { CniServer } from '../cni/server.js';
 import { HostSubnetIpam } from '../ipam/allocator.js';
+import { HostLocalLeases } from '../ipam/host-local-leases.js';
 import { Master } from '../master/master.js';
-import { type KubeClient, kubernetesConfigured, loadKubeConfig } from '../../k8s/index.js';
+import { type KubeClient, type KubePod, kubernetesConfigured, loadKubeConfig } from '../../k8s/index.js';
 import { MasterSync } from '../kube/master-sync.js';
 import { NodeSync } from '../kube/node-sync.js';
 import { keyLeaf, networkKeys } from '../layout.js';
 import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
 import { NodeAgent } from '../node/agent.js';
+import { OriginalPodAdoption } from '../node/original-pods.js';
 import { FirewallKeeper, nodeAcceptRules } from '../node/firewall.js';
 import { TUN_PORT_NAME } from '../pipeline/tables.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
@@ -40,7 +42,8 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   const runner = localRunner();
   const host = new HostNetwork(runner);
   const nodeIp = await nodeAddress(flags, host);
-  log.info('k8s-ovs starting', { node: flags.hostname, nodeIp, etcd: flags['etcd-endpoints'], prefix: flags['etcd-prefix'] });
+  log.info('k8s-ovs starting', { node: flags.hostname, nodeIp, etcd: flags['etcd-endpoints'], prefix: flags['etcd-prefix'],
+    ...(flags.network ? { network: flags.network } : {}), logLevel: flags['log-level'] });
   const store = await EtcdStore.connect({ ...storeOptions(flags), logger: log });
   const configKey = configKeyOf(flags);
   const configSource = new ConfigSource(store, flags['etcd-prefix'], log, () => v2ConfigHint(storeOptions(flags), flags.network), configKey);
@@ -68,8 +71,12 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
 
   const ovs = new OvsSwitch(runner, { bridge: flags.bridge, datapathType: flags['datapath-type'],
     ...(flags['ovs-rundir'] ? { runDir: flags['ovs-rundir'] } : {}) });
+  const originalLeases = new HostLocalLeases(flags['host-local-dir']);
+  // Bound late: nodeSync follows the agent, and the agent adopts only once nodeSync has listed the pods.
+  const originalPods = new OriginalPodAdoption({ ovs, leases: originalLeases, logger: log,
+    podByIp: (ip): KubePod | undefined => nodeSync?.pods.byIp(ip) });
   const agent = new NodeAgent({
-    store, config, hostname: flags.hostname, nodeIp, ovs, host, podLinks: new PodLinks(runner), logger: log,
+    store, config, hostname: flags.hostname, nodeIp, ovs, host, podLinks: new PodLinks(runner), logger: log, originalPods,
     requestSubnet: flags['request-subnet'] ?? !kube,
     disableTxChecksumOffload: !(flags['tx-checksum-offload'] ?? flags['datapath-type'] !== 'netdev'),
     ...(flags.mtu ? { mtu: flags.mtu } : {}),
@@ -79,7 +86,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   let podNetwork: NodePodNetwork | undefined;
   const nodeSync = kube ? new NodeSync(kube, { nodeName: flags.hostname, services: agent.services, logger: log,
     podsSynced: (pods) => podNetwork?.reclaimVanished(pods) }) : undefined;
-  podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log,
+  podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log, originalLeases,
     ...(nodeSync ? {
       annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)),
       podGone: (ns: string, name: string) => nodeSync.connected && nodeSync.nodeKnown && !nodeSync.pods.has(ns, name),
@@ -94,9 +101,13 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   // The first resync should hold the services too; an API server that does not answer delays it 5 s at most.
   if (nodeSync) await Promise.race([nodeSync.whenSynced().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
   await agent.start();
-  // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died.
+  // Reconciled before CNI may use it: every running pod's address is recorded (pods adopted from the original
+  // have none yet), and an address whose container has no port is from an ADD that died.
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
-  const reconciled = await opened.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
+  const localPods = agent.dataplane.localPods();
+  const { refused } = await opened.reserve(localPods.map((pod) => ({ ip: pod.port.ip, containerId: pod.containerId, ifname: pod.ifname })));
+  if (refused.length) log.error('running pods hold addresses IPAM cannot record for them', { addresses: refused.map((r) => `${r.ip}=${r.containerId}: ${r.reason}`) });
+  const reconciled = await opened.reconcile(localPods.map((pod) => pod.containerId));
   if (reconciled.released.length) log.info('released addresses of pods that no longer exist', { released: reconciled.released.map((r) => r.ip) });
   ipam = opened;
   await podNetwork.nodeReady();

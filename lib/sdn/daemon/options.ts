@@ -3,6 +3,7 @@ import os from 'node:os';
 import yargs from 'yargs';
 import { type EtcdFlags, withEtcdFlags } from '../../cli/etcd-flags.js';
 import { type EnvironmentFlags, declaredFlags, readEnvironmentFlags } from '../../cli/environment.js';
+import { DEFAULT_HOST_LOCAL_DIR } from '../ipam/host-local-leases.js';
 import { packageVersion } from './heartbeat.js';
 import { type OriginalFlagOutcome, type OriginalFlags, resolveOriginalFlags, splitOriginalArguments, withOriginalFlags } from './original-flags.js';
 
@@ -21,6 +22,7 @@ export interface DaemonFlags extends EtcdFlags, OriginalFlags {
   'tx-checksum-offload'?: boolean;
   'cni-socket': string;
   'state-dir': string;
+  'host-local-dir': string;
   'log-level': string;
   'log-format': 'text' | 'json';
   'metrics-address': string;
@@ -63,6 +65,8 @@ export function parseDaemonFlags(argv: readonly string[], env: NodeJS.ProcessEnv
     .option('tx-checksum-offload', { type: 'boolean', describe: 'leave TX checksum offload on in pods (default: off with the netdev datapath, which needs it off)' })
     .option('cni-socket', { type: 'string', default: '/var/run/k8s-ovs/cni-server.sock', describe: 'unix socket the CNI plugin talks to' })
     .option('state-dir', { type: 'string', default: '/var/lib/k8s-ovs', describe: 'persistent state (IPAM)' })
+    .option('host-local-dir', { type: 'string', default: DEFAULT_HOST_LOCAL_DIR,
+      describe: 'host-local leases of the original k8s-ovs: its running pods are adopted at start, each lease removed with its pod' })
     .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'], describe: 'default: info (debug with the original\'s --v=4 or more)' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
     .option('metrics-address', { type: 'string', default: '127.0.0.1:9101', describe: 'serve /metrics, /healthz and /readyz on HOST:PORT (empty disables)' })

@@ -93,6 +93,32 @@ export class HostSubnetIpam {
     });
   }
 
+  /**
+   * Records the addresses running pods already hold (pods adopted from the original k8s-ovs, or any pod
+   * whose record was lost), so they are never handed out again. An address recorded for another
+   * container, or outside this subnet, is left as it is and returned with the reason.
+   */
+  async reserve(held: readonly IpAllocation[]): Promise<{ reserved: IpAllocation[]; refused: Array<IpAllocation & { reason: string }> }> {
+    return this.lock.withLock(async () => {
+      const records = new Map((await this.store.list()).map((r) => [r.ip, r]));
+      const result = { reserved: [] as IpAllocation[], refused: [] as Array<IpAllocation & { reason: string }> };
+      for (const want of held) {
+        validateKey(want.containerId, want.ifname);
+        const record = records.get(want.ip);
+        if (record && record.containerId === want.containerId && record.ifname === want.ifname) continue;
+        if (!this.isAllocatable(want.ip)) {
+          result.refused.push({ ...want, reason: `not an address of ${this.subnet.toString()} for pods` });
+        } else if (record || !(await this.store.claim(want.ip, want.containerId, want.ifname))) {
+          result.refused.push({ ...want, reason: `recorded for container ${record?.containerId || '?'}` });
+        } else {
+          result.reserved.push(want);
+        }
+      }
+      if (result.reserved.length) this.logger.info('IPAM recorded addresses running pods hold', { addresses: result.reserved.map((r) => `${r.ip}=${r.containerId}`) });
+      return result;
+    });
+  }
+
   /** The address the attachment holds in this subnet, without allocating. */
   async lookup(containerId: string, ifname: string): Promise<PodAddress | undefined> {
     const held = (await this.list()).find((r) => r.containerId === containerId && r.ifname === ifname

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Cidr } from '../../../../lib/net/ipv4.js';
+import { Cidr, parseIpv4 } from '../../../../lib/net/ipv4.js';
 import { HostSubnetIpam } from '../../../../lib/sdn/ipam/allocator.js';
 import { IpamConfigError, IpamExhaustedError } from '../../../../lib/sdn/ipam/errors.js';
 
@@ -32,6 +32,18 @@ describe('host-subnet IPAM', function () {
     const error = await ipam.allocate('c5', 'eth0').then(() => undefined, (err: unknown) => err);
     expect(error).to.be.instanceOf(IpamExhaustedError);
     expect((error as Error).message).to.match(/no free address in 10\.128\.0\.0\/29: all 5/);
+  });
+
+  it('records the addresses running pods hold, never hands them out, and refuses one held by another container', async function () {
+    const ipam = await open();
+    const held = [{ ip: parseIpv4('10.128.0.2'), containerId: 'ctr-a', ifname: 'eth0' }, { ip: parseIpv4('10.128.0.3'), containerId: 'ctr-b', ifname: 'eth0' }];
+    expect((await ipam.reserve(held)).reserved).to.deep.equal(held);
+    expect(await ipam.reserve(held)).to.deep.equal({ reserved: [], refused: [] });
+    expect((await ipam.allocate('new', 'eth0')).ip).to.equal('10.128.0.4');
+    const { refused } = await ipam.reserve([{ ip: parseIpv4('10.128.0.2'), containerId: 'other', ifname: 'eth0' },
+      { ip: parseIpv4('10.128.9.9'), containerId: 'far', ifname: 'eth0' }]);
+    expect(refused.map((r) => r.reason)).to.deep.equal(['recorded for container ctr-a', 'not an address of 10.128.0.0/29 for pods']);
+    expect((await ipam.reconcile(['ctr-a', 'ctr-b', 'new'])).released).to.deep.equal([]);
   });
 
   it('returns the prefix length and the .1 gateway with the address', async function () {
