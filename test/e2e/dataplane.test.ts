@@ -173,7 +173,7 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     await pinger.waitForReplies(5);
     const flowsBefore = (await n1.ovs.dumpFlows()).length;
     const restarted = await startNodePlane(n1.node, '10.128.0.0/23');
-    const vnidOf = (ns: string) => ({ red: 11, blue: 11, default: 0 } as Record<string, number>)[ns] as Vnid | undefined;
+    const vnidOf = (ns: string) => ({ red: 11, blue: 11, 'kube-system': 0 } as Record<string, number>)[ns] as Vnid | undefined;
     const { pods: recovered, unknown } = await restarted.ports.recover(vnidOf);
     await restarted.dataplane.setRemoteNodes([remoteOf(n2)]);
     await restarted.dataplane.resync(restarted.network);
