@@ -1,6 +1,7 @@
 // Issue 17 proof: a node left exactly as the original k8s-ovs (Go) leaves it, with two running pods, is
 // switched to this daemon started from the original's unit, sysconfig and CNI config, on a host whose
-// FORWARD policy is DROP. The pods keep talking through the switch, and everything after it works.
+// FORWARD policy is DROP, while a second node stays on the original. The pods keep talking through the
+// switch, on the node and across nodes, and everything after it works.
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,12 +11,14 @@ import { SandboxApiServer } from '../support/kube.js';
 import {
   ORIGINAL_CNI_CONFIG, ORIGINAL_EXEC_ARGS, expandExecArgs, originalSysconfig, parseEnvironmentFile,
 } from '../support/original-files.js';
-import { type OriginalPod, addOriginalPod, setUpOriginalNode } from '../support/original-node.js';
+import { type OriginalPod, addOriginalPod, addOriginalRemoteNode, setUpOriginalNode } from '../support/original-node.js';
 import { type ContinuousPinger, type PodNetns, type SandboxNode, ping, tcpConnect } from '../support/sandbox/index.js';
 
 const NETWORK = 'prod';
 const CONFIG = { Name: 'k8ssdn', Network: '10.128.0.0/14', HostSubnetLength: 9, ServiceNetwork: '172.30.0.0/16', PluginName: 'k8s-ovs-multitenant' };
 const NET = { clusterNetwork: CONFIG.Network, serviceNetwork: CONFIG.ServiceNetwork, localSubnet: '10.128.4.0/23' };
+/** n2 stays on the original throughout: the cluster is half switched, as during a rolling switch. */
+const NET2 = { ...NET, localSubnet: '10.128.6.0/23' };
 const GATEWAY = '10.128.4.1';
 /** A VNID the original's master might have handed out (they were random in its range). */
 const RED = 3831805;
@@ -25,6 +28,7 @@ describe('switching a node from the original k8s-ovs with running pods (sandbox)
   let cluster: SandboxCluster;
   let api: SandboxApiServer;
   let n1: SandboxNode;
+  let n2: SandboxNode;
   let work: string;
   const pods = new Map<string, { netns: PodNetns; ip: string }>();
   const old = new Map<string, OriginalPod>();
@@ -44,31 +48,38 @@ describe('switching a node from the original k8s-ovs with running pods (sandbox)
   };
 
   before(async () => {
-    cluster = await SandboxCluster.start({ nodes: 1, underlaySubnet: '10.60.0.0/24' });
-    n1 = cluster.node('n1');
+    cluster = await SandboxCluster.start({ nodes: 2, underlaySubnet: '10.60.0.0/24' });
+    [n1, n2] = [cluster.node('n1'), cluster.node('n2')];
     work = await mkdtemp(path.join(os.tmpdir(), 'k8s-ovs-switch-'));
     // etcd as `k8s-ovs-adm migrate` leaves it: the original's records, the config under its --network.
     await cluster.etcdctl('put', `${PREFIX}/${NETWORK}/config`, JSON.stringify(CONFIG));
-    await cluster.etcdctl('put', `${PREFIX}/k8ssdn/subnets/${n1.ip}`, JSON.stringify({ Host: 'n1', HostIP: n1.ip, Subnet: NET.localSubnet, Assign: false }));
+    for (const [node, net] of [[n1, NET], [n2, NET2]] as const) {
+      await cluster.etcdctl('put', `${PREFIX}/k8ssdn/subnets/${node.ip}`,
+        JSON.stringify({ Host: node.name, HostIP: node.ip, Subnet: net.localSubnet, Assign: false }));
+    }
     for (const [ns, id] of [['red', RED], ['kube-system', 0], ['default', 5511]] as const) {
       await cluster.etcdctl('put', `${PREFIX}/k8ssdn/netnamespaces/${ns}`, JSON.stringify({ NetName: ns, NetID: id, Action: '', Namespace: '' }));
     }
-    // The node as the original left it: its switch and rules, two running pods, on a Docker-style host.
-    await setUpOriginalNode(n1, NET);
+    // The nodes as the original left them: its switch and rules, pods running (two on n1), on Docker-style hosts.
+    await Promise.all([setUpOriginalNode(n1, NET), setUpOriginalNode(n2, NET2)]);
+    await addOriginalRemoteNode(n1, { hostIp: n2.ip, subnet: NET2.localSubnet });
+    await addOriginalRemoteNode(n2, { hostIp: n1.ip, subnet: NET.localSubnet });
     await n1.exec('iptables', ['-w', '-P', 'FORWARD', 'DROP']);
-    for (const name of ['old-a', 'old-b']) {
+    for (const [name, node, net] of [['old-a', n1, NET], ['old-b', n1, NET], ['old-c', n2, NET2]] as const) {
       const netns = await cluster.sandbox.createPodNetns(name);
-      const pod = await addOriginalPod(n1, netns, NET, { containerId: `ctr-${name}`, vnid: RED, dataDir: path.join(work, 'cni-networks') });
+      const dataDir = path.join(work, node === n1 ? 'cni-networks' : 'n2-cni-networks');
+      const pod = await addOriginalPod(node, netns, net, { containerId: `ctr-${name}`, vnid: RED, dataDir });
       old.set(name, pod);
       pods.set(name, { netns, ip: pod.ip });
     }
     api = new SandboxApiServer(cluster, CONFIG.ServiceNetwork);
     await api.start();
     await api.node('n1', n1.ip);
+    await api.node('n2', n2.ip);
     await api.namespace('red');
     for (const [name, pod] of old) {
       // The kubelet reports the address in the status, which a create leaves out.
-      const created = await api.pod('red', name, 'n1');
+      const created = await api.pod('red', name, name === 'old-c' ? 'n2' : 'n1');
       await api.request('PUT', `/api/v1/namespaces/red/pods/${name}/status`, { ...created, status: { phase: 'Running', podIP: pod.ip } });
     }
     // Its files: the CNI config (with the sandbox's socket) and the sysconfig, as its package wrote them.
@@ -84,12 +95,14 @@ describe('switching a node from the original k8s-ovs with running pods (sandbox)
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('keeps the original\'s two pods pinging with no loss while this daemon, started by the original\'s unit, takes over', async () => {
+  it('keeps the original\'s pods pinging with no loss while this daemon, started by the original\'s unit, takes over', async () => {
     expect(await reaches('old-a', old.get('old-b')!.ip), 'the original\'s pods talk before the switch').to.equal(true);
-    const pingers: ContinuousPinger[] = [
-      await cluster.sandbox.startPinger(pods.get('old-a')!.netns, old.get('old-b')!.ip, { intervalMs: 50 }),
-      await cluster.sandbox.startPinger(pods.get('old-b')!.netns, old.get('old-a')!.ip, { intervalMs: 50 }),
-    ];
+    expect(await reaches('old-c', old.get('old-a')!.ip), 'and across nodes').to.equal(true);
+    // Both ways between n1's two pods, and from each of them to the pod on n2, which stays on the original.
+    const pingers: ContinuousPinger[] = [];
+    for (const [from, to] of [['old-a', 'old-b'], ['old-b', 'old-a'], ['old-a', 'old-c'], ['old-c', 'old-b']]) {
+      pingers.push(await cluster.sandbox.startPinger(pods.get(from!)!.netns, old.get(to!)!.ip, { intervalMs: 50 }));
+    }
     await Promise.all(pingers.map((p) => p.waitForReplies(5)));
     // The original's ExecStart as systemd expands it from the sysconfig; HOSTNAME is empty there, so the
     // Node name is the host name, which this machine has in upper case.
@@ -124,6 +137,7 @@ describe('switching a node from the original k8s-ovs with running pods (sandbox)
     }
     expect(await reaches('new-a', old.get('old-a')!.ip)).to.equal(true);
     expect(await reaches('old-b', pods.get('new-b')!.ip)).to.equal(true);
+    expect(await reaches('new-b', old.get('old-c')!.ip), 'a new pod to a pod of a node still on the original').to.equal(true);
   });
 
   it('answers a pod created with the original\'s 0.1.0 config with a 0.1.0 result', async () => {

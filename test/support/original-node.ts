@@ -90,6 +90,16 @@ export async function setUpOriginalNode(node: SandboxNode, net: OriginalNetwork)
   ]) await node.exec('iptables', ['-w', ...rule]);
 }
 
+/** The original's AddHostSubnetRules: VXLAN from another node accepted, ARP and IP for its subnet sent to it. */
+export async function addOriginalRemoteNode(node: SandboxNode, remote: { hostIp: string; subnet: string }): Promise<void> {
+  const toRemote = `move:NXM_NX_REG0[]->NXM_NX_TUN_ID[0..31],set_field:${remote.hostIp}->tun_dst,output:1`;
+  await addFlows(node, [
+    `table=1,priority=100,tun_src=${remote.hostIp},actions=goto_table:5`,
+    `table=8,priority=100,arp,nw_dst=${remote.subnet},actions=${toRemote}`,
+    `table=8,priority=100,ip,nw_dst=${remote.subnet},actions=${toRemote}`,
+  ]);
+}
+
 /** The original's IPAM config for host-local: its node subnet, a default route and the cluster network. */
 function ipamConfig(net: OriginalNetwork, dataDir: string): string {
   return JSON.stringify({
