@@ -1,5 +1,5 @@
 // The few fields k8s-ovs reads from Kubernetes objects, parsed once at the edge into typed views.
-import { AddressError, type Ipv4, parseIpv4 } from '../net/ipv4.js';
+import { AddressError, type Ipv4, ipv4OrUndefined, parseIpv4 } from '../net/ipv4.js';
 
 /** An API object lacks a field k8s-ovs needs, or has a value it cannot use. */
 export class ViewError extends Error {
@@ -157,17 +157,7 @@ export function parsePod(object: unknown): KubePod {
     uid: text(metadata, 'uid', 'metadata.uid'),
     nodeName: optionalText(spec, 'nodeName', 'spec.nodeName'),
     annotations: stringMap(metadata, 'annotations', 'metadata.annotations'),
-    ip: optionalIpv4(optionalText(status, 'podIP', 'status.podIP'), 'status.podIP'),
+    // An IPv6 address (dual stack) is not ours: no IPv4 address then.
+    ip: ipv4OrUndefined(optionalText(status, 'podIP', 'status.podIP')) ?? null,
   };
-}
-
-/** An address the view can do without: an IPv6 one (dual stack) is not ours. */
-function optionalIpv4(value: string | null, path: string): Ipv4 | null {
-  if (value === null) return null;
-  try {
-    return parseIpv4(value, path);
-  } catch (error) {
-    if (error instanceof AddressError) return null;
-    throw error;
-  }
 }

@@ -2,7 +2,8 @@
 // adopt its running pods, and each removed when its pod goes, so nothing of the original outlives its pods.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AddressError, type Ipv4, parseIpv4 } from '../../net/ipv4.js';
+import type { Ipv4 } from '../../net/ipv4.js';
+import { asIpv4 } from './store.js';
 
 /** Where the original's host-local wrote: its default data directory and the network name it passed. */
 export const DEFAULT_HOST_LOCAL_DIR = '/var/lib/cni/networks/k8s-ovs';
@@ -12,15 +13,6 @@ export interface HostLocalLease {
   containerId: string;
   /** Written by host-local 0.7 and later on the second line; older versions wrote the container ID alone. */
   ifname?: string;
-}
-
-function leaseIp(name: string): Ipv4 | undefined {
-  try {
-    return parseIpv4(name) === name ? (name as Ipv4) : undefined;
-  } catch (error) {
-    if (error instanceof AddressError) return undefined;
-    throw error;
-  }
 }
 
 export class HostLocalLeases {
@@ -37,7 +29,7 @@ export class HostLocalLeases {
     }
     const leases: HostLocalLease[] = [];
     for (const name of names) {
-      const ip = leaseIp(name);
+      const ip = asIpv4(name);
       if (!ip) continue;
       const [containerId = '', ifname = ''] = (await fs.readFile(path.join(this.dir, name), 'utf8')).split(/\r?\n/).map((line) => line.trim());
       if (containerId) leases.push(ifname ? { ip, containerId, ifname } : { ip, containerId });

@@ -4,6 +4,7 @@ import type { AcceptRule, HostFirewall } from '../../host/firewall.js';
 import { RULE_COMMENT_PREFIX } from '../../host/firewall.js';
 import type { Logger } from '../../log.js';
 import type { Cidr } from '../../net/ipv4.js';
+import { PeriodicCheck } from './periodic-check.js';
 
 /** OVS's vxlan ports use the IANA port unless options:dst_port says otherwise (ours never does). */
 export const VXLAN_UDP_PORT = 4789;
@@ -27,7 +28,7 @@ export function nodeAcceptRules(clusterNetwork: Cidr, gatewayDevice: string): Ac
 }
 
 export class FirewallKeeper {
-  private timer?: NodeJS.Timeout;
+  private readonly periodic: PeriodicCheck;
   private failing = false;
   /** How many times rules were found missing after the first check and put back. */
   repairs = 0;
@@ -36,24 +37,20 @@ export class FirewallKeeper {
     private readonly firewall: Pick<HostFirewall, 'ensure'>,
     private readonly rules: readonly AcceptRule[],
     private readonly log: Logger,
-    private readonly intervalMs = FIREWALL_CHECK_MS,
-  ) {}
+    intervalMs = FIREWALL_CHECK_MS,
+  ) {
+    this.periodic = new PeriodicCheck(() => this.check(), intervalMs);
+  }
 
   /** Puts the rules in place (failing if it cannot), then checks them every interval. */
   async start(): Promise<void> {
     const added = await this.firewall.ensure(this.rules);
     this.log.info('firewall accept rules in place', { added: added.map((rule) => rule.comment), kept: this.rules.length - added.length });
-    this.schedule();
+    this.periodic.start();
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private schedule(): void {
-    this.timer = setTimeout(() => void this.check().finally(() => { if (this.timer) this.schedule(); }), this.intervalMs);
-    this.timer.unref();
+    this.periodic.stop();
   }
 
   private async check(): Promise<void> {

@@ -2,7 +2,7 @@
 // start: its ports carry no k8s-ovs-* external IDs, its table-2 flows hold each pod's address, MAC and VNID,
 // and host-local's lease files name each address's container.
 import type { Logger } from '../../log.js';
-import { AddressError, type Ipv4, parseIpv4 } from '../../net/ipv4.js';
+import { type Ipv4, ipv4OrUndefined } from '../../net/ipv4.js';
 import type { DumpedFlow } from '../../ovs/dump.js';
 import type { OvsSwitch, PortInfo } from '../../ovs/switch.js';
 import type { Vnid } from '../../tenant/vnid.js';
@@ -39,15 +39,6 @@ interface PortFlows {
 
 const field = (match: string, name: string) => new RegExp(`(?:^|,)${name}=([^,]+)`).exec(match)?.[1];
 
-function ipv4(text: string | undefined): Ipv4 | undefined {
-  try {
-    return text === undefined ? undefined : parseIpv4(text);
-  } catch (error) {
-    if (error instanceof AddressError) return undefined;
-    throw error;
-  }
-}
-
 /** The original's `load:N->NXM_NX_REG0[]`, as ovs-ofctl prints it (hex or decimal). */
 function loadedVnid(actions: string): Vnid | undefined {
   const value = /(?:load:|set_field:)(0x[0-9a-f]+|\d+)->(?:NXM_NX_REG0\[\]|reg0)/i.exec(actions)?.[1];
@@ -62,7 +53,7 @@ export function originalPodFlows(flows: readonly DumpedFlow[]): Map<number, Port
     if (flow.table !== ORIGINAL_POD_TABLE || !Number.isInteger(inPort) || inPort <= 0) continue;
     const entry = byPort.get(inPort) ?? {};
     const arp = flow.match.split(',').includes('arp');
-    const ip = ipv4(field(flow.match, arp ? 'arp_spa' : 'nw_src'));
+    const ip = ipv4OrUndefined(field(flow.match, arp ? 'arp_spa' : 'nw_src'));
     if (ip) entry.ip = ip;
     if (arp) entry.mac = field(flow.match, 'arp_sha') ?? entry.mac;
     entry.vnid = loadedVnid(flow.actions) ?? entry.vnid;
