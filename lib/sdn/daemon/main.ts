@@ -101,14 +101,14 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   // The first resync should hold the services too; an API server that does not answer delays it 5 s at most.
   if (nodeSync) await Promise.race([nodeSync.whenSynced().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
   await agent.start();
-  // Reconciled before CNI may use it: every running pod's address is recorded (pods adopted from the original
-  // have none yet), and an address whose container has no port is from an ADD that died.
+  // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died, and
+  // then every running pod's address is recorded (pods adopted from the original have no record yet).
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
   const localPods = agent.dataplane.localPods();
-  const { refused } = await opened.reserve(localPods.map((pod) => ({ ip: pod.port.ip, containerId: pod.containerId, ifname: pod.ifname })));
-  if (refused.length) log.error('running pods hold addresses IPAM cannot record for them', { addresses: refused.map((r) => `${r.ip}=${r.containerId}: ${r.reason}`) });
   const reconciled = await opened.reconcile(localPods.map((pod) => pod.containerId));
   if (reconciled.released.length) log.info('released addresses of pods that no longer exist', { released: reconciled.released.map((r) => r.ip) });
+  const { refused } = await opened.reserve(localPods.map((pod) => ({ ip: pod.port.ip, containerId: pod.containerId, ifname: pod.ifname })));
+  if (refused.length) log.error('running pods hold addresses IPAM cannot record for them', { addresses: refused.map((r) => `${r.ip}=${r.containerId}: ${r.reason}`) });
   ipam = opened;
   await podNetwork.nodeReady();
   log.info('k8s-ovs ready', { node: flags.hostname, cniSocket: flags['cni-socket'] });
