@@ -76,39 +76,39 @@ progress "resolved ${#files[@]} files"
 # apt's archive cache, ours, or apt-get download. The versions are written into the image.
 mapfile -t packages < <(printf '%s\n' "${package_of[@]}" | sort -u)
 declare -A candidate=()
-while read -r name version; do candidate[$name]=$version; done < <(apt-cache policy "${packages[@]%%:*}" \
+while read -r name candidate_version; do candidate[$name]=$candidate_version; done < <(apt-cache policy "${packages[@]%%:*}" \
   | awk '/^[^ ].*:$/ { name = substr($1, 1, length($1) - 1) } /^  Candidate:/ { print name, $2 }')
 : >"$work/packages"
 for package in "${packages[@]}"; do
   name=${package%%:*}
   arch=$(dpkg-query -W -f='${Architecture}' "$package")
-  version=${candidate[$name]:?no candidate version of $name}
-  deb=${name}_${version//:/%3a}_${arch}.deb
+  pkg_version=${candidate[$name]:?no candidate version of $name}
+  deb=${name}_${pkg_version//:/%3a}_${arch}.deb
   if [ ! -f "$deb_cache/$deb" ]; then
     if [ -f "/var/cache/apt/archives/$deb" ]; then
       cp "/var/cache/apt/archives/$deb" "$deb_cache/"
-    elif ! (cd "$deb_cache" && apt-get download -q "$name:$arch=$version" >"$work/apt.log" 2>&1); then
+    elif ! (cd "$deb_cache" && apt-get download -q "$name:$arch=$pkg_version" >"$work/apt.log" 2>&1); then
       deb=
     fi
   fi
   mkdir -p "$work/debs/$name"
   if [ -n "$deb" ]; then
     dpkg-deb -x "$deb_cache/$deb" "$work/debs/$name"
-    echo "$name $version" >>"$work/packages"
+    echo "$name $pkg_version" >>"$work/packages"
     continue
   fi
   # No source serves the candidate: it is installed from elsewhere (Node.js 20 here comes from a
   # repacked NodeSource package, Debian 12 has 18). Its installed files, checked against dpkg's checksums.
-  version=$(dpkg-query -W -f='${Version}' "$package")
+  pkg_version=$(dpkg-query -W -f='${Version}' "$package")
   for file in "${!package_of[@]}"; do
     [ "${package_of[$file]}" = "$package" ] || continue
     sums=$(cat "/var/lib/dpkg/info/$package.md5sums" "/var/lib/dpkg/info/$name.md5sums" 2>/dev/null || true)
     sum=$(awk -v f="${file#/}" '$2 == f { print $1; exit }' <<<"$sums")
     [ -n "$sum" ] && [ "$(md5sum <"$file" | cut -d' ' -f1)" = "$sum" ] \
-      || { echo "build-image: $file is not a regular file of $package $version as installed, and no source serves $package" >&2; cat "$work/apt.log" >&2; exit 1; }
+      || { echo "build-image: $file is not a regular file of $package $pkg_version as installed, and no source serves $package" >&2; cat "$work/apt.log" >&2; exit 1; }
     install -D -m "$(stat -c %a "$file")" "$file" "$work/debs/$name$file"
   done
-  echo "$name $version (installed files, checked against dpkg's md5sums: no configured source serves it)" >>"$work/packages"
+  echo "$name $pkg_version (installed files, checked against dpkg's md5sums: no configured source serves it)" >>"$work/packages"
 done
 
 progress "extracted ${#packages[@]} Debian packages"

@@ -117,6 +117,11 @@ describe('the DaemonSet install (rootfs/k8s-ovs.yaml) on the sandbox, from the b
   });
 
   it('joins the tenants with k8s-ovs-adm run in the node pod (kubectl exec), and they reach each other', async () => {
+    const status = await daemons.get('n2')!.exec(DAEMON, ['k8s-ovs-adm', 'status', '-o', 'json']);
+    expect(status.exitCode, status.stderr).to.equal(0);
+    const report = JSON.parse(status.stdout) as { Nodes: Array<{ Name: string; Status: string }>; Problems: string[] };
+    expect(report.Nodes.map((n) => `${n.Name} ${n.Status}`).sort()).to.deep.equal(['n1 Ready', 'n2 Ready']);
+    expect(report.Problems).to.deep.equal([]);
     const joined = await daemons.get('n1')!.exec(DAEMON, ['k8s-ovs-adm', 'pod-network', 'join-namespaces', '--to=red', 'blue']);
     expect(joined.exitCode, joined.stderr).to.equal(0);
     await waitUntil('blue-a to reach red-b', () => reaches('blue-a', 'red-b'), 20_000, 200);
