@@ -19,13 +19,21 @@ import { keyLeaf, networkKeys } from '../layout.js';
 import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
 import { NodeAgent } from '../node/agent.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
+import { ControlPlaneGuard, literalIpv4 } from '../node/control-plane.js';
+import { PodGuard } from '../../host/pod-guard.js';
 import { ConfigSource } from './config-source.js';
 import { seedNetworkConfig } from './config-seed.js';
 import { EnvironmentError } from '../../cli/environment.js';
 import { v2ConfigHint } from '../../migrate/hint.js';
 import { type DaemonFlags, parseDaemonFlags } from './options.js';
 import { startHeartbeat } from './heartbeat.js';
-import { DaemonMetrics, daemonMetricsSources } from './metrics.js';
+import { DaemonMetrics, daemonMetricsSources, exposedMetricsPorts } from './metrics.js';
+
+async function resolveIpv4(host: string): Promise<Ipv4[]> {
+  const literal = literalIpv4(host);
+  if (literal) return [literal];
+  return (await lookup(host, { family: 4, all: true })).map(({ address }) => parseIpv4(address));
+}
 
 async function nodeAddress(flags: DaemonFlags, host: HostNetwork): Promise<Ipv4> {
   if (flags['node-ip']) return parseIpv4(flags['node-ip'], '--node-ip');
@@ -59,18 +67,30 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
 
   const ovs = new OvsSwitch(runner, { bridge: flags.bridge, datapathType: flags['datapath-type'],
     ...(flags['ovs-rundir'] ? { runDir: flags['ovs-rundir'] } : {}) });
+  const exposedPorts = exposedMetricsPorts(flags['metrics-address']);
+  const etcdAccess = new Set(flags['etcd-access-namespaces']);
   const agent = new NodeAgent({
     store, config, hostname: flags.hostname, nodeIp, ovs, host, podLinks: new PodLinks(runner), logger: log,
+    guardedNodePorts: exposedPorts, controlPlaneAccess: (namespace) => etcdAccess.has(namespace),
     requestSubnet: flags['request-subnet'] ?? !kube,
     disableTxChecksumOffload: !(flags['tx-checksum-offload'] ?? flags['datapath-type'] !== 'netdev'),
     ...(flags.mtu ? { mtu: flags.mtu } : {}),
   });
   configSource.onChange((next) => agent.applyServiceNetwork(next));
+  const guard = new ControlPlaneGuard({
+    configuredUrls: storeOptions(flags).endpoints, memberUrls: () => store.memberUrls(), resolve: resolveIpv4,
+    switch: agent, host: new PodGuard(runner), exposedPorts, logger: log,
+    localAddresses: () => [nodeIp, ...(agent.nodeNetwork ? [agent.nodeNetwork.gateway] : [])],
+    allowedPods: () => agent.dataplane.localPods().filter((pod) => pod.port.controlPlaneAccess).map((pod) => pod.port.ip),
+  });
+  // Known before the first resync, so a restart never leaves the switch without them.
+  agent.dataplane.rememberControlPlaneEndpoints(await guard.configuredEndpoints());
   let ipam: HostSubnetIpam | undefined;
   let podNetwork: NodePodNetwork | undefined;
   const nodeSync = kube ? new NodeSync(kube, { nodeName: flags.hostname, services: agent.services, logger: log,
     podsSynced: (pods) => podNetwork?.reclaimVanished(pods) }) : undefined;
   podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log,
+    podsChanged: (namespace) => { if (etcdAccess.has(namespace)) void guard.refresh(); },
     ...(nodeSync ? {
       annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)),
       podGone: (ns: string, name: string) => nodeSync.connected && !nodeSync.pods.has(ns, name),
@@ -85,6 +105,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   // The first resync should hold the services too; an API server that does not answer delays it 5 s at most.
   if (nodeSync) await Promise.race([nodeSync.whenSynced().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
   await agent.start();
+  await guard.start();
   // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died.
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
   const reconciled = await opened.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
@@ -99,6 +120,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
     await metrics.close();
     await cni.stop();
     podNetwork?.stop();
+    guard.stop();
     await nodeSync?.stop();
     await masterSync?.stop();
     await agent.stop();

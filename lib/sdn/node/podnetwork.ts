@@ -26,6 +26,8 @@ export interface PodNetworkOptions {
   /** The pod's bandwidth annotations, when the daemon follows the API server. */
   annotationBandwidth?: (namespace: string, name: string) => Promise<PodBandwidth>;
   vnidWaitMs?: number;
+  /** Hears of every pod attached or detached, by namespace (the control-plane guard follows allowed pods). */
+  podsChanged?: (namespace: string) => void;
   logger: Logger;
 }
 
@@ -103,6 +105,7 @@ export class NodePodNetwork implements PodNetworkBackend {
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
       });
       this.attachedAt.set(attached.port.portName, Date.now());
+      this.options.podsChanged?.(pod.namespace);
       this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
         port: attached.port.portName, ...(bandwidth.ingress || bandwidth.egress ? { bandwidth } : {}) });
       return this.attachment(attached);
@@ -120,6 +123,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     const pod = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
     await this.options.agent.ports.detach(req.containerId, req.ifname, req.netns);
     const released = await ipam.release(req.containerId, req.ifname);
+    if (pod) this.options.podsChanged?.(pod.namespace);
     if (pod || released.length) {
       this.log.info('pod detached', { namespace: pod?.namespace ?? req.pod?.namespace, pod: pod?.name ?? req.pod?.name,
         released });
