@@ -10,7 +10,7 @@ import type { ManifestPod } from '../support/kubelet.js';
 import { type Workload, findObject, loadManifest } from '../support/manifest.js';
 import { NODE_PATH } from '../support/node-host.js';
 import { buildSandboxImage } from '../support/oci-image.js';
-import { ping, randomPrefix } from '../support/sandbox/index.js';
+import { ping, randomPrefix, tcpConnect } from '../support/sandbox/index.js';
 
 const objects = loadManifest();
 const daemonSet = findObject<Workload>(objects, 'DaemonSet', 'k8s-ovs');
@@ -114,6 +114,20 @@ describe('the DaemonSet install (rootfs/k8s-ovs.yaml) on the sandbox, from the b
     expect(await reaches('red-a', 'red-b'), 'red-a pings red-b on the other node').to.equal(true);
     expect(await reaches('blue-a', 'red-b'), 'blue-a pings red-b').to.equal(false);
     expect(await reaches('blue-a', 'red-a'), 'blue-a pings red-a on its own node').to.equal(false);
+  });
+
+  it('closes the etcd pod\'s port to pods with the image\'s iptables, in the tables the host\'s iptables shows', async () => {
+    const etcdHost = cluster.node('n1').ip;
+    for (const node of cluster.sandbox.nodes) {
+      const guard = (await node.exec('iptables', ['-w', '-S', 'K8S-OVS-POD-GUARD'])).stdout;
+      expect(guard, `${node.name}'s pod guard`).to.include(`-d ${etcdHost}/32 -p tcp -m tcp --dport 6680 -j DROP`);
+    }
+    // The same pod reaches a listener in the hub: the path out of the pod works, only etcd is closed.
+    const hubListener = await cluster.sandbox.startTcpListener(cluster.sandbox.hub, 18080);
+    const control = await tcpConnect(pods.get('red-b')!, cluster.sandbox.hub.ip, 18080);
+    await hubListener.stop();
+    expect(control.outcome, `red-b to a listener in the hub: ${JSON.stringify(control)}`).to.equal('connected');
+    expect((await tcpConnect(pods.get('red-b')!, etcdHost, 6680)).outcome, 'red-b to the etcd pod').to.not.equal('connected');
   });
 
   it('joins the tenants with k8s-ovs-adm run in the node pod (kubectl exec), and they reach each other', async () => {
