@@ -14,7 +14,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 version=$(node -p 'require(process.argv[1]).version' "$repo/package.json")
 out=${1:-$repo/build/image/k8s-ovs-$version.oci.tar}
 reference=${K8S_OVS_IMAGE:-localhost/k8s-ovs:$version}
-deb_cache=${K8S_OVS_DEB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-ovs/debs}
+deb_cache=${K8S_OVS_DEB_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/k8s-ovs/debs}
 archiver=$repo/dist/scripts/image/oci-archive.js
 [ -f "$archiver" ] || { echo "build-image: $archiver is missing: npm run build first" >&2; exit 1; }
 multiarch=$(basename "$(dirname "$(dpkg -L libc6 | grep -m1 -E '/lib/[^/]+-linux-gnu/libc\.so\.6$')")")
