@@ -3,6 +3,7 @@
 import type { CommandRunner } from '../exec/command.js';
 import { CommandError } from '../exec/command.js';
 import type { Cidr } from '../net/ipv4.js';
+import { POD_GUARD_CHAIN } from './pod-guard.js';
 
 /** One ACCEPT rule; its comment names it, so the rule is found again whatever iptables prints for the match. */
 export interface AcceptRule {
@@ -17,22 +18,24 @@ export const RULE_COMMENT_PREFIX = 'k8s-ovs:';
 export class HostFirewall {
   constructor(private readonly runner: CommandRunner) {}
 
-  /** The rules of `rules` that the filter table lacks now, read in one `iptables-save`. */
-  async missing(rules: readonly AcceptRule[]): Promise<AcceptRule[]> {
-    const saved = (await this.runner.run('iptables-save', ['-t', 'filter'])).split('\n');
-    return rules.filter((rule) => !saved.some((line) => isSavedRule(line, rule)));
-  }
-
   /**
-   * Inserts each missing rule at the top of its chain, ahead of any DROP or REJECT, and returns those it
-   * inserted. Rules of others are never touched, and a rule already present is never added twice.
+   * Inserts each missing rule at the top of its chain, ahead of any DROP or REJECT but below the jump to
+   * the pod guard (which must see pod traffic first), and returns those it inserted. Rules of others are
+   * never touched, and a rule already present is never added twice.
    */
   async ensure(rules: readonly AcceptRule[]): Promise<AcceptRule[]> {
-    const missing = await this.missing(rules);
+    const saved = await this.saved();
+    const missing = rules.filter((rule) => !saved.some((line) => isSavedRule(line, rule)));
     for (const rule of missing) {
-      await this.runner.run('iptables', ['-w', '-I', rule.chain, '1', ...ruleSpec(rule)]);
+      const chain = saved.filter((line) => line.startsWith(`-A ${rule.chain} `));
+      const position = chain.findIndex((line) => line.endsWith(` -j ${POD_GUARD_CHAIN}`)) + 2;
+      await this.runner.run('iptables', ['-w', '-I', rule.chain, String(position), ...ruleSpec(rule)]);
     }
     return missing;
+  }
+
+  private async saved(): Promise<string[]> {
+    return (await this.runner.run('iptables-save', ['-t', 'filter'])).split('\n').map((line) => line.trim());
   }
 
   /**

@@ -179,7 +179,11 @@ describe('switching a node from the original k8s-ovs with running pods (sandbox)
       + ' && iptables -w -A INPUT -j REJECT && iptables -w -A FORWARD -j REJECT']);
     await waitUntil('pods to reach the hub through the node again', () => reaches('old-a', cluster.sandbox.hub.ip), 15_000, 200);
     expect((await tcpConnect(pods.get('new-a')!.netns, GATEWAY, 9555)).outcome, 'a pod to a port on its node').to.equal('connected');
-    const rules = await filterRules();
+    // The reload removed the pod guard's jump too: it is back, ahead of the accept rules.
+    const rules = await waitUntil('the pod guard first in INPUT again', async () => {
+      const saved = await filterRules();
+      return saved.split('\n').find((line) => line.startsWith('-A INPUT '))?.endsWith('-j K8S-OVS-POD-GUARD') ? saved : undefined;
+    }, 10_000, 200);
     expect(rules.match(ours)?.length, 'each rule once').to.equal(4);
     expect(rules).to.include('-A INPUT -j REJECT').and.include('-A FORWARD -j REJECT');
     expect(rules).to.match(/:FORWARD DROP/);

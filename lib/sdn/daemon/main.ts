@@ -24,13 +24,22 @@ import { OriginalPodAdoption } from '../node/original-pods.js';
 import { FirewallKeeper, nodeAcceptRules } from '../node/firewall.js';
 import { TUN_PORT_NAME } from '../pipeline/tables.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
+import { ControlPlaneGuard, literalIpv4 } from '../node/control-plane.js';
+import { PodGuard } from '../../host/pod-guard.js';
 import { ConfigSource } from './config-source.js';
+import { seedNetworkConfig } from './config-seed.js';
 import { EnvironmentError } from '../../cli/environment.js';
 import { OriginalFlagError } from './original-flags.js';
 import { v2ConfigHint } from '../../migrate/hint.js';
 import { type DaemonFlags, parseDaemonFlags } from './options.js';
 import { startHeartbeat } from './heartbeat.js';
-import { DaemonMetrics, daemonMetricsSources } from './metrics.js';
+import { DaemonMetrics, daemonMetricsSources, exposedMetricsPorts } from './metrics.js';
+
+async function resolveIpv4(host: string): Promise<Ipv4[]> {
+  const literal = literalIpv4(host);
+  if (literal) return [literal];
+  return (await lookup(host, { family: 4, all: true })).map(({ address }) => parseIpv4(address));
+}
 
 async function nodeAddress(flags: DaemonFlags, host: HostNetwork): Promise<Ipv4> {
   if (flags['node-ip']) return parseIpv4(flags['node-ip'], '--node-ip');
@@ -46,14 +55,9 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
     ...(flags.network ? { network: flags.network } : {}), logLevel: flags['log-level'] });
   const store = await EtcdStore.connect({ ...storeOptions(flags), logger: log });
   const configKey = configKeyOf(flags);
+  if (flags['seed-network-config']) await seedNetworkConfig(store, flags['seed-network-config'], flags['etcd-prefix'], log, configKey);
   const configSource = new ConfigSource(store, flags['etcd-prefix'], log, () => v2ConfigHint(storeOptions(flags), flags.network), configKey);
   const config = await configSource.first();
-  const hostFirewall = new HostFirewall(runner);
-  const firewall = new FirewallKeeper(hostFirewall, nodeAcceptRules(config.network, TUN_PORT_NAME), log);
-  await firewall.start();
-  if (await hostFirewall.removeOriginalMasquerade(config.network)) {
-    log.info('removed the original k8s-ovs\'s masquerade rule for the cluster network; this daemon\'s own rules replace it');
-  }
 
   const master = new Master(store, config, {
     identity: flags.hostname, electionTtlSeconds: flags['election-ttl'], adminNamespaces: flags['admin-namespaces'], logger: log,
@@ -71,22 +75,41 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
 
   const ovs = new OvsSwitch(runner, { bridge: flags.bridge, datapathType: flags['datapath-type'],
     ...(flags['ovs-rundir'] ? { runDir: flags['ovs-rundir'] } : {}) });
+  const exposedPorts = exposedMetricsPorts(flags['metrics-address']);
+  const etcdAccess = new Set(flags['etcd-access-namespaces']);
   const originalLeases = new HostLocalLeases(flags['host-local-dir']);
   // Bound late: nodeSync follows the agent, and the agent adopts only once nodeSync has listed the pods.
   const originalPods = new OriginalPodAdoption({ ovs, leases: originalLeases, logger: log,
     podByIp: (ip): KubePod | undefined => nodeSync?.pods.byIp(ip) });
   const agent = new NodeAgent({
     store, config, hostname: flags.hostname, nodeIp, ovs, host, podLinks: new PodLinks(runner), logger: log, originalPods,
+    guardedNodePorts: exposedPorts, controlPlaneAccess: (namespace) => etcdAccess.has(namespace),
     requestSubnet: flags['request-subnet'] ?? !kube,
     disableTxChecksumOffload: !(flags['tx-checksum-offload'] ?? flags['datapath-type'] !== 'netdev'),
     ...(flags.mtu ? { mtu: flags.mtu } : {}),
   });
   configSource.onChange((next) => agent.applyServiceNetwork(next));
+  const guard = new ControlPlaneGuard({
+    configuredUrls: storeOptions(flags).endpoints, memberUrls: () => store.memberUrls(), resolve: resolveIpv4,
+    switch: agent, host: new PodGuard(runner), exposedPorts, logger: log,
+    localAddresses: () => [nodeIp, ...(agent.nodeNetwork ? [agent.nodeNetwork.gateway] : [])],
+    allowedPods: () => agent.dataplane.localPods().filter((pod) => pod.port.controlPlaneAccess).map((pod) => pod.port.ip),
+  });
+  // Known before the first resync, so a restart never leaves the switch without them.
+  agent.dataplane.rememberControlPlaneEndpoints(await guard.configuredEndpoints());
+  // A reload that removed the accept rules removed the guard's jump too: both come back together.
+  const hostFirewall = new HostFirewall(runner);
+  const firewall = new FirewallKeeper(hostFirewall, nodeAcceptRules(config.network, TUN_PORT_NAME), log, { afterRepair: () => guard.refresh() });
+  await firewall.start();
+  if (await hostFirewall.removeOriginalMasquerade(config.network)) {
+    log.info('removed the original k8s-ovs\'s masquerade rule for the cluster network; this daemon\'s own rules replace it');
+  }
   let ipam: HostSubnetIpam | undefined;
   let podNetwork: NodePodNetwork | undefined;
   const nodeSync = kube ? new NodeSync(kube, { nodeName: flags.hostname, services: agent.services, logger: log,
     podsSynced: (pods) => podNetwork?.reclaimVanished(pods) }) : undefined;
   podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log, originalLeases,
+    podsChanged: (namespace) => { if (etcdAccess.has(namespace)) void guard.refresh(); },
     ...(nodeSync ? {
       annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)),
       podGone: (ns: string, name: string) => nodeSync.connected && nodeSync.nodeKnown && !nodeSync.pods.has(ns, name),
@@ -101,6 +124,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   // The first resync should hold the services too; an API server that does not answer delays it 5 s at most.
   if (nodeSync) await Promise.race([nodeSync.whenSynced().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
   await agent.start();
+  await guard.start();
   // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died, and
   // then every running pod's address is recorded (pods adopted from the original have no record yet).
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
@@ -120,6 +144,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
     await metrics.close();
     await cni.stop();
     podNetwork?.stop();
+    guard.stop();
     await nodeSync?.stop();
     await masterSync?.stop();
     await agent.stop();

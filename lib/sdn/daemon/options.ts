@@ -14,6 +14,7 @@ export interface DaemonFlags extends EtcdFlags, OriginalFlags {
   'request-subnet'?: boolean;
   master: boolean;
   'admin-namespaces': string[];
+  'etcd-access-namespaces': string[];
   'election-ttl': number;
   'ovs-rundir'?: string;
   bridge: string;
@@ -26,6 +27,7 @@ export interface DaemonFlags extends EtcdFlags, OriginalFlags {
   'log-level': string;
   'log-format': 'text' | 'json';
   'metrics-address': string;
+  'seed-network-config'?: string;
 }
 
 export interface ParsedDaemonFlags {
@@ -56,6 +58,8 @@ export function parseDaemonFlags(argv: readonly string[], env: NodeJS.ProcessEnv
     .option('master', { type: 'boolean', default: true, describe: 'take part in the master election' })
     .option('admin-namespaces', { type: 'string', array: true, default: [], coerce: (v: string[]) => v.flatMap((s) => s.split(',')).filter(Boolean),
       describe: 'namespaces made global (VNID 0) and kept so, besides kube-system' })
+    .option('etcd-access-namespaces', { type: 'string', array: true, default: [], coerce: (v: string[]) => v.flatMap((s) => s.split(',')).filter(Boolean),
+      describe: 'namespaces whose pods may open the etcd endpoints the daemons use (default: none; every pod is kept out)' })
     .option('election-ttl', { type: 'number', default: 10, describe: 'master lease TTL in seconds' })
     .option('ovs-rundir', { type: 'string', describe: 'OVS run directory (default: $OVS_RUNDIR or /var/run/openvswitch)' })
     .option('bridge', { type: 'string', default: 'br0', describe: 'the integration bridge' })
@@ -70,6 +74,7 @@ export function parseDaemonFlags(argv: readonly string[], env: NodeJS.ProcessEnv
     .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'], describe: 'default: info (debug with the original\'s --v=4 or more)' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
     .option('metrics-address', { type: 'string', default: '127.0.0.1:9101', describe: 'serve /metrics, /healthz and /readyz on HOST:PORT (empty disables)' })
+    .option('seed-network-config', { type: 'string', describe: 'network config JSON written to <prefix>/config when etcd holds none; an existing one is never changed' })
     // Without camelCase aliases an unknown flag is named once, as typed.
     .parserConfiguration({ 'camel-case-expansion': false })
     .strict()

@@ -27,6 +27,12 @@ export function nodeAcceptRules(clusterNetwork: Cidr, gatewayDevice: string): Ac
   ];
 }
 
+export interface FirewallKeeperOptions {
+  intervalMs?: number;
+  /** Runs after rules were put back: whatever removed them (a reload) removed other rules of the daemon too. */
+  afterRepair?: () => Promise<void>;
+}
+
 export class FirewallKeeper {
   private readonly periodic: PeriodicCheck;
   private failing = false;
@@ -37,9 +43,9 @@ export class FirewallKeeper {
     private readonly firewall: Pick<HostFirewall, 'ensure'>,
     private readonly rules: readonly AcceptRule[],
     private readonly log: Logger,
-    intervalMs = FIREWALL_CHECK_MS,
+    private readonly options: FirewallKeeperOptions = {},
   ) {
-    this.periodic = new PeriodicCheck(() => this.check(), intervalMs);
+    this.periodic = new PeriodicCheck(() => this.check(), options.intervalMs ?? FIREWALL_CHECK_MS);
   }
 
   /** Puts the rules in place (failing if it cannot), then checks them every interval. */
@@ -61,6 +67,7 @@ export class FirewallKeeper {
       if (!added.length) return;
       this.repairs += 1;
       this.log.warn('put back firewall accept rules that were removed (a firewall reload?)', { rules: added.map((rule) => rule.comment) });
+      await this.options.afterRepair?.();
     } catch (error) {
       if (!this.failing) this.log.error('checking the firewall accept rules failed; retrying', { error: (error as Error).message });
       this.failing = true;

@@ -29,6 +29,8 @@ export interface PodNetworkOptions {
   /** The original k8s-ovs's host-local leases: an adopted pod's goes with it. */
   originalLeases?: Pick<HostLocalLeases, 'release'>;
   vnidWaitMs?: number;
+  /** Hears of every pod attached or detached, by namespace (the control-plane guard follows allowed pods). */
+  podsChanged?: (namespace: string) => void;
   logger: Logger;
 }
 
@@ -106,6 +108,7 @@ export class NodePodNetwork implements PodNetworkBackend {
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
       });
       this.attachedAt.set(attached.port.portName, Date.now());
+      this.options.podsChanged?.(pod.namespace);
       this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
         port: attached.port.portName, ...(bandwidth.ingress || bandwidth.egress ? { bandwidth } : {}) });
       return this.attachment(attached);
@@ -123,6 +126,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     const pod = this.options.agent.dataplane.podOf(req.containerId, req.ifname);
     await this.options.agent.ports.detach(req.containerId, req.ifname, req.netns);
     const released = await this.releaseAddress(ipam, req.containerId, req.ifname);
+    if (pod) this.options.podsChanged?.(pod.namespace);
     if (pod || released.length) {
       this.log.info('pod detached', { namespace: pod?.namespace ?? req.pod?.namespace, pod: pod?.name ?? req.pod?.name,
         released });

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { CommandError, type CommandRunner } from '../../../lib/exec/command.js';
 import { HostFirewall } from '../../../lib/host/firewall.js';
+import { POD_GUARD_CHAIN } from '../../../lib/host/pod-guard.js';
 import { Cidr } from '../../../lib/net/ipv4.js';
 import { silentLogger } from '../../../lib/log.js';
 import { FirewallKeeper, nodeAcceptRules } from '../../../lib/sdn/node/firewall.js';
@@ -28,8 +29,7 @@ class FakeIptables implements CommandRunner {
     if (rest[0] === '-t' && rest[1] === 'nat') return this.natCommand(rest.slice(2), command, args);
     const [op, chain, position, ...spec] = rest;
     expect(op).to.equal('-I');
-    expect(position).to.equal('1');
-    this.filter[chain!]!.unshift(`-A ${chain} ${saved(spec)}`);
+    this.filter[chain!]!.splice(Number(position) - 1, 0, `-A ${chain} ${saved(spec)}`);
     return '';
   }
 
@@ -82,14 +82,28 @@ describe('node firewall', () => {
     expect(iptables.runs.filter((run) => / -D /.test(run))).to.deep.equal([]);
   });
 
+  it('keeps the pod guard\'s jump first: pod traffic meets the guard before any accept rule', async () => {
+    const iptables = new FakeIptables();
+    const jump = (chain: string) => `-A ${chain} -i tun0 -j ${POD_GUARD_CHAIN}`;
+    iptables.filter.INPUT!.unshift(jump('INPUT'));
+    iptables.filter.FORWARD!.unshift(jump('FORWARD'));
+    await new HostFirewall(iptables).ensure(nodeAcceptRules(CLUSTER, 'tun0'));
+    expect(iptables.filter.INPUT![0]).to.equal(jump('INPUT'));
+    expect(iptables.filter.FORWARD![0]).to.equal(jump('FORWARD'));
+    expect(iptables.filter.INPUT!.slice(1, 3).every((rule) => rule.includes('k8s-ovs:'))).to.equal(true);
+  });
+
   it('puts back rules a firewall reload removed, within one check, and says so once', async () => {
     const iptables = new FakeIptables();
-    const keeper = new FirewallKeeper(new HostFirewall(iptables), nodeAcceptRules(CLUSTER, 'tun0'), silentLogger, 20);
+    let afterRepair = 0;
+    const keeper = new FirewallKeeper(new HostFirewall(iptables), nodeAcceptRules(CLUSTER, 'tun0'), silentLogger,
+      { intervalMs: 20, afterRepair: async () => { afterRepair += 1; } });
     await keeper.start();
     try {
       iptables.filter.FORWARD = iptables.filter.FORWARD!.filter((rule) => !rule.includes('k8s-ovs'));
       await waitFor(() => iptables.filter.FORWARD!.filter((rule) => rule.includes('k8s-ovs')).length === 2);
       expect(keeper.repairs).to.equal(1);
+      expect(afterRepair, 'the pod guard is re-applied after a repair').to.equal(1);
     } finally {
       keeper.stop();
     }
