@@ -99,7 +99,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   agent.dataplane.rememberControlPlaneEndpoints(await guard.configuredEndpoints());
   // A reload that removed the accept rules removed the guard's jump too: both come back together.
   const hostFirewall = new HostFirewall(runner);
-  const firewall = new FirewallKeeper(hostFirewall, nodeAcceptRules(config.network, TUN_PORT_NAME), log, { afterRepair: () => guard.refresh() });
+  const firewall = new FirewallKeeper(hostFirewall, nodeAcceptRules(config.network, TUN_PORT_NAME), log, { afterRepair: () => guard.reapply() });
   await firewall.start();
   if (await hostFirewall.removeOriginalMasquerade(config.network)) {
     log.info('removed the original k8s-ovs\'s masquerade rule for the cluster network; this daemon\'s own rules replace it');
