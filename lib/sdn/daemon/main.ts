@@ -25,6 +25,13 @@ import { v2ConfigHint } from '../../migrate/hint.js';
 import { type DaemonFlags, parseDaemonFlags } from './options.js';
 import { startHeartbeat } from './heartbeat.js';
 import { DaemonMetrics, daemonMetricsSources } from './metrics.js';
+import { reloadEtcdSettings } from './reload.js';
+
+/** What main() hands the daemon: where to register what SIGHUP does. */
+export interface DaemonControl {
+  argv: readonly string[];
+  onReload(handler: () => Promise<void>): void;
+}
 
 async function nodeAddress(flags: DaemonFlags, host: HostNetwork): Promise<Ipv4> {
   if (flags['node-ip']) return parseIpv4(flags['node-ip'], '--node-ip');
@@ -32,12 +39,14 @@ async function nodeAddress(flags: DaemonFlags, host: HostNetwork): Promise<Ipv4>
   return host.sourceAddressFor(address);
 }
 
-export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => Promise<void>> {
+export async function runDaemon(flags: DaemonFlags, log: Logger, control: DaemonControl): Promise<() => Promise<void>> {
   const runner = localRunner();
   const host = new HostNetwork(runner);
   const nodeIp = await nodeAddress(flags, host);
   log.info('k8s-ovs starting', { node: flags.hostname, nodeIp, etcd: flags['etcd-endpoints'], prefix: flags['etcd-prefix'] });
   const store = await EtcdStore.connect({ ...storeOptions(flags), logger: log });
+  // Registered before waiting for the config: an administrator may be fixing the endpoints it waits on.
+  control.onReload(() => reloadEtcdSettings({ file: flags['environment-file'], argv: control.argv, running: flags, store, log }));
   const configSource = new ConfigSource(store, flags['etcd-prefix'], log, () => v2ConfigHint(storeOptions(flags)));
   const config = await configSource.first();
 
@@ -133,8 +142,15 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Without a handler SIGHUP would end the daemon; reloads run one at a time.
+  let reload: (() => Promise<void>) | undefined;
+  let reloading = Promise.resolve();
+  process.on('SIGHUP', () => {
+    log.info('reload requested (SIGHUP)', { environmentFile: flags['environment-file'] });
+    reloading = reloading.then(() => reload?.());
+  });
   try {
-    stop = await runDaemon(flags, log);
+    stop = await runDaemon(flags, log, { argv, onReload: (handler) => { reload = handler; } });
   } catch (error) {
     log.error('k8s-ovs failed', { error: error instanceof Error ? error.message : String(error) });
     process.exit(1);
