@@ -55,7 +55,9 @@ describe('security: who may talk to the daemon and to etcd', function () {
 
     before(async () => {
       socket = path.join(dir, 'run', 'k8s-ovs', 'cni-server.sock');
-      await mkdir(path.join(dir, 'run'), { mode: 0o755 });
+      // As a package or tmpfiles.d might leave it: root's, readable by all. Accepted, and still closed to others.
+      await mkdir(path.join(dir, 'run', 'k8s-ovs'), { recursive: true, mode: 0o755 });
+      await chmod(path.join(dir, 'run', 'k8s-ovs'), 0o755);
       server = new CniServer({ socketPath: socket, backend: new FakeBackend() });
       await server.start();
       stateDir = path.join(dir, 'lib', 'ipam');
@@ -68,7 +70,7 @@ describe('security: who may talk to the daemon and to etcd', function () {
       await server?.stop();
     });
 
-    it('lets root connect and refuses an unprivileged user', async () => {
+    it('lets root connect and refuses an unprivileged user, in a root-owned 0755 socket directory', async () => {
       await new Promise<void>((resolve, reject) => net.connect(socket).on('connect', function (this: net.Socket) {
         this.end();
         resolve();

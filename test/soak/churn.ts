@@ -5,10 +5,12 @@ import { PREFIX } from '../support/cluster.js';
 import type { CriPod } from '../support/containerd.js';
 import type { SandboxNode } from '../support/sandbox/index.js';
 import { CHURN_NAMESPACES, type SoakEnvironment, runApiPod } from './environment.js';
-import { type NodeState, nodeState, portAddTimes, rssMiB, stateDifference } from './state.js';
+import { type NodeState, nodeState, portChangeTimes, rssMiB, stateDifference, switchRestoredTimes } from './state.js';
 
-/** A request is lost if its packet is dropped on the way there or back: within this of a port being added. */
-const PORT_ADD_REACH_MS = 500;
+/** A request is lost if its packet is dropped on the way there or back: within this of a port being added or deleted. */
+const PORT_CHANGE_REACH_MS = 500;
+/** ping's reply timeout: a request sent this long before the switch was restored was still lost to the restart. */
+const REPLY_TIMEOUT_MS = 1000;
 
 export interface SoakOptions {
   durationMs: number;
@@ -47,10 +49,12 @@ export interface SoakReport {
   convergedS: number;
   vnidClaimsMatch: boolean;
   /**
-   * The long-lived pair's ping (every 100 ms): lost requests, those sent while an ovs-vswitchd restarted, and of
-   * the rest those sent within PORT_ADD_REACH_MS of a pod port being added to either node's userspace datapath.
+   * The long-lived pair's ping (every 100 ms): lost requests, those sent between an ovs-vswitchd kill and the
+   * daemon restoring that switch, and of the rest those sent within PORT_CHANGE_REACH_MS of a pod port being added
+   * to or deleted from either node's userspace datapath; `lostAt` places each loss (seconds into the soak).
    */
-  pings: { transmitted: number; lost: number; lostInVswitchdRestarts: number; lostNearPortAdds: number; longestOutageMs: number };
+  pings: { transmitted: number; lost: number; lostInVswitchdRestarts: number; lostNearPortChanges: number; longestOutageMs: number;
+    lostAt: number[] };
   events: ChaosEvent[];
   /** Chaos steps that did not complete (e.g. a daemon not ready again in time). */
   problems: string[];
@@ -66,11 +70,12 @@ export async function runChurnSoak(env: SoakEnvironment, options: SoakOptions): 
   const started = Date.now();
   const since = () => Math.round((Date.now() - started) / 100) / 10;
   const report: SoakReport = { durationS: 0, created: 0, deleted: 0, refused: 0, deleteRetries: 0, duplicates: [], leaks: {},
-    convergedS: 0, vnidClaimsMatch: false, pings: { transmitted: 0, lost: 0, lostInVswitchdRestarts: 0, lostNearPortAdds: 0, longestOutageMs: 0 }, events: [], problems: [], rss: [] };
+    convergedS: 0, vnidClaimsMatch: false, pings: { transmitted: 0, lost: 0, lostInVswitchdRestarts: 0, lostNearPortChanges: 0, longestOutageMs: 0, lostAt: [] }, events: [], problems: [], rss: [] };
   const baseline = new Map<string, NodeState>();
   for (const node of nodes) baseline.set(node.name, await nodeState(cluster, node));
   const liveIps = new Map<string, string>();
-  const vswitchdWindows: Array<[number, number]> = [];
+  /** Per ovs-vswitchd restart: the node and when it was killed. */
+  const vswitchdRestarts: Array<{ node: SandboxNode; at: number }> = [];
   let stopping = false;
   let counter = 0;
 
@@ -145,8 +150,8 @@ export async function runChurnSoak(env: SoakEnvironment, options: SoakOptions): 
       done(node.name);
     } else if (kind === 'ovs-vswitchd') {
       const node = pick(nodes);
+      vswitchdRestarts.push({ node, at: begun });
       await node.restartVswitchd({ signal: 'SIGKILL' });
-      vswitchdWindows.push([begun, Date.now() + 3000]);
       done(node.name);
     } else if (longOutage === undefined) {
       // Never two members down at once: a lost quorum is etcd-cluster.test.ts's subject.
@@ -224,12 +229,18 @@ export async function runChurnSoak(env: SoakEnvironment, options: SoakOptions): 
   report.vnidClaimsMatch = await vnidClaimsMatch(env);
   const pings = await env.pinger.stop();
   const lostAt = pings.lostSeqs.map((seq) => sentAt(env.pinger.replyAt, seq));
-  const inRestart = lostAt.filter((at) => inWindow(at, vswitchdWindows));
-  const portAdds = (await Promise.all(nodes.map((node) => portAddTimes(node)))).flat();
-  const nearPortAdd = lostAt.filter((at) => !inWindow(at, vswitchdWindows)
-    && portAdds.some((added) => Math.abs(added - at) <= PORT_ADD_REACH_MS));
+  const restored = new Map(await Promise.all(nodes.map(async (node) => [node.name, await switchRestoredTimes(cluster, node)] as const)));
+  const windows = vswitchdRestarts.map(({ node, at }): [number, number] => {
+    const back = restored.get(node.name)!.find((t) => t > at) ?? at + 10_000;
+    return [at - REPLY_TIMEOUT_MS, back + REPLY_TIMEOUT_MS];
+  });
+  const portChanges = (await Promise.all(nodes.map((node) => portChangeTimes(node)))).flat();
+  const inRestart = lostAt.filter((at) => inWindow(at, windows));
+  const nearPortChange = lostAt.filter((at) => !inWindow(at, windows)
+    && portChanges.some((changed) => Math.abs(changed - at) <= PORT_CHANGE_REACH_MS));
   report.pings = { transmitted: pings.transmitted, lost: pings.lost, longestOutageMs: pings.longestOutageMs,
-    lostInVswitchdRestarts: inRestart.length, lostNearPortAdds: nearPortAdd.length };
+    lostInVswitchdRestarts: inRestart.length, lostNearPortChanges: nearPortChange.length,
+    lostAt: lostAt.map((at) => Math.round((at - started) / 100) / 10) };
   return report;
 }
 

@@ -33,8 +33,8 @@ export function summary(report: SoakReport, nodes: readonly string[]): string {
       + `(converged ${report.convergedS.toFixed(1)} s after the last deletion)`,
     `VNID claims match the VNIDs in use: ${report.vnidClaimsMatch ? 'yes' : 'NO'}`,
     `long-lived pair: ${report.pings.lost} of ${report.pings.transmitted} pings lost: ${report.pings.lostInVswitchdRestarts} `
-      + `during an ovs-vswitchd restart (the userspace datapath lives in that process), ${report.pings.lostNearPortAdds} within `
-      + `0.5 s of a pod port being added, ${report.pings.lost - report.pings.lostInVswitchdRestarts - report.pings.lostNearPortAdds} `
+      + `during an ovs-vswitchd restart (the userspace datapath lives in that process), ${report.pings.lostNearPortChanges} within `
+      + `0.5 s of a pod port being added or deleted, ${report.pings.lost - report.pings.lostInVswitchdRestarts - report.pings.lostNearPortChanges} `
       + `otherwise; longest outage ${report.pings.longestOutageMs} ms`,
     ...nodes.map((n) => {
       const trend = rssTrend(report, n);

@@ -53,8 +53,14 @@ export async function rssMiB(pid: number): Promise<number | undefined> {
   return kb === undefined ? undefined : Number(kb) / 1024;
 }
 
-/** When ovs-vswitchd added a pod port to br0 (ms since the epoch), from its log: each such moment can drop a packet. */
-export async function portAddTimes(node: SandboxNode): Promise<number[]> {
+/** When ovs-vswitchd added or deleted a pod port on br0 (ms since the epoch), from its log: each can drop a packet. */
+export async function portChangeTimes(node: SandboxNode): Promise<number[]> {
   const log = await readFile(node.vswitchdLog, 'utf8').catch(() => '');
-  return [...log.matchAll(/^(\S+)\|\d+\|bridge\|INFO\|bridge br0: added interface ko/gm)].map((m) => Date.parse(m[1]!));
+  return [...log.matchAll(/^(\S+)\|\d+\|bridge\|INFO\|bridge br0: (?:added|deleted) interface ko/gm)].map((m) => Date.parse(m[1]!));
+}
+
+/** When the node's daemon logged that it restored the switch after ovs-vswitchd restarted (ms since the epoch). */
+export async function switchRestoredTimes(cluster: SandboxCluster, node: SandboxNode): Promise<number[]> {
+  const log = await cluster.log(node);
+  return [...log.matchAll(/^(\S+) info switch flows restored/gm)].map((m) => Date.parse(m[1]!));
 }

@@ -94,7 +94,9 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
   await agent.start();
   // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died.
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
-  const reconciled = await opened.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
+  const running = agent.dataplane.localPods();
+  await opened.repair(running.map((pod) => ({ containerId: pod.containerId, ifname: pod.ifname, ip: pod.port.ip })));
+  const reconciled = await opened.reconcile(running.map((pod) => pod.containerId));
   if (reconciled.released.length) log.info('released addresses of pods that no longer exist', { released: reconciled.released.map((r) => r.ip) });
   ipam = opened;
   await podNetwork.nodeReady();
