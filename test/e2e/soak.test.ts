@@ -15,7 +15,7 @@ describe('churn soak, short: pods churn through containerd while daemons, ovs-vs
   before(async () => {
     env = await startSoakEnvironment({ underlaySubnet: '10.71.0.0/24' });
     report = await runChurnSoak(env, {
-      durationMs: SECONDS * 1000, tickMs: 2000, podsPerNode: 4, chaosEveryMs: 8000, longMemberOutageMs: 10_000, rssEveryMs: 2000,
+      durationMs: SECONDS * 1000, tickMs: 2000, podsPerNode: 4, chaosEveryMs: 3000, longMemberOutageMs: 10_000, rssEveryMs: 2000,
       log: () => undefined,
     });
     console.log(summary(report, env.nodes.map((n) => n.name)).split('\n').map((line) => `      ${line}`).join('\n'));
@@ -27,6 +27,8 @@ describe('churn soak, short: pods churn through containerd while daemons, ovs-vs
 
   it('never hands out an address twice and leaves no address, port, veth, flow, meter or QoS row behind', () => {
     expect(report.created, 'pods created').to.be.greaterThan(10);
+    expect(new Set(report.events.map((e) => e.kind)), 'every kind of failure happened').to.have.all.keys(
+      'daemon', 'ovs-vswitchd', 'etcd member', 'etcd member (long)');
     expect(report.duplicates).to.deep.equal([]);
     expect(report.leaks).to.deep.equal(Object.fromEntries(env.nodes.map((n) => [n.name, []])));
     expect(report.vnidClaimsMatch, 'one VNID claim per VNID in use').to.equal(true);

@@ -115,12 +115,7 @@ export class SandboxEtcdCluster {
   async remove(member: EtcdMember): Promise<void> {
     const id = await this.memberId(member);
     const others = this.members.filter((m) => m !== member && m.process?.isRunning).map((m) => m.clientUrl);
-    // etcd refuses (unhealthy cluster) while a member that just returned is not yet counted as active.
-    const deadline = Date.now() + 20_000;
-    while (await this.etcdctl(['member', 'remove', id], others).then(() => false, (error: Error) => {
-      if (!/unhealthy cluster/.test(error.message) || Date.now() > deadline) throw error;
-      return true;
-    })) await new Promise((resolve) => setTimeout(resolve, 500));
+    await this.reconfigure(() => this.etcdctl(['member', 'remove', id], others), /member not found/);
     await this.stop(member, 'SIGTERM');
     await rm(member.dataDir, { recursive: true, force: true });
     this.members.splice(this.members.indexOf(member), 1);
@@ -130,11 +125,12 @@ export class SandboxEtcdCluster {
   /** A new machine: `etcdctl member add`, then the member starts with --initial-cluster-state existing. */
   async add(name: string): Promise<EtcdMember> {
     const member = await this.prepareMember(name);
-    const out = await this.etcdctl(['member', 'add', name, `--peer-urls=${member.peerUrl}`],
-      this.members.filter((m) => m !== member && m.process?.isRunning).map((m) => m.clientUrl));
-    // etcdctl prints the ETCD_INITIAL_CLUSTER the new member must start with.
-    const initial = /ETCD_INITIAL_CLUSTER="([^"]+)"/.exec(out)?.[1];
-    if (!initial) throw new Error(`etcdctl member add printed no ETCD_INITIAL_CLUSTER:\n${out}`);
+    const others = this.members.filter((m) => m !== member && m.process?.isRunning).map((m) => m.clientUrl);
+    await this.reconfigure(() => this.etcdctl(['member', 'add', name, `--peer-urls=${member.peerUrl}`], others), /already exists/);
+    // What etcdctl member add prints as ETCD_INITIAL_CLUSTER, from the list (a retried add printed nothing).
+    const table = await this.etcdctl(['member', 'list'], others);
+    const initial = table.split('\n').filter(Boolean).map((line) => line.split(',').map((field) => field.trim()))
+      .map(([, , listed, peerUrl]) => `${listed || name}=${peerUrl}`).join(',');
     await this.launch(member, initial, 'existing');
     await this.waitHealthy(member);
     return member;
@@ -143,6 +139,25 @@ export class SandboxEtcdCluster {
   /** The last lines of a member's log, for a failed test's message. */
   async logTail(member: EtcdMember, lines = 15): Promise<string> {
     return (await readFile(member.logFile, 'utf8').catch(() => '')).split('\n').slice(-lines).join('\n');
+  }
+
+  /**
+   * Runs a membership change, again while etcd refuses it for now (a member that just returned is not yet
+   * counted active, or a leader is being elected); a retry that finds the change made (`done`) is success.
+   */
+  private async reconfigure(change: () => Promise<unknown>, done: RegExp): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await change();
+        return;
+      } catch (error) {
+        const message = (error as Error).message;
+        if (attempt > 0 && done.test(message)) return;
+        if (!/unhealthy cluster|deadline exceeded|timed out|leader changed|no leader/.test(message) || Date.now() > deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 
   /** The member's hex ID from `etcdctl member list` (its JSON holds IDs as numbers too large for JavaScript). */

@@ -66,6 +66,7 @@ export class SandboxNode implements NetnsHandle {
    */
   async reboot(): Promise<void> {
     await this.ovs.stop();
+    await this.hub.removeUplink(this.name);
     await removeNetns(this.netns);
     await this.ovs.wipe();
     await addNetns(this.netns, () => undefined);
