@@ -1,7 +1,7 @@
 // What `trace` traces between: pod and address arguments, pods found on a switch, and the flows handed to OVS.
 import { AddressError, type Ipv4, parseIpv4 } from '../net/ipv4.js';
 import type { PortInfo } from '../ovs/switch.js';
-import { VXLAN_PORT } from '../sdn/pipeline/tables.js';
+import { TUN_PORT, VXLAN_PORT } from '../sdn/pipeline/tables.js';
 import { isNamespaceName } from '../sdn/records.js';
 import { UsageError } from './errors.js';
 import { POD_PORT_IDS } from '../sdn/node/podports.js';
@@ -64,6 +64,24 @@ export function parseDestination(text: string): TraceDestination {
   return { target, protocol: port === undefined ? 'ip' : (protocol as TraceProtocol | undefined) ?? 'tcp', ...(port ? { port } : {}) };
 }
 
+/** `--service-backend IP[:PORT]`: the endpoint kube-proxy DNATs to (its port defaults to the service's). */
+export function parseServiceBackend(text: string, destination: TraceDestination): { ip: Ipv4; port?: number } {
+  const match = /^([^:]+)(?::(\d{1,5}))?$/.exec(text);
+  const port = match?.[2] === undefined ? destination.port : Number(match[2]);
+  if (!match || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new UsageError(`--service-backend "${text}" is not IP[:PORT] (e.g. 10.128.2.7:8080)`);
+  }
+  if (destination.target.kind !== 'ip' || destination.port === undefined) {
+    throw new UsageError('--service-backend needs a service destination: <service IP>:<port>[/tcp|udp]');
+  }
+  try {
+    return { ip: parseIpv4(match[1]!, '--service-backend'), ...(port ? { port } : {}) };
+  } catch (error) {
+    if (error instanceof AddressError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 /** The pods among a switch's ports (ports the daemon did not make are left out). */
 export function podsOnSwitch(ports: readonly PortInfo[]): SwitchPod[] {
   const pods: SwitchPod[] = [];
@@ -90,6 +108,11 @@ function transport(destination: TraceDestination): string {
 export function podPacket(source: SwitchPod, dstIp: string, destination: TraceDestination): string {
   return `in_port=${source.ofport},${destination.protocol},dl_src=${source.mac},nw_src=${source.ip},nw_dst=${dstIp}`
     + transport(destination);
+}
+
+/** The packet as the host sends it back into br0 after kube-proxy's DNAT: from tun0, the client pod's address kept. */
+export function relayedPacket(clientIp: string, backendIp: string, destination: TraceDestination): string {
+  return `in_port=${TUN_PORT},${destination.protocol},nw_src=${clientIp},nw_dst=${backendIp}${transport(destination)}`;
 }
 
 /** The same packet as the destination node receives it from VXLAN. */

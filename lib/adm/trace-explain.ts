@@ -1,5 +1,5 @@
 // Puts an ofproto/trace walk into words, table by table, with the pipeline's own table names (pure).
-import { TUN_PORT, Table, VXLAN_PORT } from '../sdn/pipeline/tables.js';
+import { TUN_PORT, Table, VXLAN_PORT, VXLAN_UDP_PORT } from '../sdn/pipeline/tables.js';
 import { type OfprotoTrace, type TraceStep, flowField } from './trace-output.js';
 
 export interface ExplainContext {
@@ -61,6 +61,8 @@ interface Walk {
   vnid: number | null;
   tunnelId: number | null;
   tunnelDst: string | null;
+  /** The port LocalDelivery chose (reg2), for Output. */
+  outputPort: number | null;
 }
 
 function follow(step: TraceStep, walk: Walk): void {
@@ -69,6 +71,8 @@ function follow(step: TraceStep, walk: Walk): void {
     if (reg) walk.vnid = numeric(reg[1]!);
     const dst = /^set_field:([\d.]+)->tun_dst$/.exec(action);
     if (dst) walk.tunnelDst = dst[1]!;
+    const port = /^set_field:(0x[0-9a-f]+|\d+)->reg2$/.exec(action);
+    if (port) walk.outputPort = numeric(port[1]!);
   }
   for (const note of step.notes) {
     const reg = /^NXM_NX_REG0\[\] is now (0x[0-9a-f]+|\d+)$/.exec(note);
@@ -78,12 +82,22 @@ function follow(step: TraceStep, walk: Walk): void {
   }
 }
 
+/** The port a step sent the packet out of: `output:5`, or `output:NXM_NX_REG2[]` with OVS's note naming it. */
 function outputPort(step: TraceStep): number | undefined {
   for (const action of step.actions) {
     const out = /^output:(\d+)$/.exec(action);
     if (out) return Number(out[1]);
   }
+  for (const note of step.notes) {
+    const out = /^output port is (\d+)$/.exec(note);
+    if (out) return Number(out[1]);
+  }
   return undefined;
+}
+
+/** `ct(table=N,...)` forks the packet through conntrack and resumes it at table N: the `drop` after it is the original's. */
+function throughConntrack(step: TraceStep): boolean {
+  return step.actions.some((action) => /^ct\(.*table=/.test(action));
 }
 
 function gotoTable(step: TraceStep): number | undefined {
@@ -107,18 +121,28 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
   const match = step.match ?? '';
   const next = gotoTable(step);
   const out = outputPort(step);
+  if (throughConntrack(step)) return 'through conntrack: is it a reply of a connection the host relayed?';
   if (step.match === null || step.actions.includes('drop')) {
     return `${step.match === null ? 'no flow matched' : 'drop'}: ${dropReason(step, trace, context, walk.vnid)}`;
   }
   switch (step.table) {
     case Table.Classifier:
       if (flowField(match, 'in_port') === String(VXLAN_PORT)) return 'arrived over VXLAN';
-      if (flowField(match, 'in_port') === String(TUN_PORT)) return 'from the host (tun0): source VNID 0';
+      if (flowField(match, 'in_port') === String(TUN_PORT)) return 'from the host (tun0)';
       return 'from a pod port';
     case Table.TunnelIngress:
       return `VXLAN from known node ${nodeName(context, flowField(match, 'tun_src') ?? '?')}: source VNID ${walk.vnid}`;
+    case Table.HostIngress: {
+      const source = flowField(match, 'nw_src');
+      if (step.priority === 200 && source) {
+        return `the host relayed a packet of pod ${source} (kube-proxy's DNAT): it keeps that pod's VNID ${walk.vnid}`;
+      }
+      return `from the host itself${source ? ` (${source})` : ''}: source VNID 0`;
+    }
     case Table.PodIngress:
       return `${portName(context, Number(flowField(match, 'in_port')))} sends with its own MAC and IP: source VNID ${walk.vnid}`;
+    case Table.EgressGuard:
+      return flowField(match, 'nw_src') ? 'its namespace may reach the control plane' : 'not for the control plane or the VXLAN port';
     case Table.Dispatch: {
       const dst = flowField(match, 'nw_dst') ?? flowField(match, 'arp_tpa') ?? '';
       switch (next) {
@@ -133,14 +157,22 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
     }
     case Table.ServiceAccess:
       return `service open to source VNID ${walk.vnid}: to kube-proxy through ${portName(context, out ?? TUN_PORT)}`;
-    case Table.LocalDelivery:
+    case Table.LocalArp:
       return `VNIDs allow it (source ${walk.vnid}): out of ${portName(context, out ?? 0)}`;
+    case Table.LocalDelivery:
+      return `VNIDs allow it (source ${walk.vnid}): to ${portName(context, walk.outputPort ?? 0)}`;
     case Table.RemoteDelivery:
     case Table.RemoteArp:
       return `${flowField(match, 'nw_dst') ?? flowField(match, 'arp_tpa')} is on node ${nodeName(context, walk.tunnelDst ?? '?')}: `
         + `over VXLAN with VNID ${walk.tunnelId ?? walk.vnid}`;
     case Table.HostEgress:
       return 'to tun0: the host routes it (and masquerades what leaves the node)';
+    case Table.Output:
+      if (step.actions.some((action) => action.startsWith('ct(commit'))) {
+        return `relayed by the host: committed to conntrack so that its replies go back through the host; out of ${portName(context, out ?? 0)}`;
+      }
+      if (out === TUN_PORT) return 'a reply of a connection the host relayed: back to tun0, where the host undoes its DNAT';
+      return `out of ${portName(context, out ?? 0)}`;
     default:
       return out !== undefined ? `out of ${portName(context, out)}` : next !== undefined ? `on to table ${next}` : step.actions.join(', ');
   }
@@ -149,19 +181,32 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
 function dropReason(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, vnid: number | null): string {
   const { destination } = context;
   const inPort = flowField(trace.flow, 'in_port') ?? '?';
+  const match = step.match ?? '';
   const service = `${destination.ip}${destination.port ? `:${destination.port}/${destination.protocol}` : ''}`;
   switch (step.table) {
     case Table.Classifier: return `no flow for input port ${inPort}`;
-    case Table.TunnelIngress: return `VXLAN from ${flowField(trace.flow, 'tun_src') ?? '?'}, which is not a known node`;
+    case Table.TunnelIngress:
+      return `VXLAN from ${flowField(trace.flow, 'tun_src') ?? '?'} with inner source ${flowField(trace.flow, 'nw_src') ?? flowField(trace.flow, 'arp_spa') ?? '?'}: `
+        + 'not a known node, or a source that is not that node\'s';
+    case Table.HostIngress:
+      return `the host sent a packet from ${flowField(trace.flow, 'nw_src') ?? '?'}, a cluster address of no pod on this node: `
+        + 'its tenant is unknown here';
     case Table.PodIngress: {
       const pod = context.podsByPort.get(Number(inPort));
-      return pod ? `the packet is not from pod ${pod}'s own MAC and IP on port ${inPort} (anti-spoofing)` : `port ${inPort} has no pod`;
+      return pod ? `the packet is not from pod ${pod}'s own MAC and IP on port ${inPort}, untagged (anti-spoofing)` : `port ${inPort} has no pod`;
     }
+    case Table.EgressGuard:
+      if (flowField(match, 'tp_dst') === String(VXLAN_UDP_PORT) || flowField(match, 'udp_dst') === String(VXLAN_UDP_PORT)) {
+        return `pods never send to UDP port ${VXLAN_UDP_PORT}, the VXLAN port (a forged tunnel packet)`;
+      }
+      return `${flowField(match, 'nw_dst') ?? destination.ip}:${flowField(match, 'tp_dst') ?? flowField(match, 'tcp_dst') ?? '?'} `
+        + 'is part of the control plane (etcd or a k8s-ovs daemon), closed to pods';
     case Table.Dispatch:
-      return flowField(step.match ?? '', 'in_port') === String(VXLAN_PORT)
+      return flowField(match, 'in_port') === String(VXLAN_PORT)
         ? `it arrived over VXLAN but ${destination.ip} is not in this node's subnet (nodes do not relay)`
         : 'it is neither IP nor ARP';
-    case Table.LocalArp: return `no pod or gateway on this node has ${destination.ip}`;
+    case Table.LocalArp:
+      return `no pod or gateway on this node has ${destination.ip} that source VNID ${vnid} may reach`;
     case Table.RemoteArp:
     case Table.RemoteDelivery: return `no node's subnet contains ${destination.ip}`;
     case Table.ServiceAccess: return `service ${service} is not open to source VNID ${vnid} (only to its namespace's VNID and VNID 0)`;
@@ -169,13 +214,13 @@ function dropReason(step: TraceStep, trace: OfprotoTrace, context: ExplainContex
       if (destination.vnid !== undefined && destination.local !== false) {
         return `destination VNID ${destination.vnid}, source VNID ${vnid}`;
       }
-      return `no pod on this node has ${destination.ip} (source VNID ${vnid})`;
+      return `no pod on this node has ${destination.ip} that source VNID ${vnid} may reach`;
     default: return step.match === null ? 'no flow matched' : 'a drop flow matched';
   }
 }
 
 export function explainTrace(trace: OfprotoTrace, context: ExplainContext): Explanation {
-  const walk: Walk = { vnid: null, tunnelId: null, tunnelDst: null };
+  const walk: Walk = { vnid: null, tunnelId: null, tunnelDst: null, outputPort: null };
   const steps: ExplainedStep[] = trace.steps.map((step) => {
     follow(step, walk);
     return {
@@ -204,8 +249,10 @@ function verdictOf(trace: OfprotoTrace, context: ExplainContext, walk: Walk): Ve
       && !(flowField(s.match ?? '', 'nw_dst') ?? '/').includes('/'));
     const text = last.table === Table.ServiceAccess
       ? `sent to tun0 (port 2) for kube-proxy: service ${context.destination.ip} is open to source VNID ${walk.vnid}`
-      : gateway ? `sent to tun0 (port 2): for this node itself (gateway ${context.destination.ip})`
-        : 'sent to tun0 (port 2): it leaves the cluster network; the node routes and masquerades it';
+      : last.table === Table.Output
+        ? 'sent to tun0 (port 2): a reply of a connection the host relayed (DNAT); the host undoes its DNAT and sends it on'
+        : gateway ? `sent to tun0 (port 2): for this node itself (gateway ${context.destination.ip})`
+          : 'sent to tun0 (port 2): it leaves the cluster network; the node routes and masquerades it';
     return { kind: 'host', text };
   }
   if (port !== undefined) {

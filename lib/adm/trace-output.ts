@@ -17,8 +17,13 @@ export interface OfprotoTrace {
   /** The packet as OVS understood the request (the `Flow:` line). */
   readonly flow: string;
   readonly bridge: string;
+  /**
+   * The walk through the first bridge, then through it again for each recirculation (a packet sent through
+   * conntrack with `ct(table=N)` resumes at table N): one list, in the order the packet saw them.
+   */
   readonly steps: TraceStep[];
   readonly finalFlow: string;
+  /** The datapath actions of the last section: what finally happens to the packet. */
   readonly datapathActions: string;
 }
 
@@ -29,19 +34,41 @@ export class TraceParseError extends Error {
 
 const STEP = /^\s{0,3}(\d+)\.\s+(.*)$/;
 const HEADER = /^(?:(.*), )?priority (\d+)(?:, cookie (0x[0-9a-f]+))?$/;
+const BRIDGE = /^bridge\("([^"]+)"\)$/;
+/** `recirc(0x1) - resume conntrack with default ct_state=trk|new ...`: the same bridge again, after conntrack. */
+const RECIRCULATION = /^recirc\(0x[0-9a-f]+\) - resume conntrack/;
 
 export function parseOfprotoTrace(text: string): OfprotoTrace {
-  const lines = text.split('\n');
-  const flow = lines.find((line) => line.startsWith('Flow: '))?.slice('Flow: '.length);
-  const bridgeAt = lines.findIndex((line) => /^bridge\("[^"]+"\)$/.test(line));
+  const sections = text.split(/\n=+\n/);
+  const first = sections[0]!.split('\n');
+  const flow = first.find((line) => line.startsWith('Flow: '))?.slice('Flow: '.length);
+  const bridgeAt = first.findIndex((line) => BRIDGE.test(line));
   if (flow === undefined || bridgeAt < 0) {
     throw new TraceParseError(`not ofproto/trace output (no "Flow:" or bridge line): ${text.slice(0, 200)}`);
   }
-  const bridge = /^bridge\("([^"]+)"\)$/.exec(lines[bridgeAt]!)![1]!;
+  const bridge = BRIDGE.exec(first[bridgeAt]!)![1]!;
+  const steps = walk(first, bridgeAt);
+  let last = first;
+  for (let i = 1; i + 1 < sections.length; i += 2) {
+    if (!RECIRCULATION.test(sections[i]!.trim())) continue;
+    const lines = sections[i + 1]!.split('\n');
+    const at = lines.findIndex((line) => BRIDGE.exec(line)?.[1] === bridge);
+    if (at < 0) continue;
+    steps.push(...walk(lines, at));
+    last = lines;
+  }
+  const after = (lines: string[], prefix: string): string => lines.find((line) => line.startsWith(prefix))?.slice(prefix.length) ?? '';
+  return { flow, bridge, steps, finalFlow: after(last, 'Final flow: '), datapathActions: after(last, 'Datapath actions: ') };
+}
+
+/** The steps of one bridge's walk, from its `bridge("...")` line to the first blank line. */
+function walk(lines: readonly string[], bridgeAt: number): TraceStep[] {
   const steps: Array<TraceStep & { actions: string[]; notes: string[] }> = [];
-  // Only the first bridge's walk: a tunnel output continues in the underlay bridge (br-phy), printed after it.
+  // Only this bridge's walk: a tunnel output continues in the underlay bridge (br-phy), printed after it.
   for (const line of lines.slice(bridgeAt + 2)) {
     if (line === '' || line.startsWith('bridge(') || line.startsWith('Final flow:')) break;
+    // A recirculated walk starts with "thaw" and "Resuming from table N": the table's own step follows.
+    if (steps.length === 0 && /^\s+(thaw|Resuming from table \d+)$/.test(line)) continue;
     const step = STEP.exec(line);
     if (step) {
       const rest = step[2]!;
@@ -62,8 +89,7 @@ export function parseOfprotoTrace(text: string): OfprotoTrace {
     if (note) current.notes.push(note[1]!);
     else current.actions.push(line.trim());
   }
-  const after = (prefix: string): string => lines.find((line) => line.startsWith(prefix))?.slice(prefix.length) ?? '';
-  return { flow, bridge, steps, finalFlow: after('Final flow: '), datapathActions: after('Datapath actions: ') };
+  return steps;
 }
 
 /** A field of a flow string (`ip,in_port=3,nw_dst=10.0.0.1`): its value, or undefined. */

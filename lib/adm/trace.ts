@@ -10,7 +10,10 @@ import { AdmError, UsageError } from './errors.js';
 import { readHostSubnets, readNetNamespaces } from './inventory.js';
 import { OUTPUT_FORMATS, type OutputFormat, renderOutput } from './output.js';
 import { type ExplainContext, type Explanation, explainTrace } from './trace-explain.js';
-import { type SwitchPod, parseDestination, parsePodRef, podPacket, podsOnSwitch, vxlanPacket } from './trace-endpoints.js';
+import {
+  type SwitchPod, parseDestination, parsePodRef, parseServiceBackend, podPacket, podsOnSwitch, relayedPacket, vxlanPacket,
+} from './trace-endpoints.js';
+import { Table } from '../sdn/pipeline/tables.js';
 import { parseOfprotoTrace } from './trace-output.js';
 
 interface TraceFlags extends EtcdFlags {
@@ -19,6 +22,7 @@ interface TraceFlags extends EtcdFlags {
   'ovs-rundir': string;
   bridge: string;
   'remote-ovs-rundir': string[];
+  'service-backend'?: string;
   output: OutputFormat;
   raw: boolean;
 }
@@ -58,13 +62,17 @@ export function traceCommand(env: AdmEnvironment, done: (code: number) => void,
       .option('remote-ovs-rundir', { type: 'string', array: true, default: [],
         describe: 'NODE=DIR: another node\'s OVS reachable from this machine (NODE is its IP or name); '
           + 'the trace follows VXLAN into it' })
+      .option('service-backend', { type: 'string',
+        describe: 'IP[:PORT]: the endpoint kube-proxy DNATs a service destination to; the trace follows the packet '
+          + 'as the host sends it back into br0 (with the client pod\'s address) to that endpoint' })
       .option('output', { alias: 'o', choices: OUTPUT_FORMATS, default: 'table' as const,
         describe: 'output format (table: the explanation as text)' })
       .option('raw', { type: 'boolean', default: false, describe: 'also print what ovs-appctl printed' })
       .example('$0 trace red/web-1 red/db-0:5432/tcp', 'why can (or cannot) web-1 reach db-0?')
       .example('$0 trace red/web-1 10.91.0.254', 'a packet leaving the cluster network')
       .example('$0 trace red/web-1 10.128.2.7:53/udp --raw -o json', 'with what OVS printed, for scripts')
-      .example('$0 trace red/web-1 blue/api-0 --remote-ovs-rundir 10.91.0.2=/var/run/ovs-n2', 'follow VXLAN into node 10.91.0.2'),
+      .example('$0 trace red/web-1 blue/api-0 --remote-ovs-rundir 10.91.0.2=/var/run/ovs-n2', 'follow VXLAN into node 10.91.0.2')
+      .example('$0 trace red/web-1 172.30.0.10:80 --service-backend 10.128.2.7:8080', 'through a service to one of its endpoints'),
     handler: async (args) => done(await runTrace(env, args as unknown as TraceFlags)),
   };
 }
@@ -104,6 +112,7 @@ function subnetOf(subnets: readonly HostSubnet[], ip: string): HostSubnet | unde
 export async function runTrace(env: AdmEnvironment, flags: TraceFlags): Promise<number> {
   const sourceRef = parsePodRef(flags.source, 'source');
   const destination = parseDestination(flags.destination);
+  const backend = flags['service-backend'] === undefined ? undefined : parseServiceBackend(flags['service-backend'], destination);
   const remotes = remoteDirs(flags['remote-ovs-rundir']);
   return withCluster(env, flags, async (cluster) => {
     const subnets = (await readHostSubnets(cluster)).items;
@@ -139,23 +148,33 @@ export async function runTrace(env: AdmEnvironment, flags: TraceFlags): Promise<
     }
     const dstIp = found?.pod.ip ?? (target.kind === 'ip' ? target.ip : '');
     const label = (pod: SwitchPod) => `${pod.namespace}/${pod.name}`;
-    const context = (sw: NodeSwitch): ExplainContext => ({
+    const context = (sw: NodeSwitch, to: { ip: string; port?: number; pod?: { sw: NodeSwitch; pod: SwitchPod } }): ExplainContext => ({
       node: nodeLabel(sw.nodeIp, nodesByIp),
       podsByPort: new Map(sw.pods.map((p) => [p.ofport, label(p)])),
       destination: {
-        ip: dstIp, protocol: destination.protocol, ...(destination.port ? { port: destination.port } : {}),
-        ...(found ? { label: label(found.pod), local: found.sw === sw } : {}),
-        ...(found && vnids.has(found.pod.namespace) ? { vnid: vnids.get(found.pod.namespace)! } : {}),
+        ip: to.ip, protocol: destination.protocol, ...(to.port ? { port: to.port } : {}),
+        ...(to.pod ? { label: label(to.pod.pod), local: to.pod.sw === sw } : {}),
+        ...(to.pod && vnids.has(to.pod.pod.namespace) ? { vnid: vnids.get(to.pod.pod.namespace)! } : {}),
       },
       nodesByIp,
     });
-    const legs = [await runLeg(source.sw, podPacket(source.pod, dstIp, destination), context(source.sw), nodesByIp)];
-    const first = legs[0]!.explanation.verdict;
+    let to = { ip: dstIp, ...(destination.port ? { port: destination.port } : {}), ...(found ? { pod: found } : {}) };
+    const legs = [await runLeg(source.sw, podPacket(source.pod, dstIp, destination), context(source.sw, to), nodesByIp)];
+    const first = legs[0]!.explanation;
+    if (backend && first.verdict.kind === 'host' && first.steps.at(-1)?.table === Table.ServiceAccess) {
+      // kube-proxy's DNAT: the host sends the packet back into br0 from tun0, still from the client pod.
+      const endpoint = find((p) => p.ip === backend.ip);
+      to = { ip: backend.ip, ...(backend.port ? { port: backend.port } : {}), ...(endpoint ? { pod: endpoint } : {}) };
+      const packet = relayedPacket(source.pod.ip, backend.ip, { ...destination, ...(backend.port ? { port: backend.port } : {}) });
+      legs.push(await runLeg(source.sw, packet, context(source.sw, to), nodesByIp));
+    }
     let unreachable: string | null = null;
-    if (first.kind === 'vxlan') {
-      const packet = vxlanPacket(first.vnid, source.sw.nodeIp ?? '0.0.0.0', first.remoteIp, source.pod.ip, dstIp, destination);
-      const next = switches.find((sw) => sw.nodeIp === first.remoteIp);
-      if (next) legs.push(await runLeg(next, packet, context(next), nodesByIp));
+    const last = legs.at(-1)!.explanation.verdict;
+    if (last.kind === 'vxlan') {
+      const packet = vxlanPacket(last.vnid, source.sw.nodeIp ?? '0.0.0.0', last.remoteIp, source.pod.ip, to.ip,
+        { ...destination, ...(to.port ? { port: to.port } : {}) });
+      const next = switches.find((sw) => sw.nodeIp === last.remoteIp);
+      if (next) legs.push(await runLeg(next, packet, context(next, to), nodesByIp));
       else unreachable = packet;
     }
     const report = {

@@ -96,6 +96,14 @@ export class EtcdStore implements Store, StoreInternals {
     }
   }
 
+  /** Every member's client and peer URLs as etcd lists them: the addresses of the control plane. */
+  memberUrls(): Promise<string[]> {
+    return this.call('member list', async () => {
+      const { members } = await this.client.cluster.memberList({});
+      return members.flatMap((member) => [...member.clientURLs, ...member.peerURLs]);
+    });
+  }
+
   get(key: string): Promise<KeyValue | null> {
     return this.call(`get ${key}`, async () => {
       const response = await this.client.get(this.absolute(key)).exec();

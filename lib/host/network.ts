@@ -3,7 +3,7 @@ import type { CommandRunner } from '../exec/command.js';
 import { CommandError } from '../exec/command.js';
 import type { Cidr, Ipv4 } from '../net/ipv4.js';
 
-interface IpAddr { ifname: string; mtu: number; addr_info: Array<{ family: string; local: string; prefixlen: number }> }
+interface IpAddr { ifname: string; mtu: number; address?: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }
 
 export class HostNetwork {
   constructor(private readonly runner: CommandRunner) {}
@@ -28,8 +28,8 @@ export class HostNetwork {
     return source as Ipv4;
   }
 
-  /** Gives the gateway device its address (replacing any other) and MTU, and brings it up. */
-  async configureGateway(device: string, gateway: Ipv4, subnet: Cidr, mtu: number): Promise<void> {
+  /** Gives the gateway device its address (replacing any other) and MTU, brings it up; returns its MAC. */
+  async configureGateway(device: string, gateway: Ipv4, subnet: Cidr, mtu: number): Promise<string> {
     const wanted = `${gateway}/${subnet.prefixLength}`;
     const [link] = JSON.parse(await this.ip('-j', '-4', 'addr', 'show', 'dev', device)) as IpAddr[];
     for (const address of link?.addr_info ?? []) {
@@ -39,6 +39,10 @@ export class HostNetwork {
     }
     await this.ip('addr', 'replace', wanted, 'dev', device);
     await this.ip('link', 'set', device, 'mtu', String(mtu), 'up');
+    if (link?.address) return link.address;
+    const [shown] = JSON.parse(await this.ip('-j', 'link', 'show', 'dev', device)) as IpAddr[];
+    if (!shown?.address) throw new Error(`ip link show ${device} printed no MAC address`);
+    return shown.address;
   }
 
   /** Routes the cluster and service networks through the gateway device; idempotent. */
@@ -61,15 +65,25 @@ export class HostNetwork {
   }
 
   /**
-   * Masquerades pod traffic leaving the cluster network, and service traffic that kube-proxy DNATed
-   * back out of the gateway device: its replies must return through this host's conntrack to be
-   * un-DNATed, so the backend must answer the gateway, not the client pod. Each rule is added once.
+   * Masquerades pod traffic leaving the cluster network, once. Pod-to-pod traffic that kube-proxy DNATs keeps
+   * the client pod's address (the pipeline needs it to hold the client to its tenant); the rule that used to
+   * masquerade it (pipeline 3 and before) is removed where an older daemon left it.
    */
   async ensureMasquerade(clusterNetwork: Cidr, gatewayDevice: string): Promise<void> {
     await this.ensureNatRule(['POSTROUTING', '-s', clusterNetwork.toString(), '!', '-d', clusterNetwork.toString(),
       '-m', 'comment', '--comment', 'k8s-ovs: pods leaving the cluster network', '-j', 'MASQUERADE']);
-    await this.ensureNatRule(['POSTROUTING', '-o', gatewayDevice, '-m', 'conntrack', '--ctstate', 'DNAT',
+    await this.removeNatRule(['POSTROUTING', '-o', gatewayDevice, '-m', 'conntrack', '--ctstate', 'DNAT',
       '-m', 'comment', '--comment', 'k8s-ovs: service traffic hairpinned through the gateway', '-j', 'MASQUERADE']);
+  }
+
+  private async removeNatRule(rule: string[]): Promise<void> {
+    try {
+      await this.runner.run('iptables', ['-w', '-t', 'nat', '-C', ...rule]);
+    } catch (error) {
+      if (error instanceof CommandError) return;
+      throw error;
+    }
+    await this.runner.run('iptables', ['-w', '-t', 'nat', '-D', ...rule]);
   }
 
   private async ensureNatRule(rule: string[]): Promise<void> {

@@ -9,6 +9,14 @@ export type Protocol = 'ip' | 'arp' | 'tcp' | 'udp' | 'sctp' | 'icmp';
 export type Register = 0 | 1 | 2 | 3;
 /** ovs-fields(7) nw_frag: `later` is a fragment with a non-zero offset, which carries no L4 header. */
 export type FragmentMatch = 'no' | 'yes' | 'first' | 'later' | 'not_later';
+/** ovs-fields(7) ct_state flags, each required set (+) or unset (-). */
+export type ConntrackFlag = `${'+' | '-'}${'new' | 'est' | 'rel' | 'rpl' | 'inv' | 'trk'}`;
+
+/** A value compared under a mask: only the mask's bits must equal. */
+export interface Masked {
+  value: number;
+  mask: number;
+}
 
 /** Match fields in ovs-ofctl's vocabulary; addresses may carry a /prefix where OVS allows. */
 export interface Match {
@@ -26,10 +34,27 @@ export interface Match {
   reg?: Partial<Record<Register, number>>;
   nwFrag?: FragmentMatch;
   tpDst?: number;
+  /** The 802.1Q TCI; `{ value: 0, mask: 0x1fff }` matches only frames without a VLAN header. */
+  vlanTci?: Masked;
+  ctState?: readonly ConntrackFlag[];
+  ctMark?: Masked;
+}
+
+/** ovs-actions(7) ct: send the packet to a conntrack zone; `table` recirculates it there with ct_state filled in. */
+export interface ConntrackAction {
+  kind: 'conntrack';
+  zone: number;
+  commit?: boolean;
+  /** Without a table the packet goes on with the flow's next actions, its ct_state untracked. */
+  table?: number;
+  /** Bits set on the connection's ct_mark when committing. */
+  setMark?: Masked;
 }
 
 export type Action =
   | { kind: 'output'; port: number }
+  | { kind: 'outputToRegister'; register: Register }
+  | ConntrackAction
   | { kind: 'gotoTable'; table: number }
   | { kind: 'setRegister'; register: Register; value: number }
   | { kind: 'copyTunnelIdToRegister'; register: Register }
@@ -69,6 +94,16 @@ export class FlowBuilder implements Flow {
   }
   output(port: number): FlowBuilder {
     return this.then({ kind: 'output', port });
+  }
+  /** Out of the port whose number the register holds (set by an earlier table). */
+  outputToRegister(register: Register): FlowBuilder {
+    return this.then({ kind: 'outputToRegister', register });
+  }
+  conntrack(action: Omit<ConntrackAction, 'kind'>): FlowBuilder {
+    if (action.table !== undefined && action.table < this.table) {
+      throw new Error(`ct(table=) must not move backwards: ${this.table} -> ${action.table}`);
+    }
+    return this.then({ kind: 'conntrack', ...action });
   }
   gotoTable(table: number): FlowBuilder {
     if (table <= this.table) throw new Error(`goto_table must move forward: ${this.table} -> ${table}`);
@@ -121,12 +156,31 @@ export function renderMatch(match: Readonly<Match>): string {
     const value = match[key];
     if (value !== undefined) parts.push(`${name}=${String(value)}`);
   }
+  if (match.vlanTci) parts.push(`vlan_tci=${renderMasked(match.vlanTci, 4)}`);
+  if (match.ctState?.length) parts.push(`ct_state=${match.ctState.join('')}`);
+  if (match.ctMark) parts.push(`ct_mark=${renderMasked(match.ctMark, 1)}`);
   return parts.join(',');
+}
+
+function renderMasked({ value, mask }: Masked, digits: number): string {
+  const hex = (n: number) => `0x${n.toString(16).padStart(digits, '0')}`;
+  return `${hex(value)}/${hex(mask)}`;
+}
+
+function renderConntrack(action: ConntrackAction): string {
+  const parts = [
+    ...(action.commit ? ['commit'] : []), `zone=${action.zone}`,
+    ...(action.table !== undefined ? [`table=${action.table}`] : []),
+    ...(action.setMark ? [`exec(set_field:${renderMasked(action.setMark, 1)}->ct_mark)`] : []),
+  ];
+  return `ct(${parts.join(',')})`;
 }
 
 function renderAction(action: Action): string {
   switch (action.kind) {
     case 'output': return `output:${action.port}`;
+    case 'outputToRegister': return `output:NXM_NX_REG${action.register}[]`;
+    case 'conntrack': return renderConntrack(action);
     case 'gotoTable': return `goto_table:${action.table}`;
     case 'setRegister': return `set_field:${action.value}->reg${action.register}`;
     case 'copyTunnelIdToRegister': return `move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG${action.register}[]`;

@@ -114,8 +114,8 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     for (const p of pods.values()) if (p.namespace === 'blue') p.vnid = 11;
 
     const dumped = await n1.ovs.dumpFlows({ cookie: podOwner(pod('blue-a').attached.port.portName) });
-    const vnidsSeen = new Set(dumped.flatMap((f) => [...`${f.match} ${f.actions}`.matchAll(/(?:reg0=|set_field:)(0x[0-9a-f]+|\d+)/g)]
-      .map((m) => Number(m[1]))));
+    const vnidsSeen = new Set(dumped.flatMap((f) => [...`${f.match} ${f.actions}`.matchAll(/reg0=(0x[0-9a-f]+|\d+)|set_field:(0x[0-9a-f]+|\d+)->reg0/g)]
+      .map((m) => Number(m[1] ?? m[2]))));
     expect([...vnidsSeen].sort()).to.deep.equal([0, 11]);
 
     expect(await reaches(pod('blue-a'), pod('red-a'))).to.equal(true);

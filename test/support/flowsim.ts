@@ -1,20 +1,23 @@
 // Walks a packet through typed flows the way OVS would, for unit tests of pipeline decisions.
-import type { Flow, FragmentMatch, Match } from '../../lib/ovs/flow.js';
+import type { ConntrackFlag, Flow, FragmentMatch, Masked, Match } from '../../lib/ovs/flow.js';
 import { Cidr } from '../../lib/net/ipv4.js';
 import type { FragmentHandling } from '../../lib/ovs/switch.js';
 
 export interface Packet {
   inPort: number;
-  protocol: 'ip' | 'arp' | 'tcp' | 'udp';
+  protocol: 'ip' | 'arp' | 'tcp' | 'udp' | 'sctp';
   dlSrc?: string;
   nwSrc?: string;
   nwDst?: string;
+  tpSrc?: number;
   tpDst?: number;
   /** Which piece of a fragmented IP datagram this is (default: not a fragment). */
   frag?: 'no' | 'first' | 'later';
   arpSha?: string;
   tunSrc?: string;
   tunId?: number;
+  /** An 802.1Q VLAN ID: the frame carries a VLAN header. */
+  vlan?: number;
 }
 
 /** The bridge's set-frags mode: which fragments keep their L4 ports for matching (ovs-ofctl(8)). */
@@ -23,6 +26,35 @@ export type FragmentMode = Extract<FragmentHandling, 'normal' | 'nx-match'>;
 export type Verdict =
   | { kind: 'output'; port: number; tunId?: number; tunDst?: string; meter?: number }
   | { kind: 'drop'; table: number };
+
+/** Connections committed by ct(commit), by their original-direction tuple, with their ct_mark. */
+export class FakeConntrack {
+  private readonly committed = new Map<string, number>();
+
+  commit(packet: Packet, mark: number): void {
+    const key = tuple(packet);
+    this.committed.set(key, ((this.committed.get(key) ?? 0) & ~mark) | mark);
+  }
+
+  /** ct_state and ct_mark of a packet sent through conntrack without committing it. */
+  lookup(packet: Packet): { state: ConntrackFlag[]; mark: number } {
+    const forward = this.committed.get(tuple(packet));
+    if (forward !== undefined) return { state: ['+trk', '+est'], mark: forward };
+    const reply = this.committed.get(tuple(reverse(packet)));
+    if (reply !== undefined) return { state: ['+trk', '+est', '+rpl'], mark: reply };
+    return { state: ['+trk', '+new'], mark: 0 };
+  }
+
+  get size(): number {
+    return this.committed.size;
+  }
+}
+
+const tuple = (p: Packet) => `${p.protocol} ${p.nwSrc}:${p.tpSrc ?? 0} > ${p.nwDst}:${p.tpDst ?? 0}`;
+const reverse = (p: Packet): Packet => ({
+  ...p, nwSrc: p.nwDst, nwDst: p.nwSrc, ...(p.tpDst !== undefined ? { tpSrc: p.tpDst } : {}),
+  ...(p.tpSrc !== undefined ? { tpDst: p.tpSrc } : {}),
+});
 
 const inNet = (value: string | undefined, spec: string) =>
   value !== undefined && (spec.includes('/') ? Cidr.parse(spec).contains(value) : value === spec);
@@ -44,13 +76,28 @@ function visibleTpDst(p: Packet, mode: FragmentMode): number | undefined {
   return p.tpDst;
 }
 
-function matches(m: Readonly<Match>, p: Packet, regs: number[], mode: FragmentMode): boolean {
+const maskedEqual = (actual: number, { value, mask }: Masked) => (actual & mask) === (value & mask);
+
+interface State {
+  regs: number[];
+  ctState: ConntrackFlag[];
+  ctMark: number;
+}
+
+function ctStateMatches(want: readonly ConntrackFlag[], have: readonly ConntrackFlag[]): boolean {
+  return want.every((flag) => {
+    const present = have.includes(`+${flag.slice(1)}` as ConntrackFlag);
+    return flag.startsWith('+') ? present : !present;
+  });
+}
+
+function matches(m: Readonly<Match>, p: Packet, state: State, mode: FragmentMode): boolean {
   if (m.inPort !== undefined && m.inPort !== p.inPort) return false;
   if (m.protocol) {
     const isIp = p.protocol !== 'arp';
     if (m.protocol === 'ip' ? !isIp : m.protocol !== p.protocol) return false;
   }
-  for (const [reg, value] of Object.entries(m.reg ?? {})) if (regs[Number(reg)] !== value) return false;
+  for (const [reg, value] of Object.entries(m.reg ?? {})) if (state.regs[Number(reg)] !== value) return false;
   if (m.tunSrc !== undefined && m.tunSrc !== p.tunSrc) return false;
   if (m.dlSrc !== undefined && m.dlSrc !== p.dlSrc) return false;
   if (m.nwSrc !== undefined && !inNet(p.protocol === 'arp' ? undefined : p.nwSrc, m.nwSrc)) return false;
@@ -60,37 +107,57 @@ function matches(m: Readonly<Match>, p: Packet, regs: number[], mode: FragmentMo
   if (m.arpSha !== undefined && m.arpSha !== p.arpSha) return false;
   if (m.nwFrag !== undefined && (p.protocol === 'arp' || !fragMatches(m.nwFrag, p.frag ?? 'no'))) return false;
   if (m.tpDst !== undefined && m.tpDst !== visibleTpDst(p, mode)) return false;
+  if (m.vlanTci && !maskedEqual(p.vlan === undefined ? 0 : 0x1000 | p.vlan, m.vlanTci)) return false;
+  if (m.ctState && !ctStateMatches(m.ctState, state.ctState)) return false;
+  if (m.ctMark && !maskedEqual(state.ctMark, m.ctMark)) return false;
   return true;
 }
 
-/** `fragments` is the bridge's mode, OVS's default `normal` unless given. */
-export function simulate(flows: readonly Flow[], packet: Packet, options: { fragments?: FragmentMode } = {}): Verdict {
+export interface SimulateOptions {
+  /** The bridge's fragment mode, OVS's default `normal` unless given. */
+  fragments?: FragmentMode;
+  /** Where ct actions look up and commit connections; a fresh one per call unless given. */
+  conntrack?: FakeConntrack;
+}
+
+export function simulate(flows: readonly Flow[], packet: Packet, options: SimulateOptions = {}): Verdict {
   const mode = options.fragments ?? 'normal';
-  const regs = [0, 0, 0, 0];
+  const conntrack = options.conntrack ?? new FakeConntrack();
+  const state: State = { regs: [0, 0, 0, 0], ctState: [], ctMark: 0 };
   let tunId = packet.tunId ?? 0;
   let tunDst: string | undefined;
   let meter: number | undefined;
   let table = 0;
-  for (;;) {
-    const candidates = flows.filter((f) => f.table === table && matches(f.match, packet, regs, mode))
+  for (let steps = 0; steps < 64; steps++) {
+    const candidates = flows.filter((f) => f.table === table && matches(f.match, packet, state, mode))
       .sort((a, b) => b.priority - a.priority);
     const [best, second] = candidates;
     if (!best) return { kind: 'drop', table };
     if (second && second.priority === best.priority) throw new Error(`ambiguous flows in table ${table}`);
     let next: number | undefined;
+    const out = (port: number): Verdict => ({ kind: 'output', port, ...(tunDst ? { tunId, tunDst } : {}), ...(meter ? { meter } : {}) });
     for (const action of best.actions) {
       switch (action.kind) {
-        case 'setRegister': regs[action.register] = action.value; break;
-        case 'copyTunnelIdToRegister': regs[action.register] = tunId; break;
-        case 'copyRegisterToTunnelId': tunId = regs[action.register] ?? 0; break;
+        case 'setRegister': state.regs[action.register] = action.value; break;
+        case 'copyTunnelIdToRegister': state.regs[action.register] = tunId; break;
+        case 'copyRegisterToTunnelId': tunId = state.regs[action.register] ?? 0; break;
         case 'setTunnelDestination': tunDst = action.ip; break;
         case 'meter': meter = action.id; break;
         case 'gotoTable': next = action.table; break;
         case 'note': case 'setEthernetDestination': break;
-        case 'output': return { kind: 'output', port: action.port, ...(tunDst ? { tunId, tunDst } : {}), ...(meter ? { meter } : {}) };
+        case 'conntrack':
+          if (action.commit) conntrack.commit(packet, action.setMark?.value ?? 0);
+          if (action.table !== undefined) {
+            ({ state: state.ctState, mark: state.ctMark } = conntrack.lookup(packet));
+            next = action.table;
+          }
+          break;
+        case 'output': return out(action.port);
+        case 'outputToRegister': return out(state.regs[action.register] ?? 0);
       }
     }
     if (next === undefined) return { kind: 'drop', table };
     table = next;
   }
+  throw new Error('the packet looped through more than 64 tables');
 }

@@ -41,7 +41,7 @@ export interface NodePlane {
   network: NodeNetwork;
 }
 
-export function nodeNetwork(subnet: string): NodeNetwork {
+export function nodeNetwork(subnet: string): Omit<NodeNetwork, 'gatewayMac'> {
   const localSubnet = Cidr.parse(subnet);
   return { clusterNetwork: CLUSTER_NETWORK, serviceNetwork: SERVICE_NETWORK, localSubnet, gateway: localSubnet.address(1) };
 }
@@ -50,8 +50,9 @@ export function nodeNetwork(subnet: string): NodeNetwork {
 export async function startNodePlane(node: SandboxNode, subnet: string): Promise<NodePlane> {
   const runner = new CountingRunner(localRunner({ netnsPath: node.netnsPath }));
   const ovs = new OvsSwitch(runner, { bridge: 'br0', runDir: node.ovsRunDir, datapathType: 'netdev' });
-  const network = nodeNetwork(subnet);
-  const { podMtu } = await setupNode(ovs, new HostNetwork(runner), network, parseIpv4(node.ip));
+  const plan = nodeNetwork(subnet);
+  const { podMtu, gatewayMac } = await setupNode(ovs, new HostNetwork(runner), plan, parseIpv4(node.ip));
+  const network = { ...plan, gatewayMac };
   const flows = new FlowSync(ovs);
   const dataplane = new NodeDataplane(flows);
   const ports = new PodPorts(ovs, new PodLinks(runner), dataplane, { podMtu, disableTxChecksumOffload: true });

@@ -19,18 +19,26 @@ import { keyLeaf, networkKeys } from '../layout.js';
 import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
 import { NodeAgent } from '../node/agent.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
+import { ControlPlaneGuard, literalIpv4 } from '../node/control-plane.js';
+import { PodGuard } from '../../host/pod-guard.js';
 import { ConfigSource } from './config-source.js';
 import { EnvironmentError } from '../../cli/environment.js';
 import { v2ConfigHint } from '../../migrate/hint.js';
 import { type DaemonFlags, parseDaemonFlags } from './options.js';
 import { startHeartbeat } from './heartbeat.js';
-import { DaemonMetrics, daemonMetricsSources } from './metrics.js';
+import { DaemonMetrics, daemonMetricsSources, exposedMetricsPorts } from './metrics.js';
 import { reloadEtcdSettings } from './reload.js';
 
 /** What main() hands the daemon: where to register what SIGHUP does. */
 export interface DaemonControl {
   argv: readonly string[];
   onReload(handler: () => Promise<void>): void;
+}
+
+async function resolveIpv4(host: string): Promise<Ipv4[]> {
+  const literal = literalIpv4(host);
+  if (literal) return [literal];
+  return (await lookup(host, { family: 4, all: true })).map(({ address }) => parseIpv4(address));
 }
 
 async function nodeAddress(flags: DaemonFlags, host: HostNetwork): Promise<Ipv4> {
@@ -46,7 +54,11 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
   log.info('k8s-ovs starting', { node: flags.hostname, nodeIp, etcd: flags['etcd-endpoints'], prefix: flags['etcd-prefix'] });
   const store = await EtcdStore.connect({ ...storeOptions(flags), logger: log });
   // Registered before waiting for the config: an administrator may be fixing the endpoints it waits on.
-  control.onReload(() => reloadEtcdSettings({ file: flags['environment-file'], argv: control.argv, running: flags, store, log }));
+  let afterReload = (): Promise<void> => Promise.resolve();
+  control.onReload(async () => {
+    await reloadEtcdSettings({ file: flags['environment-file'], argv: control.argv, running: flags, store, log });
+    await afterReload();
+  });
   const configSource = new ConfigSource(store, flags['etcd-prefix'], log, () => v2ConfigHint(storeOptions(flags)));
   const config = await configSource.first();
 
@@ -66,18 +78,32 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
 
   const ovs = new OvsSwitch(runner, { bridge: flags.bridge, datapathType: flags['datapath-type'],
     ...(flags['ovs-rundir'] ? { runDir: flags['ovs-rundir'] } : {}) });
+  const exposedPorts = exposedMetricsPorts(flags['metrics-address']);
+  const etcdAccess = new Set(flags['etcd-access-namespaces']);
   const agent = new NodeAgent({
     store, config, hostname: flags.hostname, nodeIp, ovs, host, podLinks: new PodLinks(runner), logger: log,
+    guardedNodePorts: exposedPorts, controlPlaneAccess: (namespace) => etcdAccess.has(namespace),
     requestSubnet: flags['request-subnet'] ?? !kube,
     disableTxChecksumOffload: !(flags['tx-checksum-offload'] ?? flags['datapath-type'] !== 'netdev'),
     ...(flags.mtu ? { mtu: flags.mtu } : {}),
   });
   configSource.onChange((next) => agent.applyServiceNetwork(next));
+  const guard = new ControlPlaneGuard({
+    configuredUrls: () => store.endpoints, memberUrls: () => store.memberUrls(), resolve: resolveIpv4,
+    switch: agent, host: new PodGuard(runner), exposedPorts, logger: log,
+    localAddresses: () => [nodeIp, ...(agent.nodeNetwork ? [agent.nodeNetwork.gateway] : [])],
+    allowedPods: () => agent.dataplane.localPods().filter((pod) => pod.port.controlPlaneAccess).map((pod) => pod.port.ip),
+  });
+  // New endpoints from a reload are closed to pods at once, not at the next member-list read.
+  afterReload = () => guard.refresh();
+  // Known before the first resync, so a restart never leaves the switch without them.
+  agent.dataplane.rememberControlPlaneEndpoints(await guard.configuredEndpoints());
   let ipam: HostSubnetIpam | undefined;
   let podNetwork: NodePodNetwork | undefined;
   const nodeSync = kube ? new NodeSync(kube, { nodeName: flags.hostname, services: agent.services, logger: log,
     podsSynced: (pods) => podNetwork?.reclaimVanished(pods) }) : undefined;
   podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log,
+    podsChanged: (namespace) => { if (etcdAccess.has(namespace)) void guard.refresh(); },
     ...(nodeSync ? {
       annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)),
       podGone: (ns: string, name: string) => nodeSync.connected && !nodeSync.pods.has(ns, name),
@@ -92,6 +118,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
   // The first resync should hold the services too; an API server that does not answer delays it 5 s at most.
   if (nodeSync) await Promise.race([nodeSync.whenSynced().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
   await agent.start();
+  await guard.start();
   // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died.
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
   const running = agent.dataplane.localPods();
@@ -108,6 +135,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
     await metrics.close();
     await cni.stop();
     podNetwork?.stop();
+    guard.stop();
     await nodeSync?.stop();
     await masterSync?.stop();
     await agent.stop();

@@ -68,6 +68,14 @@ export function parseListenAddress(text: string): { host: string | undefined; po
   return { host: host === '' ? undefined : host, port };
 }
 
+/** The TCP port pods could open if the endpoint listens beyond loopback (none when disabled or on loopback). */
+export function exposedMetricsPorts(address: string): number[] {
+  if (address === '') return [];
+  const { host, port } = parseListenAddress(address);
+  const loopback = host !== undefined && (/^127\./.test(host) || host === 'localhost' || host === '::1');
+  return loopback ? [] : [port];
+}
+
 export class DaemonMetrics {
   readonly registry = new Registry();
   private readonly cniRequests: Counter<'command' | 'result'>;

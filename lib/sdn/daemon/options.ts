@@ -11,6 +11,7 @@ export interface DaemonFlags extends EtcdFlags {
   'request-subnet'?: boolean;
   master: boolean;
   'admin-namespaces': string[];
+  'etcd-access-namespaces': string[];
   'election-ttl': number;
   'ovs-rundir'?: string;
   bridge: string;
@@ -43,6 +44,8 @@ export function parseDaemonFlags(argv: string[]): ParsedDaemonFlags {
     .option('master', { type: 'boolean', default: true, describe: 'take part in the master election' })
     .option('admin-namespaces', { type: 'string', array: true, default: [], coerce: (v: string[]) => v.flatMap((s) => s.split(',')).filter(Boolean),
       describe: 'namespaces kept global (VNID 0) besides default and kube-system' })
+    .option('etcd-access-namespaces', { type: 'string', array: true, default: [], coerce: (v: string[]) => v.flatMap((s) => s.split(',')).filter(Boolean),
+      describe: 'namespaces whose pods may open the etcd endpoints the daemons use (default: none; every pod is kept out)' })
     .option('election-ttl', { type: 'number', default: 10, describe: 'master lease TTL in seconds' })
     .option('ovs-rundir', { type: 'string', describe: 'OVS run directory (default: $OVS_RUNDIR or /var/run/openvswitch)' })
     .option('bridge', { type: 'string', default: 'br0', describe: 'the integration bridge' })

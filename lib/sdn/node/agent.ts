@@ -11,7 +11,7 @@ import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
 import type { NetworkConfig } from '../config.js';
 import { type NetworkKeys, keyLeaf, networkKeys } from '../layout.js';
 import { type HostSubnet, parseHostSubnet, parseNetNamespace, serializeHostSubnet } from '../records.js';
-import type { NodeNetwork } from '../pipeline/flows.js';
+import type { ControlPlaneEndpoint, NodeNetwork } from '../pipeline/flows.js';
 import { NodeDataplane } from './dataplane.js';
 import { PodPorts } from './podports.js';
 import { setupNode } from './setup.js';
@@ -35,6 +35,10 @@ export interface NodeAgentOptions {
   mtu?: number;
   disableTxChecksumOffload: boolean;
   switchCheckIntervalMs?: number;
+  /** TCP ports of the daemons that no pod may open on any node (an exposed metrics port). */
+  guardedNodePorts?: readonly number[];
+  /** Whether pods of a namespace may reach the control plane (--etcd-access-namespaces). */
+  controlPlaneAccess?: (namespace: string) => boolean;
 }
 
 export class NodeAgent {
@@ -58,7 +62,7 @@ export class NodeAgent {
     this.keys = networkKeys(options.config.name);
     this.subnets = new HostSubnets(options.nodeIp);
     this.log = options.logger.child({ component: 'node', node: options.hostname });
-    this.dataplane = new NodeDataplane(new FlowSync(options.ovs));
+    this.dataplane = new NodeDataplane(new FlowSync(options.ovs), options.guardedNodePorts);
     this.services = new NodeServices(this.dataplane, (ns) => this.vnidOf(ns),
       (work) => (this.ready ? this.serially(work) : Promise.resolve()), this.multitenant);
   }
@@ -85,14 +89,15 @@ export class NodeAgent {
     await Promise.all([this.follow(this.keys.netNamespaces, 'netnamespaces'), this.follow(this.keys.subnets, 'subnets')]);
     const own = await this.ownSubnet();
     const localSubnet = own.subnet!;
-    this.network = {
+    const plan = {
       clusterNetwork: this.options.config.network, serviceNetwork: this.options.config.serviceNetwork,
       localSubnet, gateway: localSubnet.address(1),
     };
-    const { podMtu, previousVersion } = await setupNode(
-      this.options.ovs, this.options.host, this.network, this.options.nodeIp, this.options.mtu);
+    const { podMtu, gatewayMac, previousVersion } = await this.setUpSwitch(plan);
+    this.network = { ...plan, gatewayMac };
     this.podPorts = new PodPorts(this.options.ovs, this.options.podLinks, this.dataplane,
-      { podMtu, disableTxChecksumOffload: this.options.disableTxChecksumOffload });
+      { podMtu, disableTxChecksumOffload: this.options.disableTxChecksumOffload,
+        ...(this.options.controlPlaneAccess ? { controlPlaneAccess: this.options.controlPlaneAccess } : {}) });
     // Ports whose namespace has no VNID any more get no flows (fail closed) until their pod is deleted.
     const { pods, unknown, gone } = await this.podPorts.recover((ns) => this.vnidOf(ns));
     await this.podPorts.restoreMeters();
@@ -117,11 +122,16 @@ export class NodeAgent {
     if (!network || network.serviceNetwork.equals(config.serviceNetwork)) return;
     await this.serially(async () => {
       await this.options.host.removeRoute(TUN_PORT_NAME, network.serviceNetwork);
-      this.network = { ...network, serviceNetwork: config.serviceNetwork };
-      await setupNode(this.options.ovs, this.options.host, this.network, this.options.nodeIp, this.options.mtu);
+      const { gatewayMac } = await this.setUpSwitch({ ...network, serviceNetwork: config.serviceNetwork });
+      this.network = { ...network, serviceNetwork: config.serviceNetwork, gatewayMac };
       await this.dataplane.resync(this.network);
       this.log.info('service network changed', { from: network.serviceNetwork.toString(), to: config.serviceNetwork.toString() });
     });
+  }
+
+  /** Replaces the control-plane endpoints pods may not open, in order with the node's other switch changes. */
+  setControlPlaneEndpoints(endpoints: readonly ControlPlaneEndpoint[]): Promise<void> {
+    return this.serially(() => this.dataplane.setControlPlaneEndpoints(endpoints));
   }
 
   async stop(): Promise<void> {
@@ -130,12 +140,17 @@ export class NodeAgent {
     await this.applying;
   }
 
-  /** Re-creates what a restarted ovs-vswitchd lost: tun0's address, meters, every flow. */
+  private setUpSwitch(plan: Omit<NodeNetwork, 'gatewayMac'>) {
+    return setupNode(this.options.ovs, this.options.host, plan, this.options.nodeIp, this.options.mtu);
+  }
+
+  /** Re-creates what a restarted ovs-vswitchd lost: tun0's address (and a new MAC, if it got one), meters, every flow. */
   private async restoreSwitch(): Promise<void> {
     await this.serially(async () => {
-      await setupNode(this.options.ovs, this.options.host, this.network!, this.options.nodeIp, this.options.mtu);
+      const { gatewayMac } = await this.setUpSwitch(this.network!);
+      this.network = { ...this.network!, gatewayMac };
       await this.ports.restoreMeters();
-      await this.resyncAll();
+      await this.resyncAll(this.network);
     });
   }
 

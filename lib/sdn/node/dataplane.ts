@@ -4,10 +4,10 @@ import type { Flow } from '../../ovs/flow.js';
 import type { FlowSync } from '../../ovs/flowsync.js';
 import type { Vnid } from '../../tenant/vnid.js';
 import {
-  type NodeNetwork, type PodPort, type RemoteNode, type ServiceEndpoint,
-  pipelineFlows, podFlows, remoteNodeFlows, serviceFlows,
+  type ControlPlaneEndpoint, type NodeNetwork, type PodPort, type RemoteNode, type ServiceEndpoint,
+  guardFlows, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows,
 } from '../pipeline/flows.js';
-import { nodeOwner, pipelineOwner, podOwner, serviceOwner } from '../pipeline/owners.js';
+import { guardOwner, nodeOwner, pipelineOwner, podOwner, serviceOwner } from '../pipeline/owners.js';
 
 export interface Bandwidth {
   rateBps: number;
@@ -39,8 +39,10 @@ export class NodeDataplane {
   private readonly nodes = new Map<string, RemoteNode>();
   private readonly pods = new Map<string, LocalPod>();
   private readonly services = new Map<string, ServiceEndpoint>();
+  private controlPlane: readonly ControlPlaneEndpoint[] = [];
 
-  constructor(private readonly flows: FlowSync) {}
+  /** `guardedNodePorts`: TCP ports of the daemons that no pod may open on any node (an exposed metrics port). */
+  constructor(private readonly flows: FlowSync, private readonly guardedNodePorts: readonly number[] = []) {}
 
   get nodeNetwork(): NodeNetwork | undefined {
     return this.network;
@@ -62,7 +64,8 @@ export class NodeDataplane {
   desiredFlows(): Map<Cookie, Flow[]> {
     const owners = new Map<Cookie, Flow[]>();
     if (this.network) owners.set(pipelineOwner, pipelineFlows(this.network));
-    for (const node of this.nodes.values()) owners.set(nodeOwner(node.ip), remoteNodeFlows(node));
+    if (this.controlPlane.length) owners.set(guardOwner, guardFlows(this.controlPlane));
+    for (const node of this.nodes.values()) owners.set(nodeOwner(node.ip), remoteNodeFlows(node, this.guardedNodePorts));
     for (const pod of this.pods.values()) owners.set(podOwner(pod.port.portName), podFlows(pod.port));
     for (const service of this.services.values()) {
       owners.set(serviceOwner(service.namespace, service.name), serviceFlows(service));
@@ -86,7 +89,7 @@ export class NodeDataplane {
   async updateRemoteNodes(set: readonly RemoteNode[], removed: readonly RemoteNode['ip'][]): Promise<void> {
     const changes = new Map<Cookie, Flow[]>();
     for (const ip of removed) changes.set(nodeOwner(ip), []);
-    for (const node of set) changes.set(nodeOwner(node.ip), remoteNodeFlows(node));
+    for (const node of set) changes.set(nodeOwner(node.ip), remoteNodeFlows(node, this.guardedNodePorts));
     await this.flows.replaceOwners(changes);
     for (const ip of removed) this.nodes.delete(ip);
     for (const node of set) this.nodes.set(node.ip, node);
@@ -98,6 +101,20 @@ export class NodeDataplane {
 
   removeRemoteNode(ip: RemoteNode['ip']): Promise<void> {
     return this.updateRemoteNodes([], [ip]);
+  }
+
+  /** Records the control plane's endpoints without touching the switch; the first resync installs them (start). */
+  rememberControlPlaneEndpoints(endpoints: readonly ControlPlaneEndpoint[]): void {
+    this.controlPlane = [...endpoints];
+  }
+
+  /**
+   * The control plane's endpoints that pods may not open, replaced as a set in one bundle. The model changes
+   * first: if the bundle fails, the resync that heals it installs the new set, never the old one.
+   */
+  async setControlPlaneEndpoints(endpoints: readonly ControlPlaneEndpoint[]): Promise<void> {
+    this.controlPlane = [...endpoints];
+    await this.flows.replaceOwners(new Map([[guardOwner, guardFlows(endpoints)]]));
   }
 
   async addPod(pod: LocalPod): Promise<void> {

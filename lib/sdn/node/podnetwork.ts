@@ -31,6 +31,8 @@ export interface PodNetworkOptions {
   /** The pod's bandwidth annotations, when the daemon follows the API server. */
   annotationBandwidth?: (namespace: string, name: string) => Promise<PodBandwidth>;
   vnidWaitMs?: number;
+  /** Hears of every pod attached or detached, by namespace (the control-plane guard follows allowed pods). */
+  podsChanged?: (namespace: string) => void;
   logger: Logger;
 }
 
@@ -109,6 +111,7 @@ export class NodePodNetwork implements PodNetworkBackend {
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
       });
       this.attachedAt.set(attached.port.portName, performance.now());
+      this.options.podsChanged?.(pod.namespace);
       this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
         port: attached.port.portName, ...(bandwidth.ingress || bandwidth.egress ? { bandwidth } : {}) });
       return this.attachment(attached);
@@ -127,6 +130,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     await this.options.agent.ports.detach(req.containerId, req.ifname, req.netns);
     // A failed release keeps the record: the address stays held, and the runtime's next DEL frees it.
     const released = await ipam.release(req.containerId, req.ifname).catch((error: unknown) => { throw storageFailure(error); });
+    if (pod) this.options.podsChanged?.(pod.namespace);
     if (pod || released.length) {
       this.log.info('pod detached', { namespace: pod?.namespace ?? req.pod?.namespace, pod: pod?.name ?? req.pod?.name,
         released });

@@ -21,6 +21,8 @@ export interface AttachRequest {
 export interface PodPortSettings {
   podMtu: number;
   disableTxChecksumOffload: boolean;
+  /** Whether pods of a namespace may reach the control plane (--etcd-access-namespaces); none by default. */
+  controlPlaneAccess?: (namespace: string) => boolean;
 }
 
 /** Keys under which a pod's port carries what a restarted daemon (and k8s-ovs-adm trace) needs. */
@@ -66,6 +68,10 @@ export class PodPorts {
 
   get podMtu(): number {
     return this.settings.podMtu;
+  }
+
+  private controlPlaneAccess(namespace: string): boolean {
+    return this.settings.controlPlaneAccess?.(namespace) ?? false;
   }
 
   /** The pod end of the veth as the kernel sees it now, for CHECK. */
@@ -116,7 +122,8 @@ export class PodPorts {
     const pod: LocalPod = {
       containerId: request.containerId, ifname: request.ifname, namespace: request.namespace,
       name: request.name, netnsPath: request.netnsPath,
-      port: { portName, ofport, ip: request.ip, mac, vnid: request.vnid, ...(request.egress ? { egressMeter: ofport } : {}) },
+      port: { portName, ofport, ip: request.ip, mac, vnid: request.vnid, ...(request.egress ? { egressMeter: ofport } : {}),
+        ...(this.controlPlaneAccess(request.namespace) ? { controlPlaneAccess: true } : {}) },
       ...(request.ingress ? { ingress: request.ingress } : {}),
       ...(request.egress ? { egress: request.egress } : {}),
     };
@@ -168,7 +175,8 @@ export class PodPorts {
         containerId: ids[POD_PORT_IDS.container], ifname: ids[POD_PORT_IDS.ifname] ?? 'eth0', namespace: ids[POD_PORT_IDS.namespace] ?? '',
         name: ids[POD_PORT_IDS.pod] ?? '', netnsPath: ids[POD_PORT_IDS.netns] ?? '',
         port: { portName: port.name, ofport: port.ofport, ip: parseIpv4(ids[POD_PORT_IDS.ip] ?? '', `${port.name} ip`),
-          mac: ids[POD_PORT_IDS.mac] ?? '', vnid, ...(egress ? { egressMeter: port.ofport } : {}) },
+          mac: ids[POD_PORT_IDS.mac] ?? '', vnid, ...(egress ? { egressMeter: port.ofport } : {}),
+          ...(this.controlPlaneAccess(ids[POD_PORT_IDS.namespace] ?? '') ? { controlPlaneAccess: true } : {}) },
         ...(ingress ? { ingress } : {}),
         ...(egress ? { egress } : {}),
       };

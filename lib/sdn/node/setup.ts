@@ -13,12 +13,14 @@ export const VXLAN_OVERHEAD = 50;
 
 export interface NodeSetupResult {
   podMtu: number;
+  /** tun0's MAC, which the pipeline addresses to the host. */
+  gatewayMac: string;
   /** The pipeline version found on the switch before this set-up, if any. */
   previousVersion?: number;
 }
 
 export async function setupNode(
-  ovs: OvsSwitch, host: HostNetwork, network: NodeNetwork, nodeIp: Ipv4, mtuOverride?: number,
+  ovs: OvsSwitch, host: HostNetwork, network: Omit<NodeNetwork, 'gatewayMac'>, nodeIp: Ipv4, mtuOverride?: number,
 ): Promise<NodeSetupResult> {
   const previousVersion = (await ovs.bridgeExists()) ? await pipelineVersion(ovs) : undefined;
   const podMtu = mtuOverride ?? (await host.mtuOfAddress(nodeIp)) - VXLAN_OVERHEAD;
@@ -29,11 +31,11 @@ export async function setupNode(
     options: { remote_ip: 'flow', key: 'flow' },
   });
   await ovs.ensurePort({ name: TUN_PORT_NAME, type: 'internal', ofportRequest: TUN_PORT, mtuRequest: podMtu });
-  await host.configureGateway(TUN_PORT_NAME, network.gateway, network.localSubnet, podMtu);
+  const gatewayMac = await host.configureGateway(TUN_PORT_NAME, network.gateway, network.localSubnet, podMtu);
   await host.routeThrough(TUN_PORT_NAME, [network.clusterNetwork, network.serviceNetwork], podMtu);
   await host.enableForwarding();
   await host.ensureMasquerade(network.clusterNetwork, TUN_PORT_NAME);
-  return { podMtu, ...(previousVersion === undefined ? {} : { previousVersion }) };
+  return { podMtu, gatewayMac, ...(previousVersion === undefined ? {} : { previousVersion }) };
 }
 
 /** What the watchdog reads of a switch; OvsSwitch implements it, unit tests fake it. */

@@ -1,15 +1,20 @@
 // Which flows the switch should hold: pure functions of the node's network, its pods, nodes and services.
-import { type Flow, type Match, flow } from '../../ovs/flow.js';
+import { type Flow, type FlowBuilder, type Match, type Masked, flow } from '../../ovs/flow.js';
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
-import { nodeOwner, pipelineOwner, podOwner, serviceOwner } from './owners.js';
-import { PIPELINE_VERSION, SOURCE_VNID, TUN_PORT, Table, VXLAN_PORT } from './tables.js';
+import { guardOwner, nodeOwner, pipelineOwner, podOwner, serviceOwner } from './owners.js';
+import {
+  CONNTRACK_ZONE, OUTPUT_PORT, PACKET_FLAGS, PIPELINE_VERSION, PacketFlag, RELAYED_CONNECTION_MARK, SOURCE_VNID,
+  TUN_PORT, Table, VXLAN_PORT, VXLAN_UDP_PORT,
+} from './tables.js';
 
 export interface NodeNetwork {
   clusterNetwork: Cidr;
   serviceNetwork: Cidr;
   localSubnet: Cidr;
   gateway: Ipv4;
+  /** tun0's MAC: what the host accepts frames for (it drops a frame addressed to a pod's MAC). */
+  gatewayMac: string;
 }
 
 export interface RemoteNode {
@@ -26,6 +31,8 @@ export interface PodPort {
   vnid: Vnid;
   /** Meter that limits what the pod sends, if it has an egress limit. */
   egressMeter?: number;
+  /** Its namespace may reach the control-plane endpoints (--etcd-access-namespaces). */
+  controlPlaneAccess?: boolean;
 }
 
 export type ServiceProtocol = 'tcp' | 'udp' | 'sctp';
@@ -38,18 +45,41 @@ export interface ServiceEndpoint {
   vnid: Vnid;
 }
 
+/** A TCP endpoint of the control plane (etcd, the daemons' metrics) that no pod may open. */
+export interface ControlPlaneEndpoint {
+  ip: Ipv4;
+  port: number;
+}
+
+/** Frames with an 802.1Q header: a pod has no business sending them (they would carry their own tags onward). */
+const NO_VLAN: Masked = { value: 0, mask: 0x1fff };
+const RELAYED: Masked = { value: RELAYED_CONNECTION_MARK, mask: RELAYED_CONNECTION_MARK };
+const TRACKED_PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
+
 /** Flows that depend only on the node's own network: table skeletons and catch-alls. */
 export function pipelineFlows(net: NodeNetwork): Flow[] {
   const owned = (table: Table, priority: number) => flow(table, priority).owner(pipelineOwner);
+  const fromHost = (builder: FlowBuilder) => builder.setRegister(SOURCE_VNID, GLOBAL_VNID).gotoTable(Table.Dispatch);
   return [
     owned(Table.Classifier, 200).matching({ inPort: VXLAN_PORT }).gotoTable(Table.TunnelIngress),
-    owned(Table.Classifier, 200).matching({ inPort: TUN_PORT })
-      .setRegister(SOURCE_VNID, GLOBAL_VNID).gotoTable(Table.Dispatch),
+    owned(Table.Classifier, 200).matching({ inPort: TUN_PORT }).gotoTable(Table.HostIngress),
     owned(Table.Classifier, 50).gotoTable(Table.PodIngress),
     owned(Table.Classifier, 0).drop(),
 
     owned(Table.TunnelIngress, 0).drop(),
+
+    fromHost(owned(Table.HostIngress, 300).matching({ protocol: 'ip', nwSrc: net.gateway })),
+    // A pod address that is not one of this node's pods: its tenant is unknown here, so nothing it sent may pass.
+    owned(Table.HostIngress, 150).matching({ protocol: 'ip', nwSrc: net.clusterNetwork.toString() }).drop(),
+    fromHost(owned(Table.HostIngress, 100).matching({ protocol: 'ip' })),
+    fromHost(owned(Table.HostIngress, 100).matching({ protocol: 'arp' })),
+    owned(Table.HostIngress, 0).drop(),
+
     owned(Table.PodIngress, 0).drop(),
+
+    // A forged VXLAN packet would reach another node's tunnel port from that node's neighbour (after masquerade).
+    owned(Table.EgressGuard, 300).matching({ protocol: 'udp', tpDst: VXLAN_UDP_PORT }).drop(),
+    owned(Table.EgressGuard, 0).gotoTable(Table.Dispatch),
 
     owned(Table.Dispatch, 300).matching({ protocol: 'ip', nwDst: net.gateway }).gotoTable(Table.HostEgress),
     owned(Table.Dispatch, 200).matching({ protocol: 'arp', arpTpa: net.localSubnet.toString() })
@@ -76,6 +106,16 @@ export function pipelineFlows(net: NodeNetwork): Flow[] {
     owned(Table.LocalDelivery, 0).drop(),
     owned(Table.RemoteDelivery, 0).drop(),
     owned(Table.HostEgress, 0).output(TUN_PORT),
+
+    // The host's DNAT must see the replies to undo it, or the client gets them from the backend's address.
+    owned(Table.Output, 300).matching({ protocol: 'ip', reg: { [PACKET_FLAGS]: PacketFlag.RelayedByHost } })
+      .conntrack({ zone: CONNTRACK_ZONE, commit: true, setMark: RELAYED }).outputToRegister(OUTPUT_PORT),
+    owned(Table.Output, 250).matching({ reg: { [OUTPUT_PORT]: VXLAN_PORT } }).output(VXLAN_PORT),
+    ...TRACKED_PROTOCOLS.map((protocol) => owned(Table.Output, 200).matching({ protocol, ctState: ['-trk'] })
+      .conntrack({ zone: CONNTRACK_ZONE, table: Table.Output })),
+    owned(Table.Output, 150).matching({ ctState: ['+trk', '+rpl'], ctMark: RELAYED })
+      .setEthernetDestination(net.gatewayMac).output(TUN_PORT),
+    owned(Table.Output, 0).outputToRegister(OUTPUT_PORT),
     owned(Table.Version, 0).note(versionNote(PIPELINE_VERSION)),
   ];
 }
@@ -93,40 +133,52 @@ export function parseVersionNote(actions: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** Another node: accept its VXLAN, and send ARP and IP for its subnet to it. */
-export function remoteNodeFlows(node: RemoteNode): Flow[] {
-  const owned = (table: Table) => flow(table, 100).owner(nodeOwner(node.ip));
+/**
+ * Another node: accept its VXLAN when the inner source is its own (its subnet or its address), and send ARP
+ * and IP for its subnet to it. `guardedPorts` are TCP ports of ours that pods must not open on any node.
+ */
+export function remoteNodeFlows(node: RemoteNode, guardedPorts: readonly number[] = []): Flow[] {
+  const owned = (table: Table, priority = 100) => flow(table, priority).owner(nodeOwner(node.ip));
+  const accept = (match: Match) => owned(Table.TunnelIngress).matching({ tunSrc: node.ip, ...match })
+    .copyTunnelIdToRegister(SOURCE_VNID).gotoTable(Table.Dispatch);
   return [
-    owned(Table.TunnelIngress).matching({ tunSrc: node.ip })
-      .copyTunnelIdToRegister(SOURCE_VNID).gotoTable(Table.Dispatch),
+    accept({ protocol: 'ip', nwSrc: node.subnet.toString() }),
+    accept({ protocol: 'ip', nwSrc: node.ip }),
+    accept({ protocol: 'arp', arpSpa: node.subnet.toString() }),
     owned(Table.RemoteArp).matching({ protocol: 'arp', arpTpa: node.subnet.toString() })
       .copyRegisterToTunnelId(SOURCE_VNID).setTunnelDestination(node.ip).output(VXLAN_PORT),
     owned(Table.RemoteDelivery).matching({ protocol: 'ip', nwDst: node.subnet.toString() })
-      .copyRegisterToTunnelId(SOURCE_VNID).setTunnelDestination(node.ip).output(VXLAN_PORT),
+      .copyRegisterToTunnelId(SOURCE_VNID).setTunnelDestination(node.ip)
+      .setRegister(OUTPUT_PORT, VXLAN_PORT).gotoTable(Table.Output),
+    ...guardedPorts.map((port) => owned(Table.EgressGuard).matching({ protocol: 'tcp', nwDst: node.ip, tpDst: port }).drop()),
   ];
 }
 
-/** A local pod: what it may send (its own MAC and IP only) and who may reach it (same VNID or VNID 0). */
+/**
+ * A local pod: what it may send (its own MAC and IP, untagged), what the host relays on its behalf (kept in
+ * its VNID), and who may reach it, by ARP or IP (same VNID or VNID 0).
+ */
 export function podFlows(pod: PodPort): Flow[] {
-  const owned = (table: Table) => flow(table, 100).owner(podOwner(pod.portName));
-  const tag = (builder: ReturnType<typeof owned>) => {
-    const metered = pod.egressMeter === undefined ? builder : builder.meter(pod.egressMeter);
-    return metered.setRegister(SOURCE_VNID, pod.vnid).gotoTable(Table.Dispatch);
-  };
-  // The frame may carry the gateway's MAC (a pod routing via its default route): address it to the pod.
-  const deliver = owned(Table.LocalDelivery).matching({ protocol: 'ip', nwDst: pod.ip });
+  const owned = (table: Table, priority = 100) => flow(table, priority).owner(podOwner(pod.portName));
+  const metered = (builder: FlowBuilder) => (pod.egressMeter === undefined ? builder : builder.meter(pod.egressMeter));
+  /** The source VNIDs that may reach this pod: its own and 0, or any when it is global itself. */
+  const admitted = (builder: FlowBuilder): FlowBuilder[] => (pod.vnid === GLOBAL_VNID ? [builder]
+    : [pod.vnid, GLOBAL_VNID].map((vnid) => builder.matching({ reg: { [SOURCE_VNID]: vnid } })));
   return [
-    tag(owned(Table.PodIngress).matching({ inPort: pod.ofport, protocol: 'ip', dlSrc: pod.mac, nwSrc: pod.ip })),
-    tag(owned(Table.PodIngress).matching({
-      inPort: pod.ofport, protocol: 'arp', dlSrc: pod.mac, arpSpa: pod.ip, arpSha: pod.mac,
-    })),
-    owned(Table.LocalArp).matching({ protocol: 'arp', arpTpa: pod.ip }).output(pod.ofport),
-    ...(pod.vnid === GLOBAL_VNID
-      ? [deliver.setEthernetDestination(pod.mac).output(pod.ofport)]
-      : [
-        deliver.matching({ reg: { [SOURCE_VNID]: pod.vnid } }).setEthernetDestination(pod.mac).output(pod.ofport),
-        deliver.matching({ reg: { [SOURCE_VNID]: GLOBAL_VNID } }).setEthernetDestination(pod.mac).output(pod.ofport),
-      ]),
+    metered(owned(Table.PodIngress).matching({ inPort: pod.ofport, protocol: 'ip', dlSrc: pod.mac, nwSrc: pod.ip, vlanTci: NO_VLAN }))
+      .setRegister(SOURCE_VNID, pod.vnid).gotoTable(Table.EgressGuard),
+    metered(owned(Table.PodIngress).matching({
+      inPort: pod.ofport, protocol: 'arp', dlSrc: pod.mac, arpSpa: pod.ip, arpSha: pod.mac, vlanTci: NO_VLAN,
+    })).setRegister(SOURCE_VNID, pod.vnid).gotoTable(Table.Dispatch),
+    owned(Table.HostIngress, 200).matching({ protocol: 'ip', nwSrc: pod.ip })
+      .setRegister(SOURCE_VNID, pod.vnid).setRegister(PACKET_FLAGS, PacketFlag.RelayedByHost).gotoTable(Table.EgressGuard),
+    ...(pod.controlPlaneAccess
+      ? [owned(Table.EgressGuard, 200).matching({ protocol: 'ip', nwSrc: pod.ip }).gotoTable(Table.Dispatch)]
+      : []),
+    ...admitted(owned(Table.LocalArp).matching({ protocol: 'arp', arpTpa: pod.ip })).map((b) => b.output(pod.ofport)),
+    // The frame may carry the gateway's MAC (a pod routing via its default route): address it to the pod.
+    ...admitted(owned(Table.LocalDelivery).matching({ protocol: 'ip', nwDst: pod.ip }))
+      .map((b) => b.setEthernetDestination(pod.mac).setRegister(OUTPUT_PORT, pod.ofport).gotoTable(Table.Output)),
   ];
 }
 
@@ -148,4 +200,10 @@ export function serviceFlows(service: ServiceEndpoint): Flow[] {
     ...service.ports.map(({ protocol, port }) => open({ protocol, tpDst: port })),
     ...protocols.map((protocol) => open({ protocol, nwFrag: 'later' })),
   ];
+}
+
+/** The control plane's endpoints, closed to every pod whose namespace is not allowed in (see podFlows). */
+export function guardFlows(endpoints: readonly ControlPlaneEndpoint[]): Flow[] {
+  return endpoints.map(({ ip, port }) => flow(Table.EgressGuard, 100).owner(guardOwner)
+    .matching({ protocol: 'tcp', nwDst: ip, tpDst: port }).drop());
 }

@@ -7,10 +7,12 @@ export enum OwnerKind {
   Node = 2,
   Pod = 3,
   Service = 4,
+  Guard = 5,
 }
 
 export const pipelineOwner: Cookie = ownerCookie(OwnerKind.Pipeline, 'pipeline');
 export const nodeOwner = (nodeIp: Ipv4): Cookie => ownerCookie(OwnerKind.Node, nodeIp);
 export const podOwner = (portName: string): Cookie => ownerCookie(OwnerKind.Pod, portName);
+export const guardOwner: Cookie = ownerCookie(OwnerKind.Guard, 'control-plane');
 export const serviceOwner = (namespace: string, name: string): Cookie =>
   ownerCookie(OwnerKind.Service, `${namespace}/${name}`);

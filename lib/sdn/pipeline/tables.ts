@@ -3,15 +3,26 @@
 import type { FragmentHandling } from '../../ovs/switch.js';
 
 export enum Table {
-  /** Classifier: by input port. VXLAN → TunnelIngress, tun0 (the host, VNID 0) → Dispatch, any other port → PodIngress. */
+  /** Classifier: by input port. VXLAN → TunnelIngress, tun0 → HostIngress, any other port → PodIngress. */
   Classifier = 0,
-  /** TunnelIngress: VXLAN accepted only from known node IPs; the tunnel key becomes the source VNID. */
+  /**
+   * TunnelIngress: VXLAN accepted only from known node IPs, and only with an inner source in that node's
+   * subnet (or the node's own address); the tunnel key becomes the source VNID.
+   */
   TunnelIngress = 10,
-  /** PodIngress: anti-spoofing on port + MAC + IP (ARP: sender MAC and IP); tags the pod's VNID; egress meter. */
+  /**
+   * HostIngress: what the host sends into br0. A local pod's address as source means the host relayed that
+   * pod's packet (kube-proxy's DNAT): it keeps the pod's VNID and is marked relayed. Another cluster-network
+   * source is dropped; everything else is the host itself, VNID 0.
+   */
+  HostIngress = 15,
+  /** PodIngress: anti-spoofing on port + MAC + IP (ARP: sender MAC and IP), no VLAN tag; tags the pod's VNID; egress meter. */
   PodIngress = 20,
+  /** EgressGuard: what pods (and the host's relays of their packets) may never reach: the control plane, VXLAN. */
+  EgressGuard = 25,
   /** Dispatch: by destination: gateway/host, local subnet, service network, other nodes' subnets, outside. */
   Dispatch = 30,
-  /** LocalArp: ARP for a local pod or the gateway goes out of that port. */
+  /** LocalArp: ARP for a local pod goes out of its port when the VNIDs allow it; ARP for the gateway to tun0. */
   LocalArp = 40,
   /** RemoteArp: ARP for another node's subnet goes over VXLAN to that node. */
   RemoteArp = 50,
@@ -26,12 +37,17 @@ export enum Table {
   RemoteDelivery = 90,
   /** HostEgress: what leaves the cluster network goes to tun0 (the host routes and masquerades it). */
   HostEgress = 100,
+  /**
+   * Output: relayed connections are committed to conntrack; replies of relayed connections go back to tun0,
+   * where the host reverses its DNAT; everything else leaves by the port LocalDelivery or RemoteDelivery chose.
+   */
+  Output = 110,
   /** Version: one flow whose note holds the pipeline version the switch was programmed with. */
   Version = 253,
 }
 
 /** Bumped whenever the flows of any table change shape; a daemon seeing another version rebuilds. */
-export const PIPELINE_VERSION = 3;
+export const PIPELINE_VERSION = 4;
 
 /**
  * The bridge's fragment handling the flows are written for. In OVS's default (`normal`) every fragment,
@@ -42,6 +58,26 @@ export const FRAGMENT_HANDLING = 'nx-match' satisfies FragmentHandling;
 
 /** reg0 carries the source VNID from ingress to the delivery tables. */
 export const SOURCE_VNID = 0;
+/** reg1 carries flags about the packet's path (PacketFlag). */
+export const PACKET_FLAGS = 1;
+/** reg2 carries the port LocalDelivery or RemoteDelivery chose, for Output. */
+export const OUTPUT_PORT = 2;
+
+export enum PacketFlag {
+  /** The host relayed a local pod's packet back into br0 (DNAT), keeping the pod's address and VNID. */
+  RelayedByHost = 0x1,
+}
+
+/**
+ * Our conntrack zone: connections the host relayed (DNATed pod traffic) are committed here, so their replies
+ * can be sent back through the host. A zone of its own, apart from the host's (0) on the kernel datapath.
+ */
+export const CONNTRACK_ZONE = 0x4b4f;
+/** ct_mark bit of a connection committed because the host relayed it. */
+export const RELAYED_CONNECTION_MARK = 0x1;
+
+/** The VXLAN UDP port (OVS's default for vxlan0): pods never send to it (a forged tunnel packet). */
+export const VXLAN_UDP_PORT = 4789;
 
 export const VXLAN_PORT = 1;
 export const TUN_PORT = 2;

@@ -4,8 +4,8 @@ import { type ExplainContext, explainTrace } from '../../../lib/adm/trace-explai
 import { TraceParseError, flowField, parseOfprotoTrace } from '../../../lib/adm/trace-output.js';
 import * as recorded from './trace-recordings.js';
 
-// Recording run 1: n1 (10.91.0.1) holds 10.128.0.0/23 with red-a (.2, port 3), blue-a (.3, port 4), red-c (.4, port 5);
-// n2 (10.91.0.2) holds 10.128.2.0/23 with red-b (.2, port 3). Run 2 swapped the subnets (see each recording's setting).
+// Recorded by test/tools/record-traces.ts: n1 (10.91.0.1) holds 10.128.0.0/23 with red-a (.2, port 3), blue-a (.3,
+// port 4), red-c (.4, port 5); n2 (10.91.0.2) holds 10.128.2.0/23 with red-b (.2, port 3). red is VNID 11, blue 12.
 const nodesByIp = new Map([['10.91.0.1', 'n1'], ['10.91.0.2', 'n2']]);
 const n1Pods = new Map([[3, 'red/red-a'], [4, 'blue/blue-a'], [5, 'red/red-c']]);
 
@@ -21,18 +21,27 @@ describe('ofproto/trace output', () => {
   it('reads the walk of br0 table by table, with actions, notes and the datapath verdict', () => {
     const trace = parseOfprotoTrace(recorded.vxlanArpMiss.output);
     expect(trace.bridge).to.equal('br0');
-    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 30, 90]);
+    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 30, 90, 110]);
     expect(trace.steps[0]).to.deep.include({ match: '', priority: 50, cookie: '0x1bf0d244a4cb62c', actions: ['goto_table:20'] });
-    expect(trace.steps[3]!.actions).to.deep.equal(['move:NXM_NX_REG0[]->NXM_NX_TUN_ID[0..31]', 'set_field:10.91.0.2->tun_dst', 'output:1']);
-    expect(trace.steps[3]!.notes[0]).to.equal('NXM_NX_TUN_ID[0..31] is now 0xb');
+    expect(trace.steps[4]!.actions).to.deep.equal(['move:NXM_NX_REG0[]->NXM_NX_TUN_ID[0..31]', 'set_field:10.91.0.2->tun_dst',
+      'set_field:0x1->reg2', 'goto_table:110']);
+    expect(trace.steps[4]!.notes[0]).to.equal('NXM_NX_TUN_ID[0..31] is now 0xb');
     expect(trace.datapathActions).to.equal('drop');
     expect(flowField(trace.flow, 'nw_dst')).to.equal('10.128.2.2');
   });
 
   it('stops at the end of br0 when the tunnel continues into br-phy', () => {
     const trace = parseOfprotoTrace(recorded.vxlanWarm.output);
-    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 30, 90]);
+    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 30, 90, 110]);
     expect(trace.datapathActions).to.match(/^tnl_push/);
+  });
+
+  it('follows a packet through conntrack into the walk that resumes after it', () => {
+    const trace = parseOfprotoTrace(recorded.localTcp.output);
+    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 30, 70, 110, 110]);
+    expect(trace.steps[5]!.actions[0]).to.equal('ct(table=110,zone=19279)');
+    expect(trace.steps[6]).to.deep.include({ priority: 0, actions: ['output:NXM_NX_REG2[]'], notes: ['output port is 5'] });
+    expect(trace.datapathActions).to.equal('8');
   });
 
   it('reads a table where no flow matched', () => {
@@ -53,9 +62,18 @@ describe('trace explainer', () => {
     expect(steps.map((s) => `${s.table} ${s.tableName}: ${s.meaning}`)).to.deep.equal([
       '0 Classifier: from a pod port',
       '20 PodIngress: port 3 (pod red/red-a) sends with its own MAC and IP: source VNID 11',
+      '25 EgressGuard: not for the control plane or the VXLAN port',
       '30 Dispatch: in this node\'s subnet 10.128.0.0/23',
-      '70 LocalDelivery: VNIDs allow it (source 11): out of port 5 (pod red/red-c)',
+      '70 LocalDelivery: VNIDs allow it (source 11): to port 5 (pod red/red-c)',
+      '110 Output: out of port 5 (pod red/red-c)',
     ]);
+  });
+
+  it('explains TCP that conntrack finds to be no reply of a relayed connection as an ordinary delivery', () => {
+    const { verdict, steps } = explain(recorded.localTcp, context({ destination: { ip: '10.128.0.4', protocol: 'tcp', port: 80, label: 'red/red-c', vnid: 11, local: true } }));
+    expect(steps.map((s) => s.meaning).slice(-2)).to.deep.equal([
+      'through conntrack: is it a reply of a connection the host relayed?', 'out of port 5 (pod red/red-c)']);
+    expect(verdict.text).to.equal('delivered to port 5 (pod red/red-c)');
   });
 
   it('names both VNIDs when LocalDelivery drops a packet between tenants', () => {
@@ -91,11 +109,17 @@ describe('trace explainer', () => {
   });
 
   it('explains the drops of the ingress tables: spoofing, unknown tunnel peers, relaying', () => {
-    expect(explain(recorded.spoofed, context({ destination: { ip: '10.128.0.4', protocol: 'ip' } })).verdict.text)
-      .to.equal('dropped in PodIngress (table 20): the packet is not from pod red/red-a\'s own MAC and IP on port 3 (anti-spoofing)');
+    for (const trace of [recorded.spoofed, recorded.vlanTagged]) {
+      expect(explain(trace, context({ destination: { ip: '10.128.0.4', protocol: 'ip' } })).verdict.text, trace.setting).to.equal(
+        'dropped in PodIngress (table 20): the packet is not from pod red/red-a\'s own MAC and IP on port 3, untagged (anti-spoofing)');
+    }
     const n2 = { node: 'n2 (10.91.0.2)', podsByPort: new Map([[3, 'red/red-b']]) };
     expect(explain(recorded.unknownTunnelPeer, context({ ...n2, destination: { ip: '10.128.0.2', protocol: 'ip' } })).verdict.text)
-      .to.equal('dropped in TunnelIngress (table 10): VXLAN from 10.91.0.77, which is not a known node');
+      .to.equal('dropped in TunnelIngress (table 10): VXLAN from 10.91.0.77 with inner source 10.128.0.2: '
+        + 'not a known node, or a source that is not that node\'s');
+    expect(explain(recorded.tunnelSourceForged, context({ ...n2, destination: { ip: '10.128.2.2', protocol: 'ip' } })).verdict.text)
+      .to.equal('dropped in TunnelIngress (table 10): VXLAN from 10.91.0.1 with inner source 10.128.2.9: '
+        + 'not a known node, or a source that is not that node\'s');
     expect(explain(recorded.relayRefused, context({ ...n2, destination: { ip: '8.8.8.8', protocol: 'ip' } })).verdict.text)
       .to.equal('dropped in Dispatch (table 30): it arrived over VXLAN but 8.8.8.8 is not in this node\'s subnet (nodes do not relay)');
   });
@@ -113,13 +137,47 @@ describe('trace explainer', () => {
   });
 
   it('starts a packet from the host with VNID 0', () => {
-    const { steps, verdict } = explain(recorded.fromHost, context({ podsByPort: new Map([[4, 'blue/blue-a']]), destination: { ip: '10.128.2.3', protocol: 'ip' } }));
-    expect(steps[0]!.meaning).to.equal('from the host (tun0): source VNID 0');
+    const { steps, verdict } = explain(recorded.fromHost, context({ destination: { ip: '10.128.0.3', protocol: 'ip' } }));
+    expect(steps.slice(0, 2).map((s) => s.meaning)).to.deep.equal(['from the host (tun0)', 'from the host itself (10.128.0.1): source VNID 0']);
     expect(verdict.text).to.equal('delivered to port 4 (pod blue/blue-a)');
   });
 
+  describe('a hostile tenant\'s paths', () => {
+    const toBlue = { ip: '10.128.0.3', protocol: 'tcp', port: 8080, label: 'blue/blue-a', vnid: 12, local: true };
+
+    it('keeps the client pod\'s VNID on what the host relays, and names both VNIDs when it is dropped', () => {
+      const { steps, verdict } = explain(recorded.relayedForeign, context({ destination: toBlue }));
+      expect(steps[1]!.meaning).to.equal('the host relayed a packet of pod 10.128.0.2 (kube-proxy\'s DNAT): it keeps that pod\'s VNID 11');
+      expect(verdict.text).to.equal('dropped in LocalDelivery (table 70): destination VNID 12, source VNID 11');
+    });
+
+    it('commits a relayed connection to another node and sends it with the client\'s VNID', () => {
+      const { steps, verdict } = explain(recorded.relayedRemote, context({ destination: { ip: '10.128.2.2', protocol: 'tcp', port: 8080 } }));
+      expect(steps.at(-1)!.meaning).to.match(/^relayed by the host: committed to conntrack so that its replies go back through the host/);
+      expect(verdict).to.deep.include({ kind: 'vxlan', remoteNode: 'n2', vnid: 11 });
+    });
+
+    it('drops what the host sends from a cluster address of no local pod', () => {
+      expect(explain(recorded.hostUnknownSource, context({ destination: toBlue })).verdict.text).to.equal('dropped in HostIngress (table 15): '
+        + 'the host sent a packet from 10.128.0.99, a cluster address of no pod on this node: its tenant is unknown here');
+    });
+
+    it('names the VXLAN port and the control plane as closed to pods', () => {
+      expect(explain(recorded.vxlanForged, context({ destination: { ip: '10.91.0.2', protocol: 'udp', port: 4789 } })).verdict.text)
+        .to.equal('dropped in EgressGuard (table 25): pods never send to UDP port 4789, the VXLAN port (a forged tunnel packet)');
+      expect(explain(recorded.etcdClosed, context({ destination: { ip: '10.91.0.254', protocol: 'tcp', port: 2379 } })).verdict.text)
+        .to.equal('dropped in EgressGuard (table 25): 10.91.0.254:2379 is part of the control plane (etcd or a k8s-ovs daemon), closed to pods');
+    });
+
+    it('answers no ARP for another tenant\'s pod', () => {
+      expect(explain(recorded.arpOtherTenant, context({ destination: { ip: '10.128.0.3', protocol: 'arp' } })).verdict.text)
+        .to.equal('dropped in LocalArp (table 40): no pod or gateway on this node has 10.128.0.3 that source VNID 11 may reach');
+    });
+  });
+
   it('can fail: a drop is never explained as a delivery', () => {
-    for (const trace of [recorded.localDropped, recorded.spoofed, recorded.serviceDropped, recorded.relayRefused]) {
+    for (const trace of [recorded.localDropped, recorded.spoofed, recorded.serviceDropped, recorded.relayRefused,
+      recorded.relayedForeign, recorded.vxlanForged, recorded.etcdClosed, recorded.vlanTagged, recorded.arpOtherTenant]) {
       expect(explain(trace, context({ destination: { ip: '10.128.0.3', protocol: 'ip' } })).verdict.kind, trace.setting).to.equal('dropped');
     }
   });

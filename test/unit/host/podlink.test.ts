@@ -1,30 +1,9 @@
 import { expect } from 'chai';
-import { CommandError, type CommandRunner } from '../../../lib/exec/command.js';
 import { InterfaceExistsError, PodLinks, type PodInterfaceConfig } from '../../../lib/host/podlink.js';
+import { CommandError } from '../../../lib/exec/command.js';
 import { Cidr, parseIpv4 } from '../../../lib/net/ipv4.js';
+import { type Call, ScriptedRunner, fail } from '../../support/scripted-runner.js';
 
-interface Call { command: string; args: readonly string[]; input?: string }
-
-/** Answers each program run with the first matching rule; records every run. */
-class ScriptedRunner implements CommandRunner {
-  readonly calls: Call[] = [];
-  constructor(private readonly rules: Array<(call: Call) => string | Error | undefined>) {}
-  async run(command: string, args: readonly string[], options?: { input?: string }): Promise<string> {
-    const call = { command, args, ...(options?.input !== undefined ? { input: options.input } : {}) };
-    this.calls.push(call);
-    for (const rule of this.rules) {
-      const answer = rule(call);
-      if (answer instanceof Error) throw answer;
-      if (answer !== undefined) return answer;
-    }
-    return '';
-  }
-  describe(): string[] {
-    return this.calls.map((c) => [c.command, ...c.args.filter((a) => !a.startsWith('--net='))].join(' '));
-  }
-}
-
-const fail = (call: Call, stderr: string) => new CommandError(call.command, call.args, 2, stderr);
 const isLinkAdd = (call: Call) => call.command === 'ip' && call.args[0] === '-batch' && (call.input ?? '').startsWith('link add');
 
 const config: PodInterfaceConfig = {

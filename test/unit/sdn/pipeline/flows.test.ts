@@ -1,35 +1,11 @@
 import { expect } from 'chai';
-import { Cidr, parseIpv4 } from '../../../../lib/net/ipv4.js';
-import type { Vnid } from '../../../../lib/tenant/vnid.js';
 import {
-  type NodeNetwork, type PodPort, parseVersionNote, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows, versionNote,
+  type PodPort, parseVersionNote, pipelineFlows, podFlows, versionNote,
 } from '../../../../lib/sdn/pipeline/flows.js';
 import { FRAGMENT_HANDLING, PIPELINE_VERSION, TUN_PORT, Table, VXLAN_PORT } from '../../../../lib/sdn/pipeline/tables.js';
 import { type FragmentMode, simulate } from '../../../support/flowsim.js';
+import { blue, flows, fromPod, globalPod, net, red1, red2, remote } from './fixture.js';
 
-const net: NodeNetwork = {
-  clusterNetwork: Cidr.parse('10.128.0.0/14'), serviceNetwork: Cidr.parse('172.30.0.0/16'),
-  localSubnet: Cidr.parse('10.128.0.0/23'), gateway: parseIpv4('10.128.0.1'),
-};
-const remote = { ip: parseIpv4('192.168.50.2'), subnet: Cidr.parse('10.128.2.0/23') };
-const pod = (ofport: number, ip: string, vnid: number): PodPort => ({
-  portName: `ko${ofport}`, ofport, ip: parseIpv4(ip), mac: `0a:58:0a:80:00:0${ofport}`, vnid: vnid as Vnid,
-});
-const red1 = pod(3, '10.128.0.3', 11), red2 = pod(4, '10.128.0.4', 11), blue = pod(5, '10.128.0.5', 12);
-const globalPod = pod(6, '10.128.0.6', 0);
-const flows = [
-  ...pipelineFlows(net), ...remoteNodeFlows(remote),
-  ...[red1, red2, blue, globalPod].flatMap(podFlows),
-  ...serviceFlows({ namespace: 'red', name: 'web', ip: parseIpv4('172.30.0.10'), ports: [{ protocol: 'tcp', port: 80 }], vnid: 11 as Vnid }),
-  ...serviceFlows({
-    namespace: 'red', name: 'dns', ip: parseIpv4('172.30.0.53'), vnid: 11 as Vnid,
-    ports: [{ protocol: 'udp', port: 53 }, { protocol: 'udp', port: 5353 }, { protocol: 'tcp', port: 53 }],
-  }),
-  ...serviceFlows({ namespace: 'default', name: 'ntp', ip: parseIpv4('172.30.0.123'), ports: [{ protocol: 'udp', port: 123 }], vnid: 0 as Vnid }),
-];
-const fromPod = (src: PodPort, nwDst: string, extra = {}) => simulate(flows, {
-  inPort: src.ofport, protocol: 'ip', dlSrc: src.mac, nwSrc: src.ip, nwDst, ...extra,
-});
 
 describe('node pipeline', () => {
   it('delivers between pods of one VNID on this node', () => {
@@ -130,11 +106,14 @@ describe('node pipeline', () => {
       .to.deep.equal({ kind: 'output', port: blue.ofport });
   });
 
-  it('answers ARP locally and sends ARP for remote subnets over VXLAN', () => {
+  it('answers ARP locally within what the VNIDs allow and sends ARP for remote subnets over VXLAN', () => {
     const arp = (src: PodPort, nwDst: string) =>
       simulate(flows, { inPort: src.ofport, protocol: 'arp', dlSrc: src.mac, arpSha: src.mac, nwSrc: src.ip, nwDst });
     expect(arp(red1, net.gateway)).to.deep.equal({ kind: 'output', port: TUN_PORT });
-    expect(arp(red1, blue.ip)).to.deep.equal({ kind: 'output', port: blue.ofport });
+    expect(arp(red1, red2.ip)).to.deep.equal({ kind: 'output', port: red2.ofport });
+    expect(arp(red1, globalPod.ip)).to.deep.equal({ kind: 'output', port: globalPod.ofport });
+    expect(arp(globalPod, blue.ip)).to.deep.equal({ kind: 'output', port: blue.ofport });
+    expect(arp(red1, blue.ip), 'another tenant\'s pod stays invisible to ARP').to.deep.equal({ kind: 'drop', table: Table.LocalArp });
     expect(arp(red1, '10.128.2.7')).to.deep.equal({ kind: 'output', port: VXLAN_PORT, tunId: 11, tunDst: remote.ip });
   });
 
