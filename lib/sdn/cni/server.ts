@@ -49,7 +49,7 @@ export class CniServer {
     const server = http.createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      // listen() binds at once: under umask 0177 the socket is 0600 from its first moment, even in a 0755 directory.
+      // listen() binds at once: under umask 0177 the socket is 0600 from its first moment, not only once chmod runs.
       const umask = process.umask(0o177);
       try {
         server.listen(this.options.socketPath, () => {
@@ -176,8 +176,9 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<string 
 }
 
 /**
- * Creates the directory 0700. An existing one (e.g. a root-owned /var/run/k8s-ovs 0755 made by a package)
- * must be ours and writable by no one else: whoever may write in it could replace the socket with their own.
+ * Creates the directory 0700. An existing one must be ours and writable by no one else: whoever may write in it
+ * could replace the socket with their own. One others may only read (0755: what a package or a kubelet's hostPath
+ * DirectoryOrCreate makes) is accepted and closed to 0700, since nobody else could have put anything into it.
  */
 async function prepareSocketDirectory(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -191,6 +192,7 @@ async function prepareSocketDirectory(dir: string): Promise<void> {
   if (uid !== undefined && stat.uid !== uid) throw refuse(`is owned by uid ${stat.uid}, not by the daemon's uid ${uid}`, `chown ${uid} ${dir}`);
   const writable = [stat.mode & 0o020 ? 'group' : '', stat.mode & 0o002 ? 'others' : ''].filter(Boolean);
   if (writable.length) throw refuse(`is writable by ${writable.join(' and ')}`, `chmod go-w ${dir}, or use a dedicated directory`);
+  if ((stat.mode & 0o077) !== 0) await fs.chmod(dir, 0o700);
 }
 
 /** A socket left by a dead daemon is removed; a live one, or a file that is not a socket, is not touched. */

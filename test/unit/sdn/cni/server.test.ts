@@ -81,17 +81,17 @@ describe('CNI server', function () {
       });
     });
 
-    it('accepts a root-owned directory others may only read, and makes the socket 0600 there too', async function () {
-      const shared = path.join(base, 'shared');
-      await fs.mkdir(shared, { mode: 0o755 });
-      await fs.chmod(shared, 0o755);
-      const socketPath = path.join(shared, 'cni.sock');
+    it('closes a directory others may only read (a package\'s or a kubelet\'s hostPath) and makes the socket 0600 in it', async function () {
+      const readable = path.join(base, 'readable');
+      await fs.mkdir(readable, { mode: 0o755 });
+      await fs.chmod(readable, 0o755);
+      const socketPath = path.join(readable, 'cni.sock');
       await startServer(socketPath);
+      expect((await fs.stat(readable)).mode & 0o777).to.equal(0o700);
       expect((await fs.lstat(socketPath)).mode & 0o777).to.equal(0o600);
-      expect((await fs.stat(shared)).mode & 0o777, 'the directory is left as it was').to.equal(0o755);
     });
 
-    it('refuses a directory group or others may write in, saying why, and a path that is not a socket', async function () {
+    it('refuses a directory group or others may write in, saying why and changing nothing, and a path that is not a socket', async function () {
       for (const [mode, who] of [[0o775, 'group'], [0o757, 'others'], [0o1777, 'group and others']] as const) {
         const open = path.join(base, `open-${mode.toString(8)}`);
         await fs.mkdir(open);
@@ -101,6 +101,7 @@ describe('CNI server', function () {
             expect(err).to.be.instanceOf(CniSocketError);
             expect(err.message).to.include(`is writable by ${who}`).and.include('could replace the CNI socket');
           });
+        expect((await fs.stat(open)).mode & 0o7777).to.equal(mode);
       }
       const closed = path.join(base, 'file');
       await fs.mkdir(closed, { mode: 0o700 });
