@@ -12,7 +12,7 @@ const APP = '/usr/lib/k8s-ovs';
 const LAYOUT = [
   '/etc/cni', '/etc/cni/net.d', '/etc/cni/net.d/80-k8s-ovs.conf', '/etc/sysconfig/k8s-ovs',
   '/opt/cni', '/opt/cni/bin', '/opt/cni/bin/k8s-ovs', '/usr/bin/k8s-ovs', '/usr/bin/k8s-ovs-adm',
-  APP, `${APP}/bin`, `${APP}/bin/k8s-ovs`, `${APP}/bin/k8s-ovs-adm`, `${APP}/bin/k8s-ovs-cni`,
+  APP, `${APP}/bin`, `${APP}/bin/k8s-ovs`, `${APP}/bin/k8s-ovs-adm`, `${APP}/bin/k8s-ovs-cni`, `${APP}/bin/k8s-ovs-install-cni`,
   `${APP}/dist`, `${APP}/node_modules`, `${APP}/package.json`,
   '/usr/lib/systemd/system/k8s-ovs.service', '/usr/share/doc/k8s-ovs', '/var/lib/k8s-ovs',
 ];

@@ -170,12 +170,21 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<string 
   return tooLarge ? undefined : Buffer.concat(chunks).toString('utf8');
 }
 
-/** Creates the directory 0700; an existing one must be ours and closed to group and others. */
+/**
+ * Creates the directory 0700; an existing one must be ours and closed to group and others. One that only
+ * group and others may read (0755: what a kubelet creates for a hostPath DirectoryOrCreate) is closed here:
+ * nobody else could have put anything into it.
+ */
 async function prepareSocketDirectory(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const stat = await fs.stat(dir);
+  let stat = await fs.stat(dir);
   const uid = process.getuid?.();
-  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
+  const ours = stat.isDirectory() && (uid === undefined || stat.uid === uid);
+  if (ours && (stat.mode & 0o077) !== 0 && (stat.mode & 0o022) === 0) {
+    await fs.chmod(dir, 0o700);
+    stat = await fs.stat(dir);
+  }
+  if (!ours || (stat.mode & 0o077) !== 0) {
     throw new CniSocketError(`socket directory ${dir} must be a directory owned by uid ${uid} with mode 0700 `
       + `(it has uid ${stat.uid}, mode ${(stat.mode & 0o777).toString(8)}); use a dedicated directory`);
   }

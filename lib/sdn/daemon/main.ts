@@ -22,6 +22,7 @@ import { NodePodNetwork } from '../node/podnetwork.js';
 import { ControlPlaneGuard, literalIpv4 } from '../node/control-plane.js';
 import { PodGuard } from '../../host/pod-guard.js';
 import { ConfigSource } from './config-source.js';
+import { seedNetworkConfig } from './config-seed.js';
 import { EnvironmentError } from '../../cli/environment.js';
 import { v2ConfigHint } from '../../migrate/hint.js';
 import { type DaemonFlags, parseDaemonFlags } from './options.js';
@@ -46,6 +47,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   const nodeIp = await nodeAddress(flags, host);
   log.info('k8s-ovs starting', { node: flags.hostname, nodeIp, etcd: flags['etcd-endpoints'], prefix: flags['etcd-prefix'] });
   const store = await EtcdStore.connect({ ...storeOptions(flags), logger: log });
+  if (flags['seed-network-config']) await seedNetworkConfig(store, flags['seed-network-config'], flags['etcd-prefix'], log);
   const configSource = new ConfigSource(store, flags['etcd-prefix'], log, () => v2ConfigHint(storeOptions(flags)));
   const config = await configSource.first();
 

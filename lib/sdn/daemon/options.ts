@@ -23,6 +23,7 @@ export interface DaemonFlags extends EtcdFlags {
   'log-level': string;
   'log-format': 'text' | 'json';
   'metrics-address': string;
+  'seed-network-config'?: string;
 }
 
 export interface ParsedDaemonFlags {
@@ -57,6 +58,7 @@ export function parseDaemonFlags(argv: string[]): ParsedDaemonFlags {
     .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
     .option('metrics-address', { type: 'string', default: '127.0.0.1:9101', describe: 'serve /metrics, /healthz and /readyz on HOST:PORT (empty disables)' })
+    .option('seed-network-config', { type: 'string', describe: 'network config JSON written to <prefix>/config when etcd holds none; an existing one is never changed' })
     .strict()
     .help()
     .version(false);

@@ -81,12 +81,18 @@ describe('CNI server', function () {
       });
     });
 
-    it('refuses a directory open to group or others, and a path that is not a socket', async function () {
+    it('closes a directory others may only read (a kubelet\'s hostPath), refuses one they may write, and a path that is not a socket', async function () {
+      const readable = path.join(base, 'readable');
+      await fs.mkdir(readable, { mode: 0o755 });
+      await fs.chmod(readable, 0o755);
+      await startServer(path.join(readable, 'cni.sock'));
+      expect((await fs.stat(readable)).mode & 0o777).to.equal(0o700);
       const open = path.join(base, 'open');
-      await fs.mkdir(open, { mode: 0o755 });
-      await fs.chmod(open, 0o755);
+      await fs.mkdir(open, { mode: 0o757 });
+      await fs.chmod(open, 0o757);
       await new CniServer({ socketPath: path.join(open, 'cni.sock'), backend: new FakeBackend() }).start()
-        .then(() => expect.fail('started in a 0755 directory'), (err: Error) => expect(err.message).to.match(/mode 0700/));
+        .then(() => expect.fail('started in a 0757 directory'), (err: Error) => expect(err.message).to.match(/mode 0700/));
+      expect((await fs.stat(open)).mode & 0o777).to.equal(0o757);
       const closed = path.join(base, 'file');
       await fs.mkdir(closed, { mode: 0o700 });
       await fs.writeFile(path.join(closed, 'cni.sock'), 'not a socket');
