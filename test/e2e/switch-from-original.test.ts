@@ -6,10 +6,11 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { parseEnvironmentFile } from '../../lib/cli/environment-file.js';
 import { PREFIX, SandboxCluster, waitUntil } from '../support/cluster.js';
 import { SandboxApiServer } from '../support/kube.js';
 import {
-  ORIGINAL_CNI_CONFIG, ORIGINAL_EXEC_ARGS, expandExecArgs, originalSysconfig, parseEnvironmentFile,
+  ORIGINAL_CNI_CONFIG, ORIGINAL_EXEC_ARGS, expandExecArgs, originalSysconfig,
 } from '../support/original-files.js';
 import { type OriginalPod, addOriginalPod, addOriginalRemoteNode, setUpOriginalNode } from '../support/original-node.js';
 import { type ContinuousPinger, type PodNetns, type SandboxNode, ping, tcpConnect } from '../support/sandbox/index.js';
@@ -22,6 +23,9 @@ const NET2 = { ...NET, localSubnet: '10.128.6.0/23' };
 const GATEWAY = '10.128.4.1';
 /** A VNID the original's master might have handed out (they were random in its range). */
 const RED = 3831805;
+
+/** The variables systemd's EnvironmentFile= reads from the file. */
+const environmentOf = (text: string) => Object.fromEntries(parseEnvironmentFile(text));
 
 describe('switching a node from the original k8s-ovs with running pods (sandbox)', function () {
   this.timeout(120_000);
@@ -87,7 +91,7 @@ describe('switching a node from the original k8s-ovs with running pods (sandbox)
     await writeFile(path.join(work, '80-k8s-ovs.conf'), cniConfigText);
     await writeFile(path.join(work, 'sysconfig'), originalSysconfig({
       etcdEndpoints: cluster.etcdEndpoint, prefixExtra: `--network=${NETWORK}`, kubernetesMaster: `${cluster.sandbox.hub.ip}:${api.port}` }));
-    sysconfigEnv = parseEnvironmentFile(await readFile(path.join(work, 'sysconfig'), 'utf8'));
+    sysconfigEnv = environmentOf(await readFile(path.join(work, 'sysconfig'), 'utf8'));
   });
 
   after(async () => {

@@ -1,5 +1,5 @@
 // What the original k8s-ovs (Go) package leaves on a node: its sysconfig, its unit's command line and its
-// CNI config, with the systemd rules that turn the first two into the daemon's argv and environment.
+// CNI config, with systemd's rule that turns the unit's command line into the daemon's argv.
 
 /** The values of the original RPM's /etc/sysconfig/k8s-ovs: every value is one or more whole flags. */
 export interface OriginalSysconfig {
@@ -43,18 +43,6 @@ export const ORIGINAL_EXEC_ARGS = [
 
 /** The original's /etc/cni/net.d/80-k8s-ovs.conf. */
 export const ORIGINAL_CNI_CONFIG = { cniVersion: '0.1.0', name: 'k8s-ovs', type: 'k8s-ovs' } as const;
-
-/** systemd's EnvironmentFile: KEY=VALUE lines, double quotes removed, comments and blank lines skipped. */
-export function parseEnvironmentFile(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!match || line.trim().startsWith('#')) continue;
-    const raw = match[2]!.trim();
-    env[match[1]!] = raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2 ? raw.slice(1, -1) : raw;
-  }
-  return env;
-}
 
 /**
  * systemd.service(5): `${VAR}` as a word of its own becomes exactly one argument holding the whole value,

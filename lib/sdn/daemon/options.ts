@@ -27,6 +27,7 @@ export interface DaemonFlags extends EtcdFlags, OriginalFlags {
   'log-level': string;
   'log-format': 'text' | 'json';
   'metrics-address': string;
+  'environment-file': string;
   'seed-network-config'?: string;
 }
 
@@ -73,6 +74,8 @@ export function parseDaemonFlags(argv: readonly string[], env: NodeJS.ProcessEnv
       describe: 'host-local leases of the original k8s-ovs: its running pods are adopted at start, each lease removed with its pod' })
     .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'], describe: 'default: info (debug with the original\'s --v=4 or more)' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
+    .option('environment-file', { type: 'string', default: '/etc/sysconfig/k8s-ovs',
+      describe: 'the K8S_OVS_* file the unit starts the daemon with; SIGHUP (systemctl reload k8s-ovs) re-reads its etcd endpoints' })
     .option('metrics-address', { type: 'string', default: '127.0.0.1:9101', describe: 'serve /metrics, /healthz and /readyz on HOST:PORT (empty disables)' })
     .option('seed-network-config', { type: 'string', describe: 'network config JSON written to <prefix>/config when etcd holds none; an existing one is never changed' })
     // Without camelCase aliases an unknown flag is named once, as typed.

@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { configKeyOf } from '../../../../lib/cli/etcd-flags.js';
 import { packageVersion } from '../../../../lib/sdn/daemon/heartbeat.js';
+import { parseEnvironmentFile } from '../../../../lib/cli/environment-file.js';
 import { parseDaemonFlags } from '../../../../lib/sdn/daemon/options.js';
 import { OriginalFlagError } from '../../../../lib/sdn/daemon/original-flags.js';
 import {
-  ORIGINAL_EXEC_ARGS, expandExecArgs, originalSysconfig, parseEnvironmentFile,
+  ORIGINAL_EXEC_ARGS, expandExecArgs, originalSysconfig,
 } from '../../../support/original-files.js';
 
 const CLI = fileURLToPath(new URL('../../../../lib/sdn/daemon/cli.js', import.meta.url));
@@ -18,11 +19,14 @@ function daemon(args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeout: 20_000 });
 }
 
+/** The variables systemd's EnvironmentFile= reads from the file. */
+const environmentOf = (text: string) => Object.fromEntries(parseEnvironmentFile(text));
+
 describe('daemon command line of the original k8s-ovs', () => {
   const sysconfig = originalSysconfig({ etcdEndpoints: 'http://10.0.0.1:2379', hostname: 'Node-1' });
 
   it('starts from the original unit\'s ExecStart as systemd expands it from the original sysconfig', () => {
-    const env = parseEnvironmentFile(sysconfig);
+    const env = environmentOf(sysconfig);
     const argv = expandExecArgs(ORIGINAL_EXEC_ARGS, env);
     expect(argv).to.include('');
     const { flags, original } = parseDaemonFlags(argv, {});
@@ -31,7 +35,7 @@ describe('daemon command line of the original k8s-ovs', () => {
   });
 
   it('reads the original sysconfig as it is, from the environment alone (this package\'s unit passes no arguments)', () => {
-    const env = parseEnvironmentFile(originalSysconfig({
+    const env = environmentOf(originalSysconfig({
       etcdEndpoints: 'http://10.0.0.1:2379', prefixExtra: '--network=prod', hostname: 'node-1',
       caCertKey: '--etcd-cafile=/etc/k8s-ovs/ca.pem --etcd-certfile=/etc/k8s-ovs/node.pem --etcd-keyfile=/etc/k8s-ovs/node-key.pem',
     }));
