@@ -10,4 +10,6 @@ export const POD_PORT_IDS = {
   mac: 'k8s-ovs-mac',
   ingress: 'k8s-ovs-ingress',
   egress: 'k8s-ovs-egress',
+  /** Only on a pod adopted from the original k8s-ovs whose namespace was unknown: the VNID it keeps. */
+  vnid: 'k8s-ovs-vnid',
 } as const;

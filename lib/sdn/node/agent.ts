@@ -15,6 +15,7 @@ import { type PodLinkOps, PodPorts, type PortSwitch, queuedPodFlows } from './po
 import { type SetupHost, type SetupSwitch, type SwitchReader, setupNode } from './setup.js';
 import { TUN_PORT_NAME } from '../pipeline/tables.js';
 import { NamespaceVnids } from './vnids.js';
+import type { OriginalPodAdoption } from './original-pods.js';
 import { HostSubnets } from './hostsubnets.js';
 import { NodeServices } from './services.js';
 import { SwitchWatchdog } from './watchdog.js';
@@ -41,6 +42,8 @@ export interface NodeAgentOptions {
   disableTxChecksumOffload: boolean;
   /** How often the watchdog reads the flows anyway (default 30 s); restarts it notices at once. */
   safetyCheckMs?: number;
+  /** Takes over the original k8s-ovs's running pods before the first resync replaces its flows. */
+  originalPods?: OriginalPodAdoption;
   /** TCP ports of the daemons that no pod may open on any node (an exposed metrics port). */
   guardedNodePorts?: readonly number[];
   /** Whether pods of a namespace may reach the control plane (--etcd-access-namespaces). */
@@ -109,6 +112,10 @@ export class NodeAgent {
         ...(this.options.controlPlaneAccess ? { controlPlaneAccess: this.options.controlPlaneAccess } : {}) });
     // Ports whose namespace has no VNID any more get no flows (fail closed) until their pod is deleted.
     const { pods, unknown, gone } = await this.podPorts.recover((ns) => this.vnidOf(ns));
+    const ports = this.podPorts;
+    const adopted = await this.options.originalPods?.adopt({
+      namespacesWith: (vnid) => this.vnids.namespacesWith(vnid), vnidOf: (ns) => this.vnidOf(ns), adopt: (pod) => ports.adopt(pod),
+    }) ?? [];
     await this.podPorts.restoreMeters();
     await this.resyncAll(this.network);
     this.ready = true;
@@ -117,6 +124,7 @@ export class NodeAgent {
     this.log.info('node set up', {
       subnet: localSubnet.toString(), gateway: this.network.gateway, podMtu, pods: pods.length,
       remoteNodes: this.dataplane.remoteNodes().length, previousPipeline: previousVersion ?? 'none',
+      ...(adopted.length ? { adoptedFromOriginal: adopted.length } : {}),
       ...(unknown.length ? { portsWithoutNamespace: unknown } : {}),
       ...(gone.length ? { removedPortsOfVanishedPods: gone } : {}),
     });

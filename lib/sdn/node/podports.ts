@@ -34,7 +34,7 @@ export type PodLinkOps = Pick<PodLinks, 'create' | 'configurePodEnd' | 'deleteHo
 export type WiredPod = Omit<LocalPod, 'port'> & { port: Omit<PodPort, 'vnid'> };
 
 /** The node's pod flows as PodPorts changes them. */
-export interface PodFlows extends Pick<NodeDataplane, 'nodeNetwork' | 'pod' | 'localPods' | 'rememberPod' | 'removePod'> {
+export interface PodFlows extends Pick<NodeDataplane, 'nodeNetwork' | 'pod' | 'podOf' | 'localPods' | 'rememberPod' | 'removePod'> {
   /** Installs the pod's flows with its namespace's VNID as of now; returns the pod as installed. */
   addPod(pod: WiredPod): Promise<LocalPod>;
 }
@@ -59,6 +59,7 @@ export function queuedPodFlows(dataplane: NodeDataplane, queue: SerialQueue, vni
       return dataplane.nodeNetwork;
     },
     pod: (portName) => dataplane.pod(portName),
+    podOf: (containerId, ifname) => dataplane.podOf(containerId, ifname),
     localPods: () => dataplane.localPods(),
     rememberPod: (pod) => dataplane.rememberPod(pod),
     addPod: (wired) => queue.run(async () => {
@@ -173,10 +174,21 @@ export class PodPorts {
     return pod;
   }
 
+  /**
+   * Takes over a running pod this daemon did not attach (one of the original k8s-ovs): its port gets the
+   * k8s-ovs-* IDs before any flow of the original is replaced, so a crash in between loses nothing.
+   */
+  async adopt(pod: LocalPod): Promise<void> {
+    const ids = externalIds({ ...pod, ip: pod.port.ip }, pod.port.mac);
+    const keptIds = pod.namespace ? ids : { ...ids, [POD_PORT_IDS.vnid]: String(pod.port.vnid) };
+    await this.ovs.ensurePort({ name: pod.port.portName, externalIds: keptIds });
+    this.dataplane.rememberPod(this.controlPlaneAccess(pod.namespace) ? { ...pod, port: { ...pod.port, controlPlaneAccess: true } } : pod);
+  }
+
   /** Removes flows, meter, port and veth; every step tolerates "already gone", so DEL can repeat. */
   async detach(containerId: string, ifname: string, netnsPath?: string): Promise<void> {
-    const portName = hostPortName(containerId, ifname);
-    const pod = this.dataplane.pod(portName);
+    const pod = this.dataplane.podOf(containerId, ifname);
+    const portName = pod?.port.portName ?? hostPortName(containerId, ifname);
     await this.dataplane.removePod(portName);
     if (pod?.port.egressMeter !== undefined) {
       const meters = await this.ovs.meterIds();
@@ -206,7 +218,8 @@ export class PodPorts {
         gone.push(port.name);
         continue;
       }
-      const vnid = vnidOf(ids[POD_PORT_IDS.namespace] ?? '');
+      const namespace = ids[POD_PORT_IDS.namespace] ?? '';
+      const vnid = namespace ? vnidOf(namespace) : parseVnid(ids[POD_PORT_IDS.vnid]);
       if (vnid === undefined) {
         unknown.push(port.name);
         continue;
@@ -214,11 +227,11 @@ export class PodPorts {
       const ingress = parseBandwidth(ids[POD_PORT_IDS.ingress]);
       const egress = parseBandwidth(ids[POD_PORT_IDS.egress]);
       const pod: LocalPod = {
-        containerId, ifname: ids[POD_PORT_IDS.ifname] ?? 'eth0', namespace: ids[POD_PORT_IDS.namespace] ?? '',
+        containerId, ifname: ids[POD_PORT_IDS.ifname] ?? 'eth0', namespace,
         name: ids[POD_PORT_IDS.pod] ?? '', netnsPath: ids[POD_PORT_IDS.netns] ?? '',
         port: { portName: port.name, ofport: port.ofport, ip: parseIpv4(ids[POD_PORT_IDS.ip] ?? '', `${port.name} ip`),
           mac: parseMac(ids[POD_PORT_IDS.mac] ?? '', `${port.name} mac`), vnid, ...(egress ? { egressMeter: port.ofport } : {}),
-          ...(this.controlPlaneAccess(ids[POD_PORT_IDS.namespace] ?? '') ? { controlPlaneAccess: true } : {}) },
+          ...(this.controlPlaneAccess(namespace) ? { controlPlaneAccess: true } : {}) },
         ...(ingress ? { ingress } : {}),
         ...(egress ? { egress } : {}),
       };
@@ -257,6 +270,10 @@ function externalIds(request: AttachRequest, mac: Mac): Record<string, string> {
     ...(request.ingress ? { [POD_PORT_IDS.ingress]: `${request.ingress.rateBps}/${request.ingress.burstBits}` } : {}),
     ...(request.egress ? { [POD_PORT_IDS.egress]: `${request.egress.rateBps}/${request.egress.burstBits}` } : {}),
   };
+}
+
+function parseVnid(text: string | undefined): Vnid | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) as Vnid : undefined;
 }
 
 function parseBandwidth(text: string | undefined): BandwidthLimit | undefined {

@@ -4,6 +4,7 @@
 import { messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { VswitchdSession } from '../../ovs/vswitchd.js';
+import { PeriodicCheck } from './periodic-check.js';
 import { type SwitchReader, lostSetup } from './setup.js';
 
 /**
@@ -22,6 +23,7 @@ export interface WatchdogOptions {
 export class SwitchWatchdog {
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly safetyCheck: PeriodicCheck;
   /** A restore running or due; a trigger meanwhile leaves `again` for one more run. */
   private healing: Promise<void> | undefined;
   private again: string | undefined;
@@ -34,17 +36,20 @@ export class SwitchWatchdog {
     private readonly ovs: SwitchReader,
     private readonly restore: () => Promise<void>,
     private readonly log: Logger,
-    private readonly options: WatchdogOptions = {},
-  ) {}
+    options: WatchdogOptions = {},
+  ) {
+    this.safetyCheck = new PeriodicCheck(() => this.check('safety check'), options.safetyCheckMs ?? DEFAULT_SAFETY_CHECK_MS);
+  }
 
   start(): void {
     void this.followVswitchd();
     void this.followBridge();
-    this.every(this.options.safetyCheckMs ?? DEFAULT_SAFETY_CHECK_MS, () => this.check('safety check'));
+    this.safetyCheck.start();
   }
 
   stop(): void {
     this.stopped = true;
+    this.safetyCheck.stop();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.session?.close();
@@ -110,14 +115,14 @@ export class SwitchWatchdog {
   }
 
   private async restoring(reason: string): Promise<void> {
-    const started = Date.now();
+    const started = performance.now();
     const done = await this.retrying(async () => {
       await this.restore();
       return true;
     }, 'restoring the switch failed; retrying');
     if (!done) return;
     this.restores += 1;
-    this.log.info('switch flows restored', { ms: Date.now() - started, reason });
+    this.log.info('switch flows restored', { ms: Math.round(performance.now() - started), reason });
   }
 
   /** `attempt` until it succeeds (its value) or the watchdog stops (undefined); logs the first failure only. */
@@ -145,14 +150,5 @@ export class SwitchWatchdog {
       }, ms);
       this.timers.add(timer);
     });
-  }
-
-  private every(ms: number, work: () => Promise<void>): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (this.stopped) return;
-      void work().finally(() => { if (!this.stopped) this.every(ms, work); });
-    }, ms);
-    this.timers.add(timer);
   }
 }

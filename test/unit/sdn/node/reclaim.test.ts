@@ -24,10 +24,11 @@ describe('reclaiming pods whose DEL never came', () => {
 
   async function nodeWithPods(): Promise<TestNode> {
     gone = new Set();
+    // Installed first: the pods' attach times come from performance.now(), which the fake clock then owns.
+    clock = FakeTimers.install({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     const started = await startNode({}, { podGone: (namespace, name) => gone.has(`${namespace}/${name}`) });
     await started.pods.add(addRequest('c1', 'red', 'a'));
     await started.pods.add(addRequest('c2', 'red', 'b'));
-    clock = FakeTimers.install({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     return started;
   }
 
