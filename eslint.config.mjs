@@ -1,9 +1,10 @@
-// Lint: typescript-eslint's type-checked rules and the layering README.md's "Layout" states (eslint.layers.mjs).
-// The style is eslint.style.config.mjs, checked by `npm run format:check`.
+// Lint: typescript-eslint's type-checked rules, the layering README.md's "Layout" states (eslint.layers.mjs) and
+// the style (eslint.style.config.mjs, which `npm run format` fixes and `npm run format:check` reports alone): one
+// pass over the tree reports all three, as scripts/test.sh runs it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { layers } from './eslint.layers.mjs';
-import { ignores } from './eslint.style.config.mjs';
+import { ignores, style } from './eslint.style.config.mjs';
 
 export default tseslint.config(
   ignores,
@@ -28,4 +29,5 @@ export default tseslint.config(
     },
   },
   ...layers,
+  style,
 );

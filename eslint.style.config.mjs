@@ -55,7 +55,7 @@ const rules = {
   'yield-star-spacing': ['error', 'after'],
 };
 
-export const ignores = { ignores: ['dist/', 'node_modules/', 'rpm/out/', 'build-*/', 'tmp/'] };
+export const ignores = { ignores: ['dist/', 'node_modules/', 'rpm/out/', 'build/', 'build-*/', 'tmp/'] };
 
 export const style = {
   files: ['**/*.ts', '**/*.mjs'],
