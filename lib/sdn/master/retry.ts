@@ -1,7 +1,7 @@
 // Names whose watch-driven reconcile failed (etcd unreachable): retried from etcd after a pause.
 import type { Term } from './term.js';
 
-const RETRY_DELAY_MS = 1000;
+export const RETRY_DELAY_MS = 1000;
 
 export class RetrySet {
   /** Stands for "relist and rebuild everything". */

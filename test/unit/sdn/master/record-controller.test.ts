@@ -1,12 +1,14 @@
 // The master's record controller against a fake store, with scripted records: stale events, retries, readiness.
+import FakeTimers from '@sinonjs/fake-timers';
 import { expect } from 'chai';
 import type { Fence, KeyValue, Listing, Store, WatchEvent, Watching } from '../../../../lib/etcd/types.js';
 import type { WatchHandlers } from '../../../../lib/etcd/watch.js';
 import type { NetworkConfig } from '../../../../lib/sdn/config.js';
 import { networkKeys } from '../../../../lib/sdn/layout.js';
 import { RecordController } from '../../../../lib/sdn/master/record-controller.js';
+import { RETRY_DELAY_MS } from '../../../../lib/sdn/master/retry.js';
 import { Term } from '../../../../lib/sdn/master/term.js';
-import { eventually, recordingLogger, sleep } from '../../k8s/recorder.js';
+import { eventually, recordingLogger } from '../../k8s/recorder.js';
 
 const PREFIX = 'records/';
 
@@ -184,14 +186,20 @@ describe('master record controller', () => {
   });
 
   it('neither logs nor retries a failure once the term has ended', async () => {
-    const { store, controller, term, lines } = started();
-    await store.snapshot();
-    controller.failures.set('a', 1);
-    term.end();
-    await store.events([{ type: 'put', kv: kv('a', 2) }]);
-    await sleep(1200);
-    expect(lines.filter((line) => line.level === 'warn')).to.deep.equal([]);
-    expect(controller.calls.slice(1)).to.deep.equal(['reconcile a@2']);
+    const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { store, controller, term, lines } = started();
+      await store.snapshot();
+      controller.failures.set('a', 1);
+      term.end();
+      await store.events([{ type: 'put', kv: kv('a', 2) }]);
+      // Past the retry delay: a retry that was scheduled has run by now.
+      await clock.tickAsync(RETRY_DELAY_MS * 2);
+      expect(lines.filter((line) => line.level === 'warn')).to.deep.equal([]);
+      expect(controller.calls.slice(1)).to.deep.equal(['reconcile a@2']);
+    } finally {
+      clock.uninstall();
+    }
   });
 
   it('releases waiters and cancels the watch when stopped', async () => {
