@@ -20,6 +20,9 @@ import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
 import { NodeAgent } from '../node/agent.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
 import { ControlPlaneGuard, literalIpv4 } from '../node/control-plane.js';
+import { NodePolicies } from '../node/policies.js';
+import { PolicySync } from '../kube/policy-sync.js';
+import { enforcesNetworkPolicy } from '../config.js';
 import { PodGuard } from '../../host/pod-guard.js';
 import { ConfigSource } from './config-source.js';
 import { EnvironmentError } from '../../cli/environment.js';
@@ -67,7 +70,11 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
     ...(flags['ovs-rundir'] ? { runDir: flags['ovs-rundir'] } : {}) });
   const exposedPorts = exposedMetricsPorts(flags['metrics-address']);
   const etcdAccess = new Set(flags['etcd-access-namespaces']);
+  let policies: NodePolicies | undefined;
+  const policySync = kube && enforcesNetworkPolicy(config.plugin)
+    ? new PolicySync(kube, { changed: () => void policies?.refresh(), logger: log }) : undefined;
   const agent = new NodeAgent({
+    ...(policySync ? { beforeFirstResync: () => policies!.refresh() } : {}),
     store, config, hostname: flags.hostname, nodeIp, ovs, host, podLinks: new PodLinks(runner), logger: log,
     guardedNodePorts: exposedPorts, controlPlaneAccess: (namespace) => etcdAccess.has(namespace),
     requestSubnet: flags['request-subnet'] ?? !kube,
@@ -85,10 +92,18 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   agent.dataplane.rememberControlPlaneEndpoints(await guard.configuredEndpoints());
   let ipam: HostSubnetIpam | undefined;
   let podNetwork: NodePodNetwork | undefined;
+  policies = policySync ? new NodePolicies({
+    source: policySync, logger: log, apply: (flows) => agent.setPolicyFlows(flows),
+    localPods: () => agent.dataplane.localPods().map((pod) => ({ namespace: pod.namespace, name: pod.name, ip: pod.port.ip })),
+  }) : undefined;
   const nodeSync = kube ? new NodeSync(kube, { nodeName: flags.hostname, services: agent.services, logger: log,
     podsSynced: (pods) => podNetwork?.reclaimVanished(pods) }) : undefined;
   podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log,
-    podsChanged: (namespace) => { if (etcdAccess.has(namespace)) void guard.refresh(); },
+    podsChanged: (namespace) => {
+      if (etcdAccess.has(namespace)) void guard.refresh();
+      void policies?.refresh();
+    },
+    ...(policies ? { policies } : {}),
     ...(nodeSync ? {
       annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)),
       podGone: (ns: string, name: string) => nodeSync.connected && !nodeSync.pods.has(ns, name),
@@ -100,9 +115,16 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   await metrics.start(flags['metrics-address']);
   const heartbeat = startHeartbeat(store, { networkName: config.name, host: flags.hostname, hostIp: nodeIp, logger: log });
   nodeSync?.start();
-  // The first resync should hold the services too; an API server that does not answer delays it 5 s at most.
-  if (nodeSync) await Promise.race([nodeSync.whenSynced().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  policySync?.start();
+  // The first resync should hold services and policies too; an API server that does not answer delays it 5 s at most.
+  if (nodeSync) {
+    const synced = Promise.all([nodeSync.whenSynced(), policySync?.whenSynced()]).then(() => true, () => false);
+    if (!await Promise.race([synced, new Promise<false>((resolve) => setTimeout(() => resolve(false), 5000).unref())]) && policySync) {
+      log.warn('NetworkPolicies not listed yet: pods they isolate are open until the API server answers');
+    }
+  }
   await agent.start();
+  await policies?.refresh();
   await guard.start();
   // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died.
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
@@ -120,6 +142,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
     podNetwork?.stop();
     guard.stop();
     await nodeSync?.stop();
+    await policySync?.stop();
     await masterSync?.stop();
     await agent.stop();
     await master.stop();

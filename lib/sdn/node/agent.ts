@@ -5,6 +5,7 @@ import type { HostNetwork } from '../../host/network.js';
 import type { PodLinks } from '../../host/podlink.js';
 import type { Logger } from '../../log.js';
 import type { Ipv4 } from '../../net/ipv4.js';
+import type { Flow } from '../../ovs/flow.js';
 import { FlowSync } from '../../ovs/flowsync.js';
 import type { OvsSwitch } from '../../ovs/switch.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
@@ -39,6 +40,8 @@ export interface NodeAgentOptions {
   guardedNodePorts?: readonly number[];
   /** Whether pods of a namespace may reach the control plane (--etcd-access-namespaces). */
   controlPlaneAccess?: (namespace: string) => boolean;
+  /** Runs once the pods on the switch are known, before the first resync: NetworkPolicy compiles for them here. */
+  beforeFirstResync?: () => Promise<void>;
 }
 
 export class NodeAgent {
@@ -101,6 +104,7 @@ export class NodeAgent {
     // Ports whose namespace has no VNID any more get no flows (fail closed) until their pod is deleted.
     const { pods, unknown, gone } = await this.podPorts.recover((ns) => this.vnidOf(ns));
     await this.podPorts.restoreMeters();
+    await this.options.beforeFirstResync?.();
     await this.resyncAll(this.network);
     this.ready = true;
     // Watch events that came during the first resync were only recorded: catch up with the whole sets, once.
@@ -127,6 +131,15 @@ export class NodeAgent {
       await this.dataplane.resync(this.network);
       this.log.info('service network changed', { from: network.serviceNetwork.toString(), to: config.serviceNetwork.toString() });
     });
+  }
+
+  /** The node's NetworkPolicy flows: kept for the first resync until the node is set up, then applied in order. */
+  setPolicyFlows(flows: readonly Flow[]): Promise<void> {
+    if (!this.ready) {
+      this.dataplane.rememberPolicyFlows(flows);
+      return Promise.resolve();
+    }
+    return this.serially(async () => { await this.dataplane.setPolicyFlows(flows); });
   }
 
   /** Replaces the control-plane endpoints pods may not open, in order with the node's other switch changes. */
