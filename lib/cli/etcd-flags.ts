@@ -13,9 +13,16 @@ export interface EtcdFlags {
   'etcd-password'?: string;
 }
 
+export const DEFAULT_ETCD_ENDPOINTS = 'http://127.0.0.1:2379';
+
+/** Every etcd connection flag, as the environment (K8S_OVS_ETCD_*) names them. */
+export const ETCD_FLAG_NAMES: ReadonlyArray<keyof EtcdFlags> = [
+  'etcd-endpoints', 'etcd-prefix', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile', 'etcd-username', 'etcd-password',
+];
+
 export function withEtcdFlags<T>(argv: Argv<T>): Argv<T & EtcdFlags> {
   return argv
-    .option('etcd-endpoints', { type: 'string', default: 'http://127.0.0.1:2379', group: 'etcd:',
+    .option('etcd-endpoints', { type: 'string', default: DEFAULT_ETCD_ENDPOINTS, group: 'etcd:',
       describe: 'comma-separated etcd client URLs' })
     .option('etcd-prefix', { type: 'string', default: DEFAULT_PREFIX, group: 'etcd:',
       describe: 'key prefix holding config, subnets and netnamespaces' })

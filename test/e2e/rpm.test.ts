@@ -12,7 +12,7 @@ const APP = '/usr/lib/k8s-ovs';
 const LAYOUT = [
   '/etc/cni', '/etc/cni/net.d', '/etc/cni/net.d/80-k8s-ovs.conf', '/etc/sysconfig/k8s-ovs',
   '/opt/cni', '/opt/cni/bin', '/opt/cni/bin/k8s-ovs', '/usr/bin/k8s-ovs', '/usr/bin/k8s-ovs-adm',
-  APP, `${APP}/bin`, `${APP}/bin/k8s-ovs`, `${APP}/bin/k8s-ovs-adm`, `${APP}/bin/k8s-ovs-cni`,
+  APP, `${APP}/bin`, `${APP}/bin/k8s-ovs`, `${APP}/bin/k8s-ovs-adm`, `${APP}/bin/k8s-ovs-cni`, `${APP}/bin/k8s-ovs-install-cni`,
   `${APP}/dist`, `${APP}/node_modules`, `${APP}/package.json`,
   '/usr/lib/systemd/system/k8s-ovs.service', '/usr/share/doc/k8s-ovs', '/var/lib/k8s-ovs',
 ];
@@ -171,6 +171,8 @@ describe('the k8s-ovs RPM built from this tree', function () {
   it('has a unit that systemd-analyze verify accepts inside the installed root', async () => {
     await cp('/usr/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'),
       { recursive: true, force: false, errorOnExist: false, verbatimSymlinks: true });
+    // ExecReload runs /usr/bin/kill, which the RPM's util-linux and procps-ng requirements bring.
+    await cp('/usr/bin/kill', path.join(root, 'usr/bin/kill'));
     const verify = await execa('systemd-analyze', ['verify', `--root=${root}`, 'k8s-ovs.service'], { reject: false });
     // verify exits 0 on unknown keys and bad values too: only silence means the unit is clean.
     expect({ exitCode: verify.exitCode, stderr: String(verify.stderr) }).to.deep.equal({ exitCode: 0, stderr: '' });

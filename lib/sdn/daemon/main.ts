@@ -25,11 +25,19 @@ import { PolicySync } from '../kube/policy-sync.js';
 import { enforcesNetworkPolicy } from '../config.js';
 import { PodGuard } from '../../host/pod-guard.js';
 import { ConfigSource } from './config-source.js';
+import { seedNetworkConfig } from './config-seed.js';
 import { EnvironmentError } from '../../cli/environment.js';
 import { v2ConfigHint } from '../../migrate/hint.js';
 import { type DaemonFlags, parseDaemonFlags } from './options.js';
 import { startHeartbeat } from './heartbeat.js';
 import { DaemonMetrics, daemonMetricsSources, exposedMetricsPorts } from './metrics.js';
+import { reloadEtcdSettings } from './reload.js';
+
+/** What main() hands the daemon: where to register what SIGHUP does. */
+export interface DaemonControl {
+  argv: readonly string[];
+  onReload(handler: () => Promise<void>): void;
+}
 
 async function resolveIpv4(host: string): Promise<Ipv4[]> {
   const literal = literalIpv4(host);
@@ -43,12 +51,19 @@ async function nodeAddress(flags: DaemonFlags, host: HostNetwork): Promise<Ipv4>
   return host.sourceAddressFor(address);
 }
 
-export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => Promise<void>> {
+export async function runDaemon(flags: DaemonFlags, log: Logger, control: DaemonControl): Promise<() => Promise<void>> {
   const runner = localRunner();
   const host = new HostNetwork(runner);
   const nodeIp = await nodeAddress(flags, host);
   log.info('k8s-ovs starting', { node: flags.hostname, nodeIp, etcd: flags['etcd-endpoints'], prefix: flags['etcd-prefix'] });
   const store = await EtcdStore.connect({ ...storeOptions(flags), logger: log });
+  // Registered before waiting for the config: an administrator may be fixing the endpoints it waits on.
+  let afterReload = (): Promise<void> => Promise.resolve();
+  control.onReload(async () => {
+    await reloadEtcdSettings({ file: flags['environment-file'], argv: control.argv, running: flags, store, log });
+    await afterReload();
+  });
+  if (flags['seed-network-config']) await seedNetworkConfig(store, flags['seed-network-config'], flags['etcd-prefix'], log);
   const configSource = new ConfigSource(store, flags['etcd-prefix'], log, () => v2ConfigHint(storeOptions(flags)));
   const config = await configSource.first();
 
@@ -83,11 +98,13 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   });
   configSource.onChange((next) => agent.applyServiceNetwork(next));
   const guard = new ControlPlaneGuard({
-    configuredUrls: storeOptions(flags).endpoints, memberUrls: () => store.memberUrls(), resolve: resolveIpv4,
+    configuredUrls: () => store.endpoints, memberUrls: () => store.memberUrls(), resolve: resolveIpv4,
     switch: agent, host: new PodGuard(runner), exposedPorts, logger: log,
     localAddresses: () => [nodeIp, ...(agent.nodeNetwork ? [agent.nodeNetwork.gateway] : [])],
     allowedPods: () => agent.dataplane.localPods().filter((pod) => pod.port.controlPlaneAccess).map((pod) => pod.port.ip),
   });
+  // New endpoints from a reload are closed to pods at once, not at the next member-list read.
+  afterReload = () => guard.refresh();
   // Known before the first resync, so a restart never leaves the switch without them.
   agent.dataplane.rememberControlPlaneEndpoints(await guard.configuredEndpoints());
   let ipam: HostSubnetIpam | undefined;
@@ -128,7 +145,9 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   await guard.start();
   // Reconciled before CNI may use it: an address whose container has no port is from an ADD that died.
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
-  const reconciled = await opened.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
+  const running = agent.dataplane.localPods();
+  await opened.repair(running.map((pod) => ({ containerId: pod.containerId, ifname: pod.ifname, ip: pod.port.ip })));
+  const reconciled = await opened.reconcile(running.map((pod) => pod.containerId));
   if (reconciled.released.length) log.info('released addresses of pods that no longer exist', { released: reconciled.released.map((r) => r.ip) });
   ipam = opened;
   await podNetwork.nodeReady();
@@ -178,8 +197,15 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Without a handler SIGHUP would end the daemon; reloads run one at a time.
+  let reload: (() => Promise<void>) | undefined;
+  let reloading = Promise.resolve();
+  process.on('SIGHUP', () => {
+    log.info('reload requested (SIGHUP)', { environmentFile: flags['environment-file'] });
+    reloading = reloading.then(() => reload?.());
+  });
   try {
-    stop = await runDaemon(flags, log);
+    stop = await runDaemon(flags, log, { argv, onReload: (handler) => { reload = handler; } });
   } catch (error) {
     log.error('k8s-ovs failed', { error: error instanceof Error ? error.message : String(error) });
     process.exit(1);

@@ -23,6 +23,8 @@ export interface DaemonFlags extends EtcdFlags {
   'log-level': string;
   'log-format': 'text' | 'json';
   'metrics-address': string;
+  'environment-file': string;
+  'seed-network-config'?: string;
 }
 
 export interface ParsedDaemonFlags {
@@ -56,7 +58,10 @@ export function parseDaemonFlags(argv: string[]): ParsedDaemonFlags {
     .option('state-dir', { type: 'string', default: '/var/lib/k8s-ovs', describe: 'persistent state (IPAM)' })
     .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
+    .option('environment-file', { type: 'string', default: '/etc/sysconfig/k8s-ovs',
+      describe: 'the K8S_OVS_* file the unit starts the daemon with; SIGHUP (systemctl reload k8s-ovs) re-reads its etcd endpoints' })
     .option('metrics-address', { type: 'string', default: '127.0.0.1:9101', describe: 'serve /metrics, /healthz and /readyz on HOST:PORT (empty disables)' })
+    .option('seed-network-config', { type: 'string', describe: 'network config JSON written to <prefix>/config when etcd holds none; an existing one is never changed' })
     .strict()
     .help()
     .version(false);

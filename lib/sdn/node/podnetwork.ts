@@ -6,13 +6,18 @@ import type { OvsSwitch } from '../../ovs/switch.js';
 import { CniError, CniErrorCode } from '../cni/errors.js';
 import { BandwidthError, type PodBandwidth, effectiveBandwidth } from '../cni/bandwidth.js';
 import type { AttachmentKey, PodAttachment, PodNetworkBackend, PodRequest } from '../cni/types.js';
-import { IpamExhaustedError } from '../ipam/errors.js';
+import { IpamExhaustedError, IpamStorageError } from '../ipam/errors.js';
 import type { HostSubnetIpam } from '../ipam/allocator.js';
 import { podFlows } from '../pipeline/flows.js';
 import { podOwner } from '../pipeline/owners.js';
 import type { LocalPod } from './dataplane.js';
 import type { NodeAgent } from './agent.js';
 import { hostPortMac, hostPortName } from './podports.js';
+
+/** The state directory refusing a change is CNI's I/O failure (5); the message says what to fix. */
+function storageFailure(error: unknown): unknown {
+  return error instanceof IpamStorageError ? new CniError(CniErrorCode.IoFailure, 'IPAM state not writable', error.message) : error;
+}
 
 /** How long ADD waits for the master to number a namespace created moments ago. */
 export const DEFAULT_VNID_WAIT_MS = 5000;
@@ -45,6 +50,7 @@ export const RECLAIM_AFTER_MS = 30_000;
 
 export class NodePodNetwork implements PodNetworkBackend {
   private readonly log: Logger;
+  /** performance.now() of each attach: a monotonic clock, so a wall-clock jump cannot make a new pod look old. */
   private readonly attachedAt = new Map<string, number>();
   /** The API's pod list that arrived before the node was ready, reclaimed against once it is. */
   private unreclaimed?: ReadonlyArray<{ namespace: string; name: string }>;
@@ -101,7 +107,7 @@ export class NodePodNetwork implements PodNetworkBackend {
       address = await ipam.allocate(req.containerId, req.ifname);
     } catch (error) {
       if (error instanceof IpamExhaustedError) throw new CniError(CniErrorCode.TryAgainLater, error.message);
-      throw error;
+      throw storageFailure(error);
     }
     try {
       await this.options.policies?.admit({ namespace: pod.namespace, name: pod.name, ip: address.ip });
@@ -111,7 +117,7 @@ export class NodePodNetwork implements PodNetworkBackend {
         ...(bandwidth.ingress ? { ingress: bandwidth.ingress } : {}),
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
       });
-      this.attachedAt.set(attached.port.portName, Date.now());
+      this.attachedAt.set(attached.port.portName, performance.now());
       this.options.policies?.admitted(pod);
       this.options.podsChanged?.(pod.namespace);
       this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
@@ -132,7 +138,8 @@ export class NodePodNetwork implements PodNetworkBackend {
     const { ipam } = this.ready();
     const pod = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
     await this.options.agent.ports.detach(req.containerId, req.ifname, req.netns);
-    const released = await ipam.release(req.containerId, req.ifname);
+    // A failed release keeps the record: the address stays held, and the runtime's next DEL frees it.
+    const released = await ipam.release(req.containerId, req.ifname).catch((error: unknown) => { throw storageFailure(error); });
     if (pod) this.options.podsChanged?.(pod.namespace);
     if (pod || released.length) {
       this.log.info('pod detached', { namespace: pod?.namespace ?? req.pod?.namespace, pod: pod?.name ?? req.pod?.name,
@@ -221,7 +228,7 @@ export class NodePodNetwork implements PodNetworkBackend {
   private async reclaim(portName: string): Promise<void> {
     const pod = this.options.agent.dataplane.pod(portName);
     const ipam = this.options.ipam();
-    if (!pod || !ipam || Date.now() - (this.attachedAt.get(portName) ?? 0) < RECLAIM_AFTER_MS) return;
+    if (!pod || !ipam || performance.now() - (this.attachedAt.get(portName) ?? -Infinity) < RECLAIM_AFTER_MS) return;
     if (!this.options.podGone?.(pod.namespace, pod.name)) return;
     await this.options.agent.ports.detach(pod.containerId, pod.ifname, pod.netnsPath);
     const released = await ipam.release(pod.containerId, pod.ifname);

@@ -50,12 +50,12 @@ export class SwitchWatchdog {
       return;
     }
     if (lost === undefined && this.healthy) return;
-    const started = Date.now();
+    const started = performance.now();
     try {
       await this.restore();
       this.restores += 1;
       this.healthy = true;
-      this.log.info('switch flows restored', { ms: Date.now() - started, reason: lost ?? 'switch back' });
+      this.log.info('switch flows restored', { ms: Math.round(performance.now() - started), reason: lost ?? 'switch back' });
     } catch (error) {
       if (this.healthy) this.log.error('restoring the switch failed; retrying', { error: (error as Error).message });
       this.healthy = false;

@@ -13,7 +13,7 @@ function guardWith(overrides: Partial<ControlPlaneGuardOptions> = {}) {
   let members: string[] | Error = ['https://10.0.0.11:2379', 'https://10.0.0.11:2380', 'https://etcd-3.example:2379'];
   let allowed: Ipv4[] = [];
   const guard = new ControlPlaneGuard({
-    configuredUrls: ['https://10.0.0.10:2379'],
+    configuredUrls: () => ['https://10.0.0.10:2379'],
     memberUrls: async () => { if (members instanceof Error) throw members; return members; },
     resolve: async (host) => (host === 'etcd-3.example' ? [ip('10.0.0.12')] : [ip(host)]),
     switch: { setControlPlaneEndpoints: async (e) => { applied.switch.push([...e]); } },
