@@ -54,21 +54,21 @@ export interface KubeNetworkPolicy {
 
 export function parseNetworkPolicy(object: unknown): KubeNetworkPolicy {
   const { metadata, spec } = root(object);
-  if (!isFields(spec.podSelector)) throw new ViewError('spec.podSelector: required (use {} for every pod of the namespace)');
   const types = policyTypes(spec);
   return {
     namespace: text(metadata, 'namespace', 'metadata.namespace'),
     name: text(metadata, 'name', 'metadata.name'),
-    podSelector: parseSelector(spec.podSelector, 'spec.podSelector'),
+    // Not a pointer in the API: absent, it is the empty selector, every pod of the namespace.
+    podSelector: parseSelector(isFields(spec.podSelector) ? spec.podSelector : {}, 'spec.podSelector'),
     ingress: types.has('Ingress') ? rules(spec.ingress, 'from', 'spec.ingress') : null,
     egress: types.has('Egress') ? rules(spec.egress, 'to', 'spec.egress') : null,
   };
 }
 
-/** policyTypes as given; without it, Ingress always and Egress when the policy has egress rules (the API's default). */
+/** policyTypes as given; without it (or empty), Ingress always and Egress when the policy has egress rules (the API's default). */
 function policyTypes(spec: Fields): Set<'Ingress' | 'Egress'> {
   const given = spec.policyTypes;
-  if (given === undefined || given === null) {
+  if (given === undefined || given === null || (Array.isArray(given) && given.length === 0)) {
     return new Set(Array.isArray(spec.egress) && spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress']);
   }
   if (!Array.isArray(given)) throw new ViewError(`spec.policyTypes: expected a list, got ${JSON.stringify(given)}`);

@@ -94,7 +94,8 @@ export class NodeAgent {
     const localSubnet = own.subnet!;
     const plan = {
       clusterNetwork: this.options.config.network, serviceNetwork: this.options.config.serviceNetwork,
-      localSubnet, gateway: localSubnet.address(1),
+      localSubnet, gateway: localSubnet.address(1), nodeIp: this.options.nodeIp,
+      conntrackTracksSctp: this.options.ovs.datapathType === 'system',
     };
     const { podMtu, gatewayMac, previousVersion } = await this.setUpSwitch(plan);
     this.network = { ...plan, gatewayMac };

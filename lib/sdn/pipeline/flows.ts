@@ -15,6 +15,10 @@ export interface NodeNetwork {
   gateway: Ipv4;
   /** tun0's MAC: what the host accepts frames for (it drops a frame addressed to a pod's MAC). */
   gatewayMac: string;
+  /** The node's own underlay address: with the gateway, the node NetworkPolicy never filters a pod from. */
+  nodeIp: Ipv4;
+  /** Whether conntrack tells SCTP associations apart by port: the kernel datapath's does, the userspace one's does not. */
+  conntrackTracksSctp?: boolean;
 }
 
 export interface RemoteNode {
@@ -55,6 +59,9 @@ export interface ControlPlaneEndpoint {
 const NO_VLAN: Masked = { value: 0, mask: 0x1fff };
 const RELAYED: Masked = { value: RELAYED_CONNECTION_MARK, mask: RELAYED_CONNECTION_MARK };
 
+/** Protocols whose connections conntrack tells apart by port (ICMP by id) on both datapaths. */
+const PORT_TRACKED = ['tcp', 'udp', 'icmp'] as const;
+
 /** Through conntrack, then on in `table` with ct_state known: every IP packet is tracked once, where it enters. */
 const tracked = (builder: FlowBuilder, table: Table) => builder.conntrack({ zone: CONNTRACK_ZONE, table });
 /** Out by the port `port` names, through Output, which commits new connections. */
@@ -64,9 +71,14 @@ const leaveBy = (builder: FlowBuilder, port: number) => builder.setRegister(OUTP
 export function pipelineFlows(net: NodeNetwork): Flow[] {
   const owned = (table: Table, priority: number) => flow(table, priority).owner(pipelineOwner);
   const fromHost = (builder: FlowBuilder) => tracked(builder.setRegister(SOURCE_VNID, GLOBAL_VNID), Table.Dispatch);
-  /** What a policy table lets through undecided: replies and later packets of a connection it admitted, later fragments. */
+  /**
+   * What a policy table lets through undecided: later packets and replies of a connection it admitted, for protocols
+   * whose connections conntrack tells apart by port (TCP, UDP, ICMP by id; SCTP on the kernel datapath only: the
+   * userspace conntrack keys SCTP by addresses alone, so there SCTP is decided packet by packet); later fragments.
+   */
+  const portTracked = [...PORT_TRACKED, ...(net.conntrackTracksSctp ? ['sctp' as const] : [])];
   const undecided = (table: Table, next: Table) => [
-    owned(table, 300).matching({ protocol: 'ip', ctState: ['+trk', '+est'] }).gotoTable(next),
+    ...portTracked.map((protocol) => owned(table, 300).matching({ protocol, ctState: ['+trk', '+est'] }).gotoTable(next)),
     owned(table, 300).matching({ protocol: 'ip', ctState: ['+trk', '+rel'] }).gotoTable(next),
     // The first fragment, which carries the ports, was decided; the rest cannot be reassembled without it.
     owned(table, 290).matching({ protocol: 'ip', nwFrag: 'later' }).gotoTable(next),
@@ -96,6 +108,8 @@ export function pipelineFlows(net: NodeNetwork): Flow[] {
     ...undecided(Table.EgressPolicy, Table.Dispatch),
     // To a service: decided after kube-proxy's DNAT, when the host relays it back to its endpoint (HostIngress).
     owned(Table.EgressPolicy, 280).matching({ protocol: 'ip', nwDst: net.serviceNetwork.toString() }).gotoTable(Table.Dispatch),
+    // Traffic between a pod and its own node is never filtered (kubelet probes, node-local DNS).
+    ...[net.gateway, net.nodeIp].map((own) => owned(Table.EgressPolicy, 280).matching({ protocol: 'ip', nwDst: own }).gotoTable(Table.Dispatch)),
 
     owned(Table.Dispatch, 300).matching({ protocol: 'ip', nwDst: net.gateway }).gotoTable(Table.HostEgress),
     owned(Table.Dispatch, 200).matching({ protocol: 'arp', arpTpa: net.localSubnet.toString() })
@@ -122,7 +136,7 @@ export function pipelineFlows(net: NodeNetwork): Flow[] {
     owned(Table.LocalDelivery, 0).drop(),
     ...undecided(Table.IngressPolicy, Table.Output),
     // The node itself (kubelet probes, host-network pods) always reaches its pods.
-    owned(Table.IngressPolicy, 280).matching({ protocol: 'ip', nwSrc: net.gateway }).gotoTable(Table.Output),
+    ...[net.gateway, net.nodeIp].map((own) => owned(Table.IngressPolicy, 280).matching({ protocol: 'ip', nwSrc: own }).gotoTable(Table.Output)),
     owned(Table.RemoteDelivery, 0).drop(),
     leaveBy(owned(Table.HostEgress, 0), TUN_PORT),
 
