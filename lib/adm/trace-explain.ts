@@ -1,6 +1,7 @@
 // Puts an ofproto/trace walk into words, table by table, with the pipeline's own table names (pure).
 import { TUN_PORT, Table, VXLAN_PORT, VXLAN_UDP_PORT } from '../sdn/pipeline/tables.js';
 import { type OfprotoTrace, type TraceStep, flowField } from './trace-output.js';
+import { isPolicyTable, policyDropReason, policyMeaning } from './trace-policy.js';
 
 export interface ExplainContext {
   /** The node whose switch was traced, as it should be named in sentences: "n1 (10.91.0.1)". */
@@ -95,6 +96,11 @@ function outputPort(step: TraceStep): number | undefined {
   return undefined;
 }
 
+/** A flow whose actions neither output nor go on (only notes: a NetworkPolicy drop) ends the packet. */
+function endsHere(step: TraceStep): boolean {
+  return step.actions.length > 0 && step.actions.every((action) => action.startsWith('note:'));
+}
+
 /** `ct(table=N,...)` forks the packet through conntrack and resumes it at table N: the `drop` after it is the original's. */
 function throughConntrack(step: TraceStep): boolean {
   return step.actions.some((action) => /^ct\(.*table=/.test(action));
@@ -122,7 +128,8 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
   const next = gotoTable(step);
   const out = outputPort(step);
   if (throughConntrack(step)) return 'through conntrack: is it a reply of a connection the host relayed?';
-  if (step.match === null || step.actions.includes('drop')) {
+  if (isPolicyTable(step.table) && step.match !== null && next !== undefined) return policyMeaning(step);
+  if (step.match === null || step.actions.includes('drop') || endsHere(step)) {
     return `${step.match === null ? 'no flow matched' : 'drop'}: ${dropReason(step, trace, context, walk.vnid)}`;
   }
   switch (step.table) {
@@ -183,6 +190,7 @@ function dropReason(step: TraceStep, trace: OfprotoTrace, context: ExplainContex
   const inPort = flowField(trace.flow, 'in_port') ?? '?';
   const match = step.match ?? '';
   const service = `${destination.ip}${destination.port ? `:${destination.port}/${destination.protocol}` : ''}`;
+  if (isPolicyTable(step.table) && step.match !== null) return policyDropReason(step);
   switch (step.table) {
     case Table.Classifier: return `no flow for input port ${inPort}`;
     case Table.TunnelIngress:
@@ -259,7 +267,7 @@ function verdictOf(trace: OfprotoTrace, context: ExplainContext, walk: Walk): Ve
     const pod = context.podsByPort.get(port) ?? null;
     return { kind: 'delivered', port, pod, text: `delivered to port ${port}${pod ? ` (pod ${pod})` : ''}` };
   }
-  if (last.match === null || last.actions.includes('drop')) {
+  if (last.match === null || last.actions.includes('drop') || endsHere(last)) {
     const reason = dropReason(last, trace, context, walk.vnid);
     const name = tableName(last.table);
     return { kind: 'dropped', table: last.table, tableName: name, reason,

@@ -171,6 +171,14 @@ export class OvsSwitch {
     return parseDumpFlows(out);
   }
 
+  /**
+   * Forgets every connection conntrack holds for `ip` in `zone`, as either end: a pod's connections must not outlive
+   * it, or a later pod given its address would inherit them (established connections pass NetworkPolicy).
+   */
+  async flushConnections(zone: number, ip: string): Promise<void> {
+    for (const end of ['ct_nw_src', 'ct_nw_dst']) await this.appctl('dpctl/flush-conntrack', `zone=${zone}`, `${end}=${ip}`);
+  }
+
   /** Adds or updates a drop-band meter (userspace and kernel datapaths both support them). */
   async setMeter(meter: MeterSpec): Promise<void> {
     const spec = `meter=${meter.id},kbps,burst,band=type=drop,rate=${meter.rateKbps},burst_size=${meter.burstKb}`;
