@@ -1,5 +1,5 @@
 // The few fields k8s-ovs reads from Kubernetes objects, parsed once at the edge into typed views.
-import { AddressError, type Ipv4, parseIpv4 } from '../net/ipv4.js';
+import { AddressError, type Ipv4, ipv4OrUndefined, parseIpv4 } from '../net/ipv4.js';
 import { ViewError, isFields, optionalText, root, stringMap, text } from './fields.js';
 
 export { ViewError } from './fields.js';
@@ -121,20 +121,13 @@ export function parsePod(object: unknown): KubePod {
     nodeName: optionalText(spec, 'nodeName', 'spec.nodeName'),
     annotations: stringMap(metadata, 'annotations', 'metadata.annotations'),
     labels: stringMap(metadata, 'labels', 'metadata.labels'),
-    ip: podIpv4(optionalText(status, 'podIP', 'status.podIP')),
+    // An IPv6 address (dual stack) is not ours: no IPv4 address then.
+    ip: ipv4OrUndefined(optionalText(status, 'podIP', 'status.podIP')) ?? null,
     hostNetwork: spec.hostNetwork === true,
     namedPorts: namedPorts(spec.containers),
   };
 }
 
-function podIpv4(text: string | null): Ipv4 | null {
-  try {
-    return text === null ? null : parseIpv4(text, 'status.podIP');
-  } catch (error) {
-    if (error instanceof AddressError) return null;
-    throw error;
-  }
-}
 
 /** Named container ports; a malformed entry is skipped (a policy naming it then matches nothing there). */
 function namedPorts(containers: unknown): NamedPort[] {

@@ -48,10 +48,10 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     await addPod('red-b', n1, 'red', 11, 11);
     await addPod('blue-a', n1, 'blue', 12, 12);
     await addPod('blue-c', n1, 'blue', 12, 13);
-    await addPod('glob-a', n1, 'default', 0, 14);
+    await addPod('glob-a', n1, 'kube-system', 0, 14);
     await addPod('red-c', n2, 'red', 11, 10);
     await addPod('blue-b', n2, 'blue', 12, 11);
-    await addPod('glob-b', n2, 'default', 0, 12);
+    await addPod('glob-b', n2, 'kube-system', 0, 12);
     // The first tunnelled packet may be lost while OVS resolves the peer's MAC: warm both directions.
     await ping(pod('glob-a').netns, pod('glob-b').attached.port.ip, { count: 3, timeoutS: 1 });
   });
@@ -173,7 +173,7 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     await pinger.waitForReplies(5);
     const flowsBefore = (await n1.ovs.dumpFlows()).length;
     const restarted = await startNodePlane(n1.node, '10.128.0.0/23');
-    const vnidOf = (ns: string) => ({ red: 11, blue: 11, default: 0 } as Record<string, number>)[ns] as Vnid | undefined;
+    const vnidOf = (ns: string) => ({ red: 11, blue: 11, 'kube-system': 0 } as Record<string, number>)[ns] as Vnid | undefined;
     const { pods: recovered, unknown } = await restarted.ports.recover(vnidOf);
     await restarted.dataplane.setRemoteNodes([remoteOf(n2)]);
     await restarted.dataplane.resync(restarted.network);

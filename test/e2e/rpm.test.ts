@@ -121,7 +121,7 @@ describe('the k8s-ovs RPM built from this tree', function () {
     const conf = JSON.parse(text) as { type: string };
     expect(conf).to.deep.equal({ cniVersion: '1.0.0', name: 'k8s-ovs', type: 'k8s-ovs', capabilities: { bandwidth: true } });
     const answer = await runInstalled(`/opt/cni/bin/${conf.type}`, [], { env: { CNI_COMMAND: 'VERSION' }, input: text });
-    expect(JSON.parse(answer)).to.deep.equal({ cniVersion: '1.0.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+    expect(JSON.parse(answer)).to.deep.equal({ cniVersion: '1.0.0', supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
   });
 
   it('runs the daemon and the admin CLI from the installed tree alone', async () => {
@@ -135,7 +135,7 @@ describe('the k8s-ovs RPM built from this tree', function () {
 
   it('names every daemon flag in /etc/sysconfig/k8s-ovs and shows the daemon\'s own defaults', async () => {
     const help = await runInstalled('/usr/bin/k8s-ovs', ['--help']);
-    const flags = [...help.matchAll(/^\s+--([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((flag) => flag !== 'help');
+    const flags = [...help.matchAll(/^\s+--([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((flag) => flag !== 'help' && flag !== 'version');
     const text = await readFile(path.join(root, 'etc/sysconfig/k8s-ovs'), 'utf8');
     const lines = [...text.matchAll(/^#(K8S_OVS_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     expect(lines.map(([name]) => name).sort())

@@ -40,6 +40,8 @@ export interface CniCall {
   cniVersion?: string;
   runtimeConfig?: object;
   prevResult?: object;
+  /** The network configuration as a runtime reads it from its file; replaces the generated one. */
+  configText?: string;
 }
 
 export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
@@ -170,23 +172,35 @@ export class SandboxCluster {
     return readFile(this.logFile(node), 'utf8').catch(() => '');
   }
 
-  /** Starts the daemon inside the node, as its systemd unit would, and waits until it says it is ready. */
-  async startDaemon(node: SandboxNode, extraFlags: string[] = [], options: { waitReady?: boolean } = {}): Promise<TrackedProcess> {
+  /** The node's settings the daemon needs in the sandbox, as K8S_OVS_* variables (for a daemon given no flags). */
+  sandboxEnvironment(node: SandboxNode): Record<string, string> {
+    return { K8S_OVS_OVS_RUNDIR: node.ovsRunDir, K8S_OVS_DATAPATH_TYPE: 'netdev', K8S_OVS_CNI_SOCKET: this.cniSocket(node),
+      K8S_OVS_STATE_DIR: path.join(this.nodeDir(node), 'state'), K8S_OVS_ELECTION_TTL: '3' };
+  }
+
+  /**
+   * Starts the daemon inside the node, as its systemd unit would, and waits until it says it is ready.
+   * `argv` replaces the sandbox's flags (give `env` then); `utsHostname` runs it under that host name.
+   */
+  async startDaemon(node: SandboxNode, extraFlags: string[] = [],
+    options: { waitReady?: boolean; argv?: string[]; env?: Record<string, string>; utsHostname?: string } = {}): Promise<TrackedProcess> {
     await mkdir(this.nodeDir(node), { recursive: true, mode: 0o700 });
     const readyBefore = (await this.log(node)).split('k8s-ovs ready').length;
-    let environment: Record<string, string> = {};
-    if (this.etcdCluster) {
+    let environment: Record<string, string> = options.env ?? {};
+    if (this.etcdCluster && !options.argv) {
       // As systemd starts it: the settings come from EnvironmentFile=, which SIGHUP makes the daemon re-read.
       await this.writeEtcdEnvironment(node, this.etcdCluster.endpoints);
-      environment = Object.fromEntries(parseEnvironmentFile(await readFile(this.environmentFile(node), 'utf8')));
+      environment = { ...environment, ...Object.fromEntries(parseEnvironmentFile(await readFile(this.environmentFile(node), 'utf8'))) };
     }
     const etcdFlags = this.etcdCluster ? ['--environment-file', this.environmentFile(node)] : ['--etcd-endpoints', this.etcdEndpoint];
-    const flags = [...etcdFlags, '--hostname', node.name, '--ovs-rundir', node.ovsRunDir,
+    const flags = options.argv ?? [...etcdFlags, '--hostname', node.name, '--ovs-rundir', node.ovsRunDir,
       '--datapath-type', 'netdev', '--cni-socket', this.cniSocket(node), '--state-dir', path.join(this.nodeDir(node), 'state'),
       '--election-ttl', '3', ...extraFlags];
     // By its shebang, as systemd runs /usr/bin/k8s-ovs: the Node.js options there apply.
     const quoted = [DAEMON, ...flags].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
-    const daemon = await this.sandbox.startProcess(node, 'sh', ['-c', `exec ${quoted} >>${this.logFile(node)} 2>&1`], { env: environment });
+    const script = `${options.utsHostname ? `hostname '${options.utsHostname}' && ` : ''}exec ${quoted} >>${this.logFile(node)} 2>&1`;
+    const daemon = await this.sandbox.startProcess(node, options.utsHostname ? 'unshare' : 'sh',
+      [...(options.utsHostname ? ['--uts', 'sh'] : []), '-c', script], { env: environment });
     this.daemons.set(node.name, daemon);
     if (options.waitReady ?? true) {
       await waitUntil(`the daemon on ${node.name} to be ready`,
@@ -215,7 +229,7 @@ export class SandboxCluster {
     return runPlugin({
       CNI_COMMAND: command, CNI_CONTAINERID: call.containerId, CNI_NETNS: call.netns, CNI_IFNAME: call.ifname ?? 'eth0',
       CNI_PATH: '/opt/cni/bin', ...(cniArgs ? { CNI_ARGS: cniArgs } : {}),
-    }, JSON.stringify(config), PLUGIN, ['nsenter', `--net=${node.netnsPath}`]);
+    }, call.configText ?? JSON.stringify(config), PLUGIN, ['nsenter', `--net=${node.netnsPath}`]);
   }
 
   /** Stops everything; with KOVS_TEST_LOGS set, daemon logs are kept in that directory first. */

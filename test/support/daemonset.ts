@@ -94,7 +94,8 @@ export class ManifestCluster {
     const views = cluster.sandbox.nodes.map((node) => {
       const root = (hostPath: string) => path.join(cluster.nodeDir(node), 'host', hostPath);
       return new NodeHostView(node, { hide, binds: Object.fromEntries([
-        ...['/opt/cni/bin', '/etc/cni/net.d', '/var/run/k8s-ovs', '/var/lib/k8s-ovs', '/var/lib/k8s-ovs-etcd'].map((p) => [p, root(p)]),
+        ...['/opt/cni/bin', '/etc/cni/net.d', '/var/run/k8s-ovs', '/var/lib/k8s-ovs', '/var/lib/k8s-ovs-etcd', '/var/lib/cni/networks/k8s-ovs']
+          .map((p) => [p, root(p)]),
         ['/var/run/openvswitch', node.ovsRunDir],
       ]) });
     });

@@ -1,4 +1,4 @@
-// --seed-network-config: writes a network config to `<prefix>/config` only when etcd holds none (the DaemonSet's ConfigMap).
+// --seed-network-config: writes a network config to `<prefix>/config` (or the --network's) only when etcd holds none (the DaemonSet's ConfigMap).
 import type { Store } from '../../etcd/types.js';
 import type { Logger } from '../../log.js';
 import { ConfigError, parseNetworkConfig } from '../config.js';
@@ -12,20 +12,21 @@ export type SeedOutcome = 'written' | 'kept';
  * administrator's edits and the tenants' network outlive a re-applied manifest. A seed that is not a valid
  * config is refused before etcd is asked, naming the flag and the field.
  */
-export async function seedNetworkConfig(store: Pick<Store, 'create'>, text: string, prefix: string, log: Logger): Promise<SeedOutcome> {
+export async function seedNetworkConfig(store: Pick<Store, 'create'>, text: string, prefix: string, log: Logger,
+  configKey = CONFIG_KEY): Promise<SeedOutcome> {
   try {
     parseNetworkConfig(text);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigError(error.field, error.value, `--seed-network-config: ${error.message}`);
   }
-  const key = `${prefix}/${CONFIG_KEY}`;
-  const result = await store.create(CONFIG_KEY, text);
+  const key = `${prefix}/${configKey}`;
+  const result = await store.create(configKey, text);
   if (result.succeeded) {
     log.info('wrote the network config from --seed-network-config', { key });
     return 'written';
   }
-  const current = result.current.get(CONFIG_KEY)?.value;
+  const current = result.current.get(configKey)?.value;
   if (current !== text) log.info('etcd already holds a network config; --seed-network-config leaves it as it is', { key });
   return 'kept';
 }

@@ -3,7 +3,7 @@
 // held, so a crash leaves either a complete record or none, and one address is never given twice.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AddressError, parseIpv4, type Ipv4 } from '../../net/ipv4.js';
+import { ipv4OrUndefined, type Ipv4 } from '../../net/ipv4.js';
 import { IpamConfigError, asStorageError } from './errors.js';
 
 export interface IpAllocation {
@@ -20,15 +20,9 @@ export const DIRECTORY_RECORD = 'a directory, not a record';
 
 const RECORD_TARGET = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\/([^/:\s]{1,15})$/;
 
-
-/** A file name that is an IPv4 address; other names in the directory are not records. */
-function asIpv4(name: string): Ipv4 | undefined {
-  try {
-    return parseIpv4(name) === name ? (name as Ipv4) : undefined;
-  } catch (err) {
-    if (err instanceof AddressError) return undefined;
-    throw err;
-  }
+/** A file name that is an IPv4 address, exactly as written; other names in the directory are not records. */
+export function asIpv4(name: string): Ipv4 | undefined {
+  return ipv4OrUndefined(name) === name ? (name as Ipv4) : undefined;
 }
 
 /** Creates `dir` 0700; an existing directory must be closed to group and others (it holds pod state). */

@@ -53,6 +53,12 @@ export class ControlPlaneGuard {
     clearInterval(this.timer);
   }
 
+  /** Applies the guards even if nothing changed: a firewall reload removed the host's rules (the firewall keeper saw it). */
+  async reapply(): Promise<void> {
+    this.applied = undefined;
+    await this.refresh();
+  }
+
   /** Applies the guards if anything changed; the member list keeps its last answer while etcd is away. */
   async refresh(): Promise<void> {
     try {

@@ -47,6 +47,14 @@ describe('the control-plane guard', () => {
     expect(applied.host.map((r) => r.allowedSources)).to.deep.equal([[], ['10.128.0.7']]);
   });
 
+  it('applies again, unchanged, after a firewall reload removed the host\'s rules', async () => {
+    const { guard, applied } = guardWith();
+    await guard.refresh();
+    await guard.reapply();
+    expect(applied.host).to.have.length(2);
+    expect(applied.host[1]).to.deep.equal(applied.host[0]);
+  });
+
   it('keeps the member list it last read while etcd is unreachable', async () => {
     const { guard, applied, setMembers } = guardWith();
     await guard.refresh();
