@@ -31,7 +31,7 @@ const AFTER_PING: Recording[] = [
   { name: 'localDropped', node: 'n1', packet: fromA('ip,nw_dst=10.128.0.3'),
     setting: 'n1: red/red-a (VNID 11) to blue/blue-a (10.128.0.3, port 4, VNID 12)' },
   { name: 'localTcp', node: 'n1', packet: fromA('tcp,nw_dst=10.128.0.4,tcp_dst=80'),
-    setting: 'n1: red/red-a to red/red-c tcp port 80: conntrack looks for a relayed connection, then out of port 5' },
+    setting: 'n1: red/red-a to red/red-c tcp port 80: conntrack finds it new, commits it, then out of port 5' },
   { name: 'vxlanWarm', node: 'n1', packet: fromA('udp,nw_dst=10.128.2.2,udp_dst=53'),
     setting: 'n1: red/red-a udp to red/red-b (10.128.2.2) on n2 (10.91.0.2) after a ping' },
   { name: 'receivedDelivered', node: 'n2', packet: tunnel(11, '10.91.0.1', 'ip,nw_src=10.128.0.2,nw_dst=10.128.2.2'),
@@ -145,6 +145,8 @@ async function main(): Promise<void> {
       return flows.includes('table=80') && flows.includes('table=27') && flows.includes('conjunction');
     });
     await record(WITH_POLICIES);
+    for (const name of ['web', 'egress-a']) await api.delete('networkpolicies', name, 'red');
+    await waitUntil('no policy flows on n1', async () => !(await n1.ofctl(['dump-flows', n1.mgmtSocket('br0'), '--no-stats'])).stdout.includes('conjunction'));
     await n1.ofctl(['del-flows', n1.mgmtSocket('br0'), 'table=70']);
     await record(AFTER_EMPTYING_TABLE_70);
   } finally {

@@ -107,7 +107,7 @@ export class ApiRouter {
       resource: route?.descriptor.resource,
     });
     const identity = authenticate(this.context.tokens, request);
-    if (identity && route) authorize(identity, { verb, resource: route.descriptor.resource, namespace: route.namespace, name: route.name });
+    if (identity && route) authorize(identity, { verb, group: route.descriptor.group, resource: route.descriptor.resource, namespace: route.namespace, name: route.name });
     if (!route) return this.serveNonResource(method, url.pathname, response);
     if (route.name === undefined) return this.serveCollection(method, route, url.searchParams, request, response);
     return this.serveItem(method, route as Route & { name: string }, url.searchParams, request, response);

@@ -160,7 +160,7 @@ Datapath actions: drop`,
 };
 
 export const localTcp: RecordedTrace = {
-  setting: "n1: red/red-a to red/red-c tcp port 80: conntrack looks for a relayed connection, then out of port 5",
+  setting: "n1: red/red-a to red/red-c tcp port 80: conntrack finds it new, commits it, then out of port 5",
   output: `Flow: tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
 
 bridge("br0")
@@ -261,7 +261,7 @@ bridge("br0")
      -> output port is 1
      -> output to native tunnel
      -> tunneling to 10.91.0.2 via br-phy
-     -> tunneling from ce:ef:dd:eb:57:42 10.91.0.1 to a6:a2:e1:11:4d:4b 10.91.0.2
+     -> tunneling from 3e:77:9a:56:1f:4e 10.91.0.1 to 56:26:20:83:06:41 10.91.0.2
 
 bridge("br-phy")
 ----------------
@@ -271,7 +271,7 @@ bridge("br-phy")
 
 Final flow: recirc_id=0x2,eth,udp,reg0=0xb,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
 Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,udp,in_port=3,nw_dst=10.128.2.0/23,nw_ecn=0,nw_frag=no,tp_dst=0x0/0xf000
-Datapath actions: ct(commit,zone=19279),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=a6:a2:e1:11:4d:4b,src=ce:ef:dd:eb:57:42,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(1)),2`,
+Datapath actions: ct(commit,zone=19279),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=56:26:20:83:06:41,src=3e:77:9a:56:1f:4e,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(2)),1`,
 };
 
 export const receivedDelivered: RecordedTrace = {
@@ -798,7 +798,7 @@ bridge("br0")
      -> output port is 1
      -> output to native tunnel
      -> tunneling to 10.91.0.2 via br-phy
-     -> tunneling from ce:ef:dd:eb:57:42 10.91.0.1 to a6:a2:e1:11:4d:4b 10.91.0.2
+     -> tunneling from 3e:77:9a:56:1f:4e 10.91.0.1 to 56:26:20:83:06:41 10.91.0.2
 
 bridge("br-phy")
 ----------------
@@ -808,7 +808,7 @@ bridge("br-phy")
 
 Final flow: recirc_id=0x6,eth,tcp,reg0=0xb,reg1=0x1,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
 Megaflow: recirc_id=0x6,ct_state=-est-rel+trk,eth,tcp,in_port=2,nw_dst=10.128.2.0/23,nw_ecn=0,nw_frag=no
-Datapath actions: ct(commit,zone=19279,mark=0x1/0x1),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=a6:a2:e1:11:4d:4b,src=ce:ef:dd:eb:57:42,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(1)),2`,
+Datapath actions: ct(commit,zone=19279,mark=0x1/0x1),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=56:26:20:83:06:41,src=3e:77:9a:56:1f:4e,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(2)),1`,
 };
 
 export const hostUnknownSource: RecordedTrace = {
@@ -1020,80 +1020,97 @@ Datapath actions: drop`,
 };
 
 export const policyAllowed: RecordedTrace = {
-  setting: "n1: red/red-a to red/red-c:8080, which red/web admits (ingress rule 0)",
-  output: `Flow: tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+  setting: "n1: red/red-b (on n2, over VXLAN) to red/red-c:8080, which red/web admits (ingress rule 0)",
+  output: `Flow: tcp,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
 
 bridge("br0")
 -------------
- 0. priority 50, cookie 0x1bf0d244a4cb62c
-    goto_table:20
-20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+ 0. in_port=1, priority 200, cookie 0x1bf0d244a4cb62c
+    goto_table:10
+10. ip,tun_src=10.91.0.2,nw_src=10.128.2.0/23, priority 100, cookie 0x236e7ab0a8b29bd
+    move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG0[]
+     -> NXM_NX_REG0[] is now 0xb
+    ct(table=30,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 30.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
-Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
-Datapath actions: ct(zone=19279),recirc(0x2)
+Final flow: tcp,reg0=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,tun_id=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_src=10.128.2.0/23,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x7)
 
 ===============================================================================
-recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+recirc(0x7) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Flow: recirc_id=0x7,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
-25. priority 0, cookie 0x1bf0d244a4cb62c
-    goto_table:27
-27. ip,nw_src=10.128.0.2, priority 50, cookie 0x66944d530ee1b44
-    note:6e.65.74.70.6f.6c.20.65.67.72.65.73.73.20.69.73.6f.6c.61.74.65.64.20.62.79.20.72.65.64.2f.65.67.72.65.73.73.2d.61
+        Resuming from table 30
+30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
+    goto_table:70
+70. ip,reg0=0xb,nw_dst=10.128.0.4, priority 100, cookie 0x3efbc08d4f18741
+    set_field:0a:58:0a:80:00:04->eth_dst
+    set_field:0x5->reg2
+    goto_table:80
+80. conj_id=1,ip, priority 100, cookie 0x66944d530ee1b44
+    note:6e.65.74.70.6f.6c.20.69.6e.67.72.65.73.73.20.72.65.64.2f.77.65.62.5b.30.5d.00.00.00.00.00
+    goto_table:110
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+    output:NXM_NX_REG2[]
+     -> output port is 5
 
-Final flow: unchanged
-Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,tcp,in_port=3,nw_src=10.128.0.2,nw_dst=10.128.0.4/30,nw_frag=no,tp_dst=0x1000/0xf000
-Datapath actions: drop`,
+Final flow: recirc_id=0x7,eth,tcp,reg0=0xb,reg2=0x5,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Megaflow: recirc_id=0x7,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,tcp,tun_id=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_tos=0,tun_flags=-df-csum-key,in_port=1,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_frag=no,tp_dst=8080
+Datapath actions: set(eth(dst=0a:58:0a:80:00:04)),ct(commit,zone=19279),8`,
 };
 
 export const policyIsolated: RecordedTrace = {
-  setting: "n1: red/red-a to red/red-c:9090: red/web isolates red-c for ingress and admits only 8080",
-  output: `Flow: tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
+  setting: "n1: red/red-b (on n2, over VXLAN) to red/red-c:9090: red/web isolates red-c for ingress and admits only 8080",
+  output: `Flow: tcp,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
 
 bridge("br0")
 -------------
- 0. priority 50, cookie 0x1bf0d244a4cb62c
-    goto_table:20
-20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+ 0. in_port=1, priority 200, cookie 0x1bf0d244a4cb62c
+    goto_table:10
+10. ip,tun_src=10.91.0.2,nw_src=10.128.2.0/23, priority 100, cookie 0x236e7ab0a8b29bd
+    move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG0[]
+     -> NXM_NX_REG0[] is now 0xb
+    ct(table=30,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 30.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
-Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
-Datapath actions: ct(zone=19279),recirc(0x2)
+Final flow: tcp,reg0=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,tun_id=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_src=10.128.2.0/23,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x8)
 
 ===============================================================================
-recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+recirc(0x8) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
+Flow: recirc_id=0x8,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
-25. priority 0, cookie 0x1bf0d244a4cb62c
-    goto_table:27
-27. ip,nw_src=10.128.0.2, priority 50, cookie 0x66944d530ee1b44
-    note:6e.65.74.70.6f.6c.20.65.67.72.65.73.73.20.69.73.6f.6c.61.74.65.64.20.62.79.20.72.65.64.2f.65.67.72.65.73.73.2d.61
+        Resuming from table 30
+30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
+    goto_table:70
+70. ip,reg0=0xb,nw_dst=10.128.0.4, priority 100, cookie 0x3efbc08d4f18741
+    set_field:0a:58:0a:80:00:04->eth_dst
+    set_field:0x5->reg2
+    goto_table:80
+80. ip,nw_dst=10.128.0.4, priority 50, cookie 0x66944d530ee1b44
+    note:6e.65.74.70.6f.6c.20.69.6e.67.72.65.73.73.20.69.73.6f.6c.61.74.65.64.20.62.79.20.72.65.64.2f.77.65.62.00.00.00.00
 
-Final flow: unchanged
-Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,tcp,in_port=3,nw_src=10.128.0.2,nw_dst=10.128.0.4/30,nw_frag=no,tp_dst=0x2000/0xe000
+Final flow: recirc_id=0x8,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,reg2=0x5,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
+Megaflow: recirc_id=0x8,ct_state=-est-rel+trk,eth,tcp,tun_id=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_tos=0,tun_flags=-df-csum-key,in_port=1,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_frag=no,tp_dst=0x2000/0xe000
 Datapath actions: drop`,
 };
 
@@ -1218,10 +1235,14 @@ bridge("br0")
         Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
-27. ip,nw_src=10.128.0.2, priority 50, cookie 0x66944d530ee1b44
-    note:6e.65.74.70.6f.6c.20.65.67.72.65.73.73.20.69.73.6f.6c.61.74.65.64.20.62.79.20.72.65.64.2f.65.67.72.65.73.73.2d.61
+27. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:30
+30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
+    goto_table:70
+70. No match.
+    drop
 
 Final flow: unchanged
-Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_src=10.128.0.2,nw_dst=10.128.0.2/31,nw_proto=0,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_dst=10.128.0.2/31,nw_proto=0,nw_frag=no
 Datapath actions: drop`,
 };
