@@ -68,7 +68,7 @@ class Faults<Name extends string> {
 }
 
 type SwitchCall = 'ensurePort' | 'deletePort' | 'listPorts' | 'setMeter' | 'deleteMeter' | 'setPortRateLimit' | 'bundle'
-  | 'replaceAllFlows' | 'ensureBridge' | 'dumpFlows' | 'openVswitchdSession' | 'watchBridge';
+  | 'replaceAllFlows' | 'ensureBridge' | 'dumpFlows' | 'openVswitchdSession' | 'watchBridge' | 'flushConnections';
 
 /** A switch: flows (all-or-nothing bundles), ports with OVS-assigned numbers, meters, bridge settings. */
 export class FakeSwitch extends FakeFlowTable implements NodeSwitch {
@@ -77,7 +77,10 @@ export class FakeSwitch extends FakeFlowTable implements NodeSwitch {
   readonly meters = new Map<number, MeterSpec>();
   readonly rateLimits = new Map<string, { maxRateBps: number; burstBits: number }>();
   bridge = false;
+  readonly datapathType = 'netdev';
   fragments: FragmentHandling = 'normal';
+  /** Conntrack flushes asked for, as `zone/ip`. */
+  readonly flushed: string[] = [];
   pid = 100;
   /** Whether ovs-vswitchd runs: sessions open only then, and end when it stops. */
   vswitchdRunning = true;
@@ -155,6 +158,11 @@ export class FakeSwitch extends FakeFlowTable implements NodeSwitch {
   async deletePort(name: string): Promise<void> {
     await this.faults.enter('deletePort', name);
     this.ports.delete(name);
+  }
+
+  async flushConnections(zone: number, ip: string): Promise<void> {
+    await this.faults.enter('flushConnections', ip);
+    this.flushed.push(`${zone}/${ip}`);
   }
 
   async listPorts(): Promise<PortInfo[]> {

@@ -12,6 +12,7 @@ const PATHS: Record<string, (ns?: string) => string> = {
   nodes: () => '/api/v1/nodes',
   services: (ns) => `/api/v1/namespaces/${ns}/services`,
   pods: (ns) => `/api/v1/namespaces/${ns}/pods`,
+  networkpolicies: (ns) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
 };
 
 /** HTTPS with a certificate the clients trust through `caFile`, and bearer tokens (see apiserver/authorizer.ts). */
@@ -20,6 +21,14 @@ export interface ApiServerSecurity {
   keyFile: string;
   caFile: string;
   tokensFile: string;
+}
+
+/** The metadata an object created through the test server needs. */
+interface ObjectMetadata {
+  name: string;
+  namespace?: string;
+  annotations?: Record<string, string>;
+  labels?: Record<string, string>;
 }
 
 export class SandboxApiServer {
@@ -55,9 +64,18 @@ export class SandboxApiServer {
     return JSON.parse(result.stdout) as Record<string, unknown>;
   }
 
-  create(resource: string,
-    object: { metadata: { name: string; namespace?: string; annotations?: Record<string, string> } } & Record<string, unknown>) {
+  create<T extends { metadata: ObjectMetadata }>(resource: string, object: T) {
     return this.request('POST', PATHS[resource]!(object.metadata.namespace), object);
+  }
+
+  /** A JSON merge patch of the object, or of its status with `subresource` 'status'. */
+  patch(resource: string, name: string, namespace: string | undefined, patch: object, subresource?: 'status') {
+    return this.request('PATCH', `${PATHS[resource]!(namespace)}/${name}${subresource ? `/${subresource}` : ''}`, patch);
+  }
+
+  /** What the kubelet reports once the pod's sandbox runs: its address, which NetworkPolicy peers are matched by. */
+  podRunning(namespace: string, name: string, ip: string, hostIP: string) {
+    return this.patch('pods', name, namespace, { status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], hostIP } }, 'status');
   }
 
   delete(resource: string, name: string, namespace?: string) {

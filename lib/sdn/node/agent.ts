@@ -3,6 +3,8 @@ import type { Store, WatchEvent, Watching } from '../../etcd/types.js';
 import type { HostNetwork } from '../../host/network.js';
 import type { Logger } from '../../log.js';
 import type { Ipv4 } from '../../net/ipv4.js';
+import type { Flow } from '../../ovs/flow.js';
+import type { OvsSwitch } from '../../ovs/switch.js';
 import { FlowSync, type FlowTarget } from '../../ovs/flowsync.js';
 import { SerialQueue } from '../../serial-queue.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
@@ -22,7 +24,7 @@ import { SwitchWatchdog } from './watchdog.js';
 import { messageOf } from '../../errors.js';
 
 /** Everything the node does to its switch; OvsSwitch implements it, unit tests fake it. */
-export type NodeSwitch = SetupSwitch & PortSwitch & SwitchReader & FlowTarget;
+export type NodeSwitch = SetupSwitch & PortSwitch & SwitchReader & FlowTarget & Pick<OvsSwitch, 'datapathType'>;
 
 /** Everything the node does to the host's networking; HostNetwork implements it, unit tests fake it. */
 export type NodeHost = SetupHost & Pick<HostNetwork, 'removeRoute'>;
@@ -48,6 +50,8 @@ export interface NodeAgentOptions {
   guardedNodePorts?: readonly number[];
   /** Whether pods of a namespace may reach the control plane (--etcd-access-namespaces). */
   controlPlaneAccess?: (namespace: string) => boolean;
+  /** Runs once the pods on the switch are known, before the first resync: NetworkPolicy compiles for them here. */
+  beforeFirstResync?: () => Promise<void>;
 }
 
 export class NodeAgent {
@@ -101,7 +105,8 @@ export class NodeAgent {
     const localSubnet = own.subnet!;
     const plan = {
       clusterNetwork: this.options.config.network, serviceNetwork: this.options.config.serviceNetwork,
-      localSubnet, gateway: localSubnet.address(1),
+      localSubnet, gateway: localSubnet.address(1), nodeIp: this.options.nodeIp,
+      conntrackTracksSctp: this.options.ovs.datapathType === 'system',
     };
     const { podMtu, gatewayMac, previousVersion } = await this.setUpSwitch(plan);
     this.network = { ...plan, gatewayMac };
@@ -117,6 +122,7 @@ export class NodeAgent {
       namespacesWith: (vnid) => this.vnids.namespacesWith(vnid), vnidOf: (ns) => this.vnidOf(ns), adopt: (pod) => ports.adopt(pod),
     }) ?? [];
     await this.podPorts.restoreMeters();
+    await this.options.beforeFirstResync?.();
     await this.resyncAll(this.network);
     this.ready = true;
     // Watch events that came during the first resync were only recorded: catch up with the whole sets, once.
@@ -144,6 +150,15 @@ export class NodeAgent {
       await this.dataplane.resync(this.network);
       this.log.info('service network changed', { from: network.serviceNetwork.toString(), to: config.serviceNetwork.toString() });
     });
+  }
+
+  /** The node's NetworkPolicy flows: kept for the first resync until the node is set up, then applied in order. */
+  setPolicyFlows(flows: readonly Flow[]): Promise<void> {
+    if (!this.ready) {
+      this.dataplane.rememberPolicyFlows(flows);
+      return Promise.resolve();
+    }
+    return this.serially(async () => { await this.dataplane.setPolicyFlows(flows); });
   }
 
   /** Replaces the control-plane endpoints pods may not open, in order with the node's other switch changes. */

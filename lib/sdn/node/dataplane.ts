@@ -8,7 +8,7 @@ import {
   type ControlPlaneEndpoint, type NodeNetwork, type PodPort, type RemoteNode, type ServiceEndpoint,
   guardFlows, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows,
 } from '../pipeline/flows.js';
-import { guardOwner, nodeOwner, pipelineOwner, podOwner, serviceOwner } from '../pipeline/owners.js';
+import { guardOwner, nodeOwner, pipelineOwner, podOwner, policyOwner, serviceOwner } from '../pipeline/owners.js';
 import { type OwnerChange, OwnedSet } from './owned-set.js';
 
 /** A pod attached to this node, with what a restart needs to rebuild its flows. */
@@ -42,6 +42,7 @@ export class NodeDataplane {
     ref: serviceRef, key: (ref) => `${ref.namespace}/${ref.name}`, owner: (ref) => serviceOwner(ref.namespace, ref.name),
     flows: serviceFlows,
   });
+  private policies: readonly Flow[] = [];
 
   /** `guardedNodePorts`: TCP ports of the daemons that no pod may open on any node (an exposed metrics port). */
   constructor(private readonly flows: FlowSync, guardedNodePorts: readonly number[] = []) {
@@ -77,6 +78,7 @@ export class NodeDataplane {
     const owners = new Map<Cookie, Flow[]>();
     if (this.network) owners.set(pipelineOwner, pipelineFlows(this.network));
     if (this.controlPlane.length) owners.set(guardOwner, guardFlows(this.controlPlane));
+    if (this.policies.length) owners.set(policyOwner, [...this.policies]);
     this.nodes.desired(owners);
     this.pods.desired(owners);
     this.services.desired(owners);
@@ -111,6 +113,20 @@ export class NodeDataplane {
   async setControlPlaneEndpoints(endpoints: readonly ControlPlaneEndpoint[]): Promise<void> {
     this.controlPlane = [...endpoints];
     await this.flows.replaceOwners(new Map([[guardOwner, guardFlows(endpoints)]]));
+  }
+
+  /** Records the policy flows without touching the switch; the first resync installs them (start). */
+  rememberPolicyFlows(flows: readonly Flow[]): void {
+    this.policies = [...flows];
+  }
+
+  /**
+   * Every NetworkPolicy flow of this node (lib/sdn/pipeline/policy-flows.ts); only the differences are sent, in
+   * one bundle. The model changes first, as for the control plane: a resync that heals a failed bundle installs these.
+   */
+  async setPolicyFlows(flows: readonly Flow[]): Promise<number> {
+    this.policies = [...flows];
+    return this.flows.replaceOwners(new Map([[policyOwner, [...this.policies]]]));
   }
 
   addPod(pod: LocalPod): Promise<void> {

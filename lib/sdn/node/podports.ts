@@ -10,6 +10,7 @@ import type { PodPort } from '../pipeline/flows.js';
 import type { LocalPod, NodeDataplane } from './dataplane.js';
 import type { BandwidthLimit } from '../cni/bandwidth.js';
 import { POD_PORT_IDS } from '../pod-port-ids.js';
+import { CONNTRACK_ZONE } from '../pipeline/tables.js';
 
 /** A pod to wire up; its VNID is not part of it: the node reads the namespace's when it renders the flows. */
 export interface AttachRequest {
@@ -25,7 +26,7 @@ export interface AttachRequest {
 
 /** What PodPorts does to the switch; OvsSwitch implements it, unit tests fake it. */
 export type PortSwitch = Pick<OvsSwitch,
-  'ensurePort' | 'deletePort' | 'listPorts' | 'setMeter' | 'deleteMeter' | 'meterIds' | 'setPortRateLimit'>;
+  'ensurePort' | 'deletePort' | 'listPorts' | 'setMeter' | 'deleteMeter' | 'meterIds' | 'setPortRateLimit' | 'flushConnections'>;
 
 /** What PodPorts does to veths; PodLinks implements it, unit tests fake it. */
 export type PodLinkOps = Pick<PodLinks, 'create' | 'configurePodEnd' | 'deleteHostEnd' | 'deletePodInterface' | 'podInterface'>;
@@ -195,6 +196,7 @@ export class PodPorts {
       if (meters.has(pod.port.egressMeter)) await this.ovs.deleteMeter(pod.port.egressMeter);
     }
     await this.ovs.deletePort(portName);
+    if (pod) await this.ovs.flushConnections(CONNTRACK_ZONE, pod.port.ip);
     // Deleting the host end takes the pod end with it; only a lone pod end needs a run in the netns.
     const hadHostEnd = await this.links.deleteHostEnd(portName);
     if (netnsPath && !hadHostEnd) await this.links.deletePodInterface(netnsPath, ifname);
@@ -215,6 +217,8 @@ export class PodPorts {
       if (port.ofport === undefined) {
         // The veth went with its netns while the daemon was away: nothing of the pod is left to serve.
         await this.ovs.deletePort(port.name);
+        const ip = ids[POD_PORT_IDS.ip];
+        if (ip) await this.ovs.flushConnections(CONNTRACK_ZONE, ip);
         gone.push(port.name);
         continue;
       }

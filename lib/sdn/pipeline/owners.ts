@@ -8,11 +8,14 @@ export enum OwnerKind {
   Pod = 3,
   Service = 4,
   Guard = 5,
+  Policy = 6,
 }
 
 export const pipelineOwner: Cookie = ownerCookie(OwnerKind.Pipeline, 'pipeline');
 export const nodeOwner = (nodeIp: Ipv4): Cookie => ownerCookie(OwnerKind.Node, nodeIp);
 export const podOwner = (portName: string): Cookie => ownerCookie(OwnerKind.Pod, portName);
 export const guardOwner: Cookie = ownerCookie(OwnerKind.Guard, 'control-plane');
+/** Every NetworkPolicy flow: rules share flows (a peer of several rules), so they are one owner, replaced by diff. */
+export const policyOwner: Cookie = ownerCookie(OwnerKind.Policy, 'network-policies');
 export const serviceOwner = (namespace: string, name: string): Cookie =>
   ownerCookie(OwnerKind.Service, `${namespace}/${name}`);

@@ -1,4 +1,4 @@
-// The four core/v1 resources served: kinds, scope, name rules and supported field selector labels.
+// The resources served (core/v1 and networking.k8s.io/v1): kinds, scope, name rules and supported field selector labels.
 import type { JsonValue, KubeObject, ResourceName } from './types.js';
 import { resourceNames } from './types.js';
 
@@ -6,6 +6,8 @@ export type NameRule = 'dns1123Label' | 'dns1123Subdomain';
 
 export interface ResourceDescriptor {
   readonly resource: ResourceName;
+  /** The API group ('' for core, served under /api/v1; the others under /apis/<group>/v1). */
+  readonly group: string;
   readonly kind: string;
   readonly namespaced: boolean;
   readonly shortNames: readonly string[];
@@ -22,6 +24,7 @@ const status = (field: string) => (object: KubeObject) => object.status?.[field]
 export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   namespaces: {
     resource: 'namespaces',
+    group: '',
     kind: 'Namespace',
     namespaced: false,
     shortNames: ['ns'],
@@ -30,6 +33,7 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   },
   nodes: {
     resource: 'nodes',
+    group: '',
     kind: 'Node',
     namespaced: false,
     shortNames: ['no'],
@@ -38,6 +42,7 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   },
   services: {
     resource: 'services',
+    group: '',
     kind: 'Service',
     namespaced: true,
     shortNames: ['svc'],
@@ -46,6 +51,7 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   },
   pods: {
     resource: 'pods',
+    group: '',
     kind: 'Pod',
     namespaced: true,
     shortNames: ['po'],
@@ -64,7 +70,30 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
       'status.nominatedNodeName': status('nominatedNodeName'),
     },
   },
+  networkpolicies: {
+    resource: 'networkpolicies',
+    group: 'networking.k8s.io',
+    kind: 'NetworkPolicy',
+    namespaced: true,
+    shortNames: ['netpol'],
+    nameRule: 'dns1123Subdomain',
+    fieldLabels: { 'metadata.name': name, 'metadata.namespace': namespace },
+  },
 };
+
+/** `v1`, or `<group>/v1`: what objects of the resource carry as apiVersion. */
+export function apiVersionOf(descriptor: ResourceDescriptor): string {
+  return descriptor.group === '' ? 'v1' : `${descriptor.group}/v1`;
+}
+
+/** The API groups served besides core, with their resources. */
+export function apiGroups(): Map<string, ResourceDescriptor[]> {
+  const groups = new Map<string, ResourceDescriptor[]>();
+  for (const descriptor of Object.values(descriptors)) {
+    if (descriptor.group !== '') groups.set(descriptor.group, [...(groups.get(descriptor.group) ?? []), descriptor]);
+  }
+  return groups;
+}
 
 export function isResourceName(text: string): text is ResourceName {
   return (resourceNames as readonly string[]).includes(text);

@@ -1,8 +1,8 @@
-// Maps HTTP requests to discovery, list, watch and the registry's reads and writes, as paths under /api/v1.
+// Maps HTTP requests to discovery, list, watch and the registry's reads and writes, under /api/v1 and /apis/<group>/v1.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './api-error.js';
 import { type TokenTable, authenticate, authorize } from './authorizer.js';
-import { apiGroupList, apiVersions, coreResourceList, versionInfo } from './discovery.js';
+import { apiGroup, apiGroupList, apiVersions, coreResourceList, groupResourceList, versionInfo } from './discovery.js';
 import { mediaType, readJsonBody, sendError, sendJson, sendText } from './http-io.js';
 import type { ObjectStore } from './object-store.js';
 import { applyPatch, isPatchContentType, patchContentTypes } from './patch.js';
@@ -18,7 +18,7 @@ import {
 } from './query.js';
 import type { Registry } from './registry.js';
 import type { ResourceDescriptor } from './resources.js';
-import { descriptors, isResourceName } from './resources.js';
+import { apiVersionOf, descriptors, isResourceName } from './resources.js';
 import type { ObjectRef, ResourceName } from './types.js';
 import { WatchStream } from './watch-stream.js';
 
@@ -55,16 +55,17 @@ interface Route {
 
 const notFound = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
 
-/** Resolves the path segments after /api/v1; undefined for paths the real server does not serve either. */
-function resolveRoute(segments: string[]): Route | undefined {
+/** Resolves the path segments after /api/v1 (group '') or /apis/<group>/v1; undefined for paths the real server does not serve either. */
+function resolveRoute(segments: string[], group: string): Route | undefined {
   const [first, second, third, fourth, fifth, ...extra] = segments;
   if (first === undefined || extra.length > 0) return undefined;
-  if (first === 'namespaces' && second !== undefined && third !== undefined && isResourceName(third)) {
-    const descriptor = descriptors[third];
+  const inGroup = (name: string) => isResourceName(name) && descriptors[name].group === group;
+  if (first === 'namespaces' && second !== undefined && third !== undefined && inGroup(third)) {
+    const descriptor = descriptors[third as ResourceName];
     return descriptor.namespaced ? { descriptor, namespace: second, name: fourth, subresource: fifth } : undefined;
   }
-  if (!isResourceName(first) || fourth !== undefined) return undefined;
-  const descriptor = descriptors[first];
+  if (!inGroup(first) || fourth !== undefined) return undefined;
+  const descriptor = descriptors[first as ResourceName];
   // Namespaced objects are only addressable under /namespaces/{namespace}/.
   if (descriptor.namespaced && second !== undefined) return undefined;
   return { descriptor, name: second, subresource: third };
@@ -94,7 +95,9 @@ export class ApiRouter {
     const url = new URL(request.url ?? '/', 'http://apiserver');
     const method = request.method ?? 'GET';
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const route = segments[0] === 'api' && segments[1] === 'v1' && segments.length > 2 ? resolveRoute(segments.slice(2)) : undefined;
+    const route = segments[0] === 'api' && segments[1] === 'v1' && segments.length > 2 ? resolveRoute(segments.slice(2), '')
+      : segments[0] === 'apis' && segments[1] !== undefined && segments[2] === 'v1' && segments.length > 3
+        ? resolveRoute(segments.slice(3), segments[1]) : undefined;
     const verb = route ? verbOf(method, route, url.searchParams) : 'other';
     this.context.record({
       method,
@@ -104,7 +107,10 @@ export class ApiRouter {
       resource: route?.descriptor.resource,
     });
     const identity = authenticate(this.context.tokens, request);
-    if (identity && route) authorize(identity, { verb, resource: route.descriptor.resource, namespace: route.namespace, name: route.name });
+    if (identity && route) {
+      const { group, resource } = route.descriptor;
+      authorize(identity, { verb, group, resource, namespace: route.namespace, name: route.name });
+    }
     if (!route) return this.serveNonResource(method, url.pathname, response);
     if (route.name === undefined) return this.serveCollection(method, route, url.searchParams, request, response);
     return this.serveItem(method, route as Route & { name: string }, url.searchParams, request, response);
@@ -116,6 +122,9 @@ export class ApiRouter {
     if (normalized === '/api') return sendJson(response, 200, apiVersions(this.context.serverAddress()));
     if (normalized === '/api/v1') return sendJson(response, 200, coreResourceList());
     if (normalized === '/apis') return sendJson(response, 200, apiGroupList());
+    const group = /^\/apis\/([^/]+)(\/v1)?$/.exec(normalized);
+    const served = group ? (group[2] ? groupResourceList(group[1]!) : apiGroup(group[1]!)) : undefined;
+    if (served) return sendJson(response, 200, served);
     if (normalized === '/version') return sendJson(response, 200, versionInfo());
     if (['/healthz', '/livez', '/readyz'].includes(normalized)) return sendText(response, 200, 'ok');
     throw notFound();
@@ -196,7 +205,7 @@ export class ApiRouter {
       .map(({ kind: _kind, apiVersion: _apiVersion, ...item }) => item);
     sendJson(response, 200, {
       kind: `${descriptor.kind}List`,
-      apiVersion: 'v1',
+      apiVersion: apiVersionOf(descriptor),
       metadata: { resourceVersion: String(store.currentRevision) },
       items,
     });

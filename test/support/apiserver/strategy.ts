@@ -162,6 +162,7 @@ export function prepareForCreate(
     case 'services':
       return prepareServiceCreate(object, ips);
     case 'nodes':
+    case 'networkpolicies':
       return;
   }
 }
@@ -178,6 +179,7 @@ export function prepareForUpdate(resource: ResourceName, next: KubeObject, exist
     case 'services':
       return prepareServiceUpdate(next, existing);
     case 'nodes':
+    case 'networkpolicies':
       return;
   }
 }

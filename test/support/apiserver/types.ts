@@ -1,6 +1,6 @@
-// The JSON shapes the test API server stores and serves: core/v1 objects as plain data.
+// The JSON shapes the test API server stores and serves: core/v1 and networking.k8s.io/v1 objects as plain data.
 
-export const resourceNames = ['namespaces', 'nodes', 'services', 'pods'] as const;
+export const resourceNames = ['namespaces', 'nodes', 'services', 'pods', 'networkpolicies'] as const;
 
 /** The plural resource name as it appears in REST paths. */
 export type ResourceName = (typeof resourceNames)[number];
@@ -25,7 +25,8 @@ export interface ObjectMeta extends JsonObject {
 
 /** A stored object: always carries apiVersion, kind and server-owned metadata. */
 export interface KubeObject extends JsonObject {
-  apiVersion: 'v1';
+  /** `v1` for the core group, `<group>/v1` for the others. */
+  apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
   spec?: JsonObject | undefined;

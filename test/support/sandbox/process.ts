@@ -104,6 +104,8 @@ export interface StartOptions {
   pidDir?: string;
   /** Where stdout/stderr go: ignored unless 'pipe'. */
   stdio?: 'ignore' | 'pipe';
+  /** Standard input: none unless 'pipe' (a helper that takes requests line by line). */
+  stdin?: 'ignore' | 'pipe';
 }
 
 function spawnChild(cmd: string, args: readonly string[], options: StartOptions) {
@@ -111,7 +113,7 @@ function spawnChild(cmd: string, args: readonly string[], options: StartOptions)
     env: helperEnv(options.env),
     extendEnv: false,
     reject: false,
-    stdin: 'ignore',
+    stdin: options.stdin ?? 'ignore',
     stdout: options.stdio ?? 'ignore',
     stderr: options.stdio ?? 'ignore',
     buffer: false,

@@ -51,7 +51,10 @@ describe('the DaemonSet manifest (rootfs/k8s-ovs.yaml)', () => {
 
     it('lets the daemon only read namespaces, nodes, services and pods', () => {
       const role = findObject<{ rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> }>(objects, 'ClusterRole', 'k8s-ovs');
-      expect(role.rules).to.deep.equal([{ apiGroups: [''], resources: ['namespaces', 'nodes', 'services', 'pods'], verbs: ['get', 'list', 'watch'] }]);
+      expect(role.rules).to.deep.equal([
+        { apiGroups: [''], resources: ['namespaces', 'nodes', 'services', 'pods'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] },
+      ]);
       expect(node.serviceAccountName).to.equal('k8s-ovs');
     });
 

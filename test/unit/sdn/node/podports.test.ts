@@ -9,6 +9,7 @@ import { SerialQueue } from '../../../../lib/serial-queue.js';
 import type { Vnid } from '../../../../lib/tenant/vnid.js';
 import { type LocalPod, NodeDataplane } from '../../../../lib/sdn/node/dataplane.js';
 import { PodPorts, queuedPodFlows } from '../../../../lib/sdn/node/podports.js';
+import { CONNTRACK_ZONE } from '../../../../lib/sdn/pipeline/tables.js';
 import { FakeLinks, FakeSwitch } from '../../../support/fakenode.js';
 
 const PORT = 'vethfd78e7eb';
@@ -57,5 +58,6 @@ describe('pods adopted from the original k8s-ovs', () => {
     expect(ovs.ports.size).to.equal(0);
     expect(links.hostEnds.has(PORT)).to.equal(false);
     expect(dataplane.localPods()).to.deep.equal([]);
+    expect(ovs.flushed, 'its connections, so that a later holder of its address inherits none').to.deep.equal([`${CONNTRACK_ZONE}/10.128.4.3`]);
   });
 });
