@@ -4,8 +4,8 @@ export {
   Informer, InformerStoppedError, objectKey, type InformerHandlers, type InformerOptions,
 } from './informer.js';
 export { KubeClient, KubeConfigError, kubernetesConfigured, loadKubeConfig, type KubeConfigOptions, type KubeConfigSource } from './kubeconfig.js';
-export { namespaces, nodes, pods, services, type KubeResource, type Selectors } from './resources.js';
+export { namespaces, nodes, pods, services, statefulSets, type KubeApis, type KubeResource, type Selectors } from './resources.js';
 export {
-  ViewError, parseNamespace, parseNode, parsePod, parseService,
-  type KubeNamespace, type KubeNode, type KubePod, type KubeService, type ServicePort, type ServiceProtocol,
+  ViewError, parseNamespace, parseNode, parsePod, parseService, parseStatefulSet,
+  type KubeNamespace, type KubeNode, type KubePod, type KubeService, type KubeStatefulSet, type ServicePort, type ServiceProtocol,
 } from './views.js';

@@ -134,7 +134,7 @@ export class Informer<T> {
       streamError: () => { this.relistNeeded = true; },
     });
     this.listWatch = new client.clientNode.ListWatch(resource.path, watch, async () => {
-      const list = await resource.list(client.core, selectors);
+      const list = await resource.list(client, selectors);
       this.listed = true;
       return list;
     }, false, options.labelSelector, options.fieldSelector);

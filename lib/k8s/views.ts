@@ -9,6 +9,7 @@ export class ViewError extends Error {
 export interface KubeNamespace {
   name: string;
   labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
 }
 
 export interface KubeNode {
@@ -39,6 +40,16 @@ export interface KubePod {
   /** null while the pod is not scheduled. */
   nodeName: string | null;
   annotations: Readonly<Record<string, string>>;
+  /** The ownerReference with controller: true (a StatefulSet, a ReplicaSet...), if any. */
+  controller: { kind: string; name: string; uid: string } | null;
+}
+
+export interface KubeStatefulSet {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** spec.replicas (the API server defaults it to 1). */
+  replicas: number;
 }
 
 type Fields = Record<string, unknown>;
@@ -88,7 +99,32 @@ function root(object: unknown): { metadata: Fields; spec: Fields; status: Fields
 
 export function parseNamespace(object: unknown): KubeNamespace {
   const { metadata } = root(object);
-  return { name: text(metadata, 'name', 'metadata.name'), labels: stringMap(metadata, 'labels', 'metadata.labels') };
+  return {
+    name: text(metadata, 'name', 'metadata.name'), labels: stringMap(metadata, 'labels', 'metadata.labels'),
+    annotations: stringMap(metadata, 'annotations', 'metadata.annotations'),
+  };
+}
+
+function controllerOf(metadata: Fields): KubePod['controller'] {
+  const owners = metadata.ownerReferences ?? [];
+  if (!Array.isArray(owners)) throw new ViewError(`metadata.ownerReferences: expected a list, got ${JSON.stringify(owners)}`);
+  const index = owners.findIndex((owner) => isFields(owner) && owner.controller === true);
+  if (index < 0) return null;
+  const owner = owners[index] as Fields;
+  const path = `metadata.ownerReferences[${index}]`;
+  return { kind: text(owner, 'kind', `${path}.kind`), name: text(owner, 'name', `${path}.name`), uid: text(owner, 'uid', `${path}.uid`) };
+}
+
+export function parseStatefulSet(object: unknown): KubeStatefulSet {
+  const { metadata, spec } = root(object);
+  const replicas = spec.replicas ?? 1;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw new ViewError(`spec.replicas: ${JSON.stringify(replicas)} is not a whole number`);
+  }
+  return {
+    namespace: text(metadata, 'namespace', 'metadata.namespace'), name: text(metadata, 'name', 'metadata.name'),
+    uid: text(metadata, 'uid', 'metadata.uid'), replicas,
+  };
 }
 
 export function parseNode(object: unknown): KubeNode {
@@ -155,5 +191,6 @@ export function parsePod(object: unknown): KubePod {
     uid: text(metadata, 'uid', 'metadata.uid'),
     nodeName: optionalText(spec, 'nodeName', 'spec.nodeName'),
     annotations: stringMap(metadata, 'annotations', 'metadata.annotations'),
+    controller: controllerOf(metadata),
   };
 }

@@ -15,8 +15,10 @@ import { Master } from '../master/master.js';
 import { type KubeClient, kubernetesConfigured, loadKubeConfig } from '../../k8s/index.js';
 import { MasterSync } from '../kube/master-sync.js';
 import { NodeSync } from '../kube/node-sync.js';
+import { WorkloadSync } from '../kube/workload-sync.js';
 import { keyLeaf, networkKeys } from '../layout.js';
 import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
+import { IP_POOL_ANNOTATION, parseFixedRequest } from '../fixed/request.js';
 import { NodeAgent } from '../node/agent.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
 import { ControlPlaneGuard, literalIpv4 } from '../node/control-plane.js';
@@ -60,8 +62,11 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   const masterSync = kube && flags.master ? new MasterSync(kube, master, { logger: log,
     listNetNamespaces: async () => (await store.list(keys.netNamespaces)).items.map((kv) => keyLeaf(kv.key, keys.netNamespaces)),
   }) : undefined;
+  const workloads = kube && flags.master ? new WorkloadSync(kube, master, { logger: log }) : undefined;
+  if (workloads) master.useWorkloads(workloads);
   if (flags.master) master.start();
   masterSync?.start();
+  workloads?.start();
 
   const ovs = new OvsSwitch(runner, { bridge: flags.bridge, datapathType: flags['datapath-type'],
     ...(flags['ovs-rundir'] ? { runDir: flags['ovs-rundir'] } : {}) });
@@ -91,6 +96,11 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
     podsChanged: (namespace) => { if (etcdAccess.has(namespace)) void guard.refresh(); },
     ...(nodeSync ? {
       annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)),
+      fixedRequest: async (ns: string, name: string) => {
+        const [pod, namespace] = [await nodeSync.pods.pod(ns, name), nodeSync.namespaceAnnotations(ns) ?? {}];
+        return pod ? { known: true as const, uid: pod.uid, request: parseFixedRequest(pod, namespace) }
+          : { known: false as const, namespaceDefault: namespace[IP_POOL_ANNOTATION] !== undefined };
+      },
       podGone: (ns: string, name: string) => nodeSync.connected && !nodeSync.pods.has(ns, name),
     } : {}),
   });
@@ -108,6 +118,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
   const opened = await HostSubnetIpam.open({ stateDir: path.join(flags['state-dir'], 'ipam'), subnet: agent.nodeNetwork!.localSubnet, logger: log });
   const reconciled = await opened.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
   if (reconciled.released.length) log.info('released addresses of pods that no longer exist', { released: reconciled.released.map((r) => r.ip) });
+  await agent.fixed.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
   ipam = opened;
   await podNetwork.nodeReady();
   log.info('k8s-ovs ready', { node: flags.hostname, cniSocket: flags['cni-socket'] });
@@ -121,6 +132,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger): Promise<() => 
     guard.stop();
     await nodeSync?.stop();
     await masterSync?.stop();
+    await workloads?.stop();
     await agent.stop();
     await master.stop();
     await configSource.stop();

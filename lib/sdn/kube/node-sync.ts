@@ -1,5 +1,5 @@
 // What the node agent takes from the API server: every service, and the pods scheduled to this node.
-import type { BackoffOptions, KubeClient, KubePod } from '../../k8s/index.js';
+import { type BackoffOptions, Informer, type KubeClient, type KubeNamespace, type KubePod, namespaces } from '../../k8s/index.js';
 import type { Logger } from '../../log.js';
 import { NodePods, type PodDirectory } from './pod-directory.js';
 import { type ServiceSink, ServiceSync } from './service-sync.js';
@@ -25,6 +25,8 @@ export class NodeSync {
   readonly pods: PodDirectory;
   private readonly nodePods: NodePods;
   private readonly services: ServiceSync;
+  /** Namespaces, for their annotations (a default IP pool). */
+  private readonly namespaces: Informer<KubeNamespace>;
 
   constructor(client: KubeClient, options: NodeSyncOptions) {
     const { logger, informerBackoff } = options;
@@ -33,24 +35,31 @@ export class NodeSync {
       nodeName: options.nodeName, podsSynced: options.podsSynced, waitMs: options.podWaitMs, informerBackoff, logger,
     });
     this.pods = this.nodePods;
+    this.namespaces = new Informer(client, namespaces, {}, { logger, backoff: informerBackoff });
   }
 
-  /** Whether both of the node's watches (services, this node's pods) reach the API server. */
+  /** Whether the node's watches (services, this node's pods, namespaces) reach the API server. */
   get connected(): boolean {
-    return this.services.connected && this.nodePods.connected;
+    return this.services.connected && this.nodePods.connected && this.namespaces.connected;
+  }
+
+  /** A namespace's annotations; undefined for a namespace not (yet) listed. */
+  namespaceAnnotations(name: string): Readonly<Record<string, string>> | undefined {
+    return this.namespaces.get(name)?.annotations;
   }
 
   start(): void {
     this.services.start();
     this.nodePods.start();
+    this.namespaces.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.services.stop(), this.nodePods.stop()]);
+    await Promise.all([this.services.stop(), this.nodePods.stop(), this.namespaces.stop()]);
   }
 
-  /** Resolves once services and pods have been listed. */
+  /** Resolves once services, pods and namespaces have been listed. */
   async whenSynced(): Promise<void> {
-    await Promise.all([this.services.whenSynced(), this.nodePods.whenSynced()]);
+    await Promise.all([this.services.whenSynced(), this.nodePods.whenSynced(), this.namespaces.whenSynced()]);
   }
 }

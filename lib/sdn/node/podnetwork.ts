@@ -11,6 +11,7 @@ import { podFlows } from '../pipeline/flows.js';
 import { podOwner } from '../pipeline/owners.js';
 import type { LocalPod } from './dataplane.js';
 import type { NodeAgent } from './agent.js';
+import { type FixedRequestLookup, announceMove, leaseFor } from './fixed-attach.js';
 import { hostPortMac, hostPortName } from './podports.js';
 
 /** How long ADD waits for the master to number a namespace created moments ago. */
@@ -26,6 +27,8 @@ export interface PodNetworkOptions {
   /** The pod's bandwidth annotations, when the daemon follows the API server. */
   annotationBandwidth?: (namespace: string, name: string) => Promise<PodBandwidth>;
   vnidWaitMs?: number;
+  /** The pod's fixed-address request (its annotations, its namespace's default pool), when the daemon follows an API server. */
+  fixedRequest?: FixedRequestLookup;
   /** Hears of every pod attached or detached, by namespace (the control-plane guard follows allowed pods). */
   podsChanged?: (namespace: string) => void;
   logger: Logger;
@@ -90,9 +93,10 @@ export class NodePodNetwork implements PodNetworkBackend {
       throw error;
     }
     const bandwidth = effectiveBandwidth(req.bandwidth, annotations);
+    const lease = this.options.fixedRequest ? await leaseFor(agent.fixed, this.options.fixedRequest, pod, req.containerId) : null;
     let address;
     try {
-      address = await ipam.allocate(req.containerId, req.ifname);
+      address = lease ? { ip: lease.held.claim.ip } : await ipam.allocate(req.containerId, req.ifname);
     } catch (error) {
       if (error instanceof IpamExhaustedError) throw new CniError(CniErrorCode.TryAgainLater, error.message);
       throw error;
@@ -101,16 +105,23 @@ export class NodePodNetwork implements PodNetworkBackend {
       const attached = await agent.ports.attach({
         containerId: req.containerId, ifname: req.ifname, netnsPath: req.netns!, namespace: pod.namespace,
         name: pod.name, ip: address.ip, vnid,
+        ...(lease ? { mac: lease.held.claim.mac, fixedAddress: true } : {}),
         ...(bandwidth.ingress ? { ingress: bandwidth.ingress } : {}),
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
       });
       this.attachedAt.set(attached.port.portName, Date.now());
       this.options.podsChanged?.(pod.namespace);
       this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
-        port: attached.port.portName, ...(bandwidth.ingress || bandwidth.egress ? { bandwidth } : {}) });
+        port: attached.port.portName, ...(lease ? { fixed: lease.held.claim.kind, mac: lease.held.claim.mac } : {}),
+        ...(bandwidth.ingress || bandwidth.egress ? { bandwidth } : {}) });
+      if (lease) {
+        void announceMove(this.options.ovs, agent.fixed, lease, attached, this.log).catch((error: unknown) =>
+          this.log.warn('announcing a moved fixed address failed', { ip: address.ip, error: (error as Error).message }));
+      }
       return this.attachment(attached);
     } catch (error) {
-      await ipam.release(req.containerId, req.ifname);
+      if (lease) await agent.fixed.abandon(lease);
+      else await ipam.release(req.containerId, req.ifname);
       if (error instanceof Error && error.cause instanceof InterfaceExistsError) {
         throw new CniError(CniErrorCode.Internal, 'interface already exists', error.cause.message);
       }
@@ -122,7 +133,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     const { ipam } = this.ready();
     const pod = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
     await this.options.agent.ports.detach(req.containerId, req.ifname, req.netns);
-    const released = await ipam.release(req.containerId, req.ifname);
+    const released = [...await ipam.release(req.containerId, req.ifname), ...await this.options.agent.fixed.release(req.containerId)];
     if (pod) this.options.podsChanged?.(pod.namespace);
     if (pod || released.length) {
       this.log.info('pod detached', { namespace: pod?.namespace ?? req.pod?.namespace, pod: pod?.name ?? req.pod?.name,
@@ -175,7 +186,12 @@ export class NodePodNetwork implements PodNetworkBackend {
       if (keep.has(key)) continue;
       await this.options.agent.ports.detach(attachment.containerId, attachment.ifname, attachment.netnsPath);
       await ipam.release(attachment.containerId, attachment.ifname);
+      await this.options.agent.fixed.release(attachment.containerId);
       this.log.info('garbage-collected a stale attachment', { containerId: attachment.containerId, ifname: attachment.ifname });
+    }
+    const keepContainers = new Set(valid.map((a) => a.containerId));
+    for (const containerId of this.options.agent.fixed.heldContainers()) {
+      if (!keepContainers.has(containerId)) await this.options.agent.fixed.release(containerId);
     }
   }
 
@@ -214,7 +230,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     if (!pod || !ipam || Date.now() - (this.attachedAt.get(portName) ?? 0) < RECLAIM_AFTER_MS) return;
     if (!this.options.podGone?.(pod.namespace, pod.name)) return;
     await this.options.agent.ports.detach(pod.containerId, pod.ifname, pod.netnsPath);
-    const released = await ipam.release(pod.containerId, pod.ifname);
+    const released = [...await ipam.release(pod.containerId, pod.ifname), ...await this.options.agent.fixed.release(pod.containerId)];
     this.attachedAt.delete(portName);
     this.log.info('reclaimed a pod that no longer exists', { namespace: pod.namespace, pod: pod.name, released });
   }
@@ -235,7 +251,8 @@ export class NodePodNetwork implements PodNetworkBackend {
       hostInterface: { name: pod.port.portName, mac: hostPortMac(pod.containerId, pod.ifname) },
       podInterface: { name: pod.ifname, mac: pod.port.mac, sandbox: pod.netnsPath, mtu: this.options.agent.ports.podMtu },
       ip: pod.port.ip,
-      prefixLength: network.localSubnet.prefixLength,
+      // A fixed address lies outside the HostSubnet: the pod has it alone (/32).
+      prefixLength: network.localSubnet.contains(pod.port.ip) ? network.localSubnet.prefixLength : 32,
       gateway: network.gateway,
       routes: [{ dst: '0.0.0.0/0', gw: network.gateway }, { dst: network.clusterNetwork.toString() }],
     };
