@@ -122,6 +122,11 @@ export function poolContains(pool: IpPool, ip: Ipv4 | string): boolean {
   return pool.ranges.some((range) => inRange(range, ip));
 }
 
+/** Whether `ip` lies in the pool's CIDR or ranges, its reserved first and last CIDR address included. */
+export function poolCovers(pool: IpPool, ip: Ipv4 | string): boolean {
+  return pool.cidr ? pool.cidr.contains(ip) : poolContains(pool, ip);
+}
+
 export function poolAllows(pool: IpPool, namespace: string): boolean {
   return pool.namespaces.includes(ANY_NAMESPACE) || pool.namespaces.includes(namespace);
 }

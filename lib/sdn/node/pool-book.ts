@@ -1,7 +1,7 @@
 // The node's copy of the IP pools and the master's verdict on each: which pools may hand out addresses now.
 import type { KeyValue, WatchEvent } from '../../etcd/types.js';
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
-import { type IpPool, type IpPoolStatus, parseIpPool, parseIpPoolStatus, poolContains } from '../fixed/pool.js';
+import { type IpPool, type IpPoolStatus, parseIpPool, parseIpPoolStatus, poolCovers } from '../fixed/pool.js';
 import { keyLeaf } from '../layout.js';
 import { RecordError } from '../records.js';
 
@@ -65,9 +65,9 @@ export class PoolBook {
     return { usable: true, pool: stored.pool };
   }
 
-  /** Every pool that parses and holds `ip` (accepted or not: an address must be in one to be handed out). */
+  /** Every pool that parses and covers `ip` (accepted or not: an address must be in one to be handed out). */
   containing(ip: Ipv4): IpPool[] {
-    return [...this.pools.values()].flatMap((stored) => (stored.pool && poolContains(stored.pool, ip) ? [stored.pool] : []));
+    return [...this.pools.values()].flatMap((stored) => (stored.pool && poolCovers(stored.pool, ip) ? [stored.pool] : []));
   }
 
   /** Accepted pools, for metrics. */
