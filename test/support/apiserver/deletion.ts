@@ -76,7 +76,7 @@ export class DeletionLifecycle {
     }
     // The namespace controller deletes the contents with the caller's grace period, on every
     // pass; a pod that is still terminating keeps the namespace until its kubelet is done.
-    for (const resource of ['pods', 'services'] as const) {
+    for (const resource of ['pods', 'services', 'statefulsets'] as const) {
       for (const object of this.store.list(resource, name)) {
         const ref = { resource, name: object.metadata.name, namespace: name };
         this.deleteObject(ref, object, { gracePeriodSeconds: options.gracePeriodSeconds }, false);

@@ -1,5 +1,5 @@
 // Discovery, version and health endpoints: what kubectl reads before it touches a resource.
-import type { JsonObject } from './types.js';
+import type { GroupVersion, JsonObject } from './types.js';
 import { resourceNames } from './types.js';
 import { descriptors } from './resources.js';
 
@@ -17,10 +17,11 @@ export function apiVersions(serverAddress: string): JsonObject {
   };
 }
 
-/** GET /api/v1: the resources served, with the subresources this server implements. */
-export function coreResourceList(): JsonObject {
+/** GET /api/v1 or /apis/apps/v1: the resources served, with the subresources this server implements. */
+export function groupResourceList(groupVersion: GroupVersion): JsonObject {
   const resources: JsonObject[] = [];
   for (const resource of resourceNames) {
+    if (descriptors[resource].groupVersion !== groupVersion) continue;
     const { kind, namespaced, shortNames } = descriptors[resource];
     resources.push({
       name: resource,
@@ -32,13 +33,20 @@ export function coreResourceList(): JsonObject {
     });
     resources.push({ name: `${resource}/status`, singularName: '', namespaced, kind, verbs: ['get', 'patch', 'update'] });
   }
-  resources.push({ name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] });
-  return { kind: 'APIResourceList', groupVersion: 'v1', resources };
+  if (groupVersion === 'v1') resources.push({ name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] });
+  return { kind: 'APIResourceList', groupVersion, resources };
 }
 
-/** GET /apis: no API groups besides core are served. */
+/** GET /apis/apps: the one named group served, with its one version. */
+export function appsGroup(): JsonObject {
+  const version = { groupVersion: 'apps/v1', version: 'v1' };
+  return { kind: 'APIGroup', apiVersion: 'v1', name: 'apps', versions: [version], preferredVersion: version };
+}
+
+/** GET /apis: the named groups served besides core (apps, for StatefulSets). */
 export function apiGroupList(): JsonObject {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+  const { kind: _kind, apiVersion: _apiVersion, ...group } = appsGroup();
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [group] };
 }
 
 export function versionInfo(): JsonObject {

@@ -39,8 +39,8 @@ function stringList(metadata: JsonObject, field: 'finalizers'): string[] | undef
 export function parseObject(descriptor: ResourceDescriptor, body: unknown, pathNamespace?: string): KubeObject {
   if (!isJsonObject(body)) throw ApiError.badRequest(`the body must be a JSON object, got ${JSON.stringify(body)}`);
   const object = cloneJson(body);
-  if (object.apiVersion !== undefined && object.apiVersion !== 'v1') {
-    throw ApiError.badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (v1)`);
+  if (object.apiVersion !== undefined && object.apiVersion !== descriptor.groupVersion) {
+    throw ApiError.badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${descriptor.groupVersion})`);
   }
   if (object.kind !== undefined && object.kind !== descriptor.kind) {
     throw ApiError.badRequest(`the kind in the data (${String(object.kind)}) does not match the expected kind (${descriptor.kind})`);
@@ -65,7 +65,7 @@ export function parseObject(descriptor: ResourceDescriptor, body: unknown, pathN
   return withKeysFirst(
     {
       ...object,
-      apiVersion: 'v1',
+      apiVersion: descriptor.groupVersion,
       kind: descriptor.kind,
       metadata: withKeysFirst(metadata, metadataKeyOrder),
       spec: isJsonObject(object.spec) ? object.spec : undefined,

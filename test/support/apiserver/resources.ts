@@ -1,11 +1,12 @@
-// The four core/v1 resources served: kinds, scope, name rules and supported field selector labels.
-import type { JsonValue, KubeObject, ResourceName } from './types.js';
+// The resources served (core/v1 and apps/v1 StatefulSets): kinds, scope, name rules and supported field selector labels.
+import type { GroupVersion, JsonValue, KubeObject, ResourceName } from './types.js';
 import { resourceNames } from './types.js';
 
 export type NameRule = 'dns1123Label' | 'dns1123Subdomain';
 
 export interface ResourceDescriptor {
   readonly resource: ResourceName;
+  readonly groupVersion: GroupVersion;
   readonly kind: string;
   readonly namespaced: boolean;
   readonly shortNames: readonly string[];
@@ -22,6 +23,7 @@ const status = (field: string) => (object: KubeObject) => object.status?.[field]
 export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   namespaces: {
     resource: 'namespaces',
+    groupVersion: 'v1',
     kind: 'Namespace',
     namespaced: false,
     shortNames: ['ns'],
@@ -30,6 +32,7 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   },
   nodes: {
     resource: 'nodes',
+    groupVersion: 'v1',
     kind: 'Node',
     namespaced: false,
     shortNames: ['no'],
@@ -38,6 +41,7 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   },
   services: {
     resource: 'services',
+    groupVersion: 'v1',
     kind: 'Service',
     namespaced: true,
     shortNames: ['svc'],
@@ -46,6 +50,7 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   },
   pods: {
     resource: 'pods',
+    groupVersion: 'v1',
     kind: 'Pod',
     namespaced: true,
     shortNames: ['po'],
@@ -63,6 +68,15 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
       'status.podIP': status('podIP'),
       'status.nominatedNodeName': status('nominatedNodeName'),
     },
+  },
+  statefulsets: {
+    resource: 'statefulsets',
+    groupVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    namespaced: true,
+    shortNames: ['sts'],
+    nameRule: 'dns1123Subdomain',
+    fieldLabels: { 'metadata.name': name, 'metadata.namespace': namespace },
   },
 };
 

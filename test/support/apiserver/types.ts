@@ -1,6 +1,9 @@
-// The JSON shapes the test API server stores and serves: core/v1 objects as plain data.
+// The JSON shapes the test API server stores and serves: core/v1 and apps/v1 objects as plain data.
 
-export const resourceNames = ['namespaces', 'nodes', 'services', 'pods'] as const;
+export const resourceNames = ['namespaces', 'nodes', 'services', 'pods', 'statefulsets'] as const;
+
+/** The group/versions served: the core group's v1, and apps/v1 (StatefulSets). */
+export type GroupVersion = 'v1' | 'apps/v1';
 
 /** The plural resource name as it appears in REST paths. */
 export type ResourceName = (typeof resourceNames)[number];
@@ -25,7 +28,7 @@ export interface ObjectMeta extends JsonObject {
 
 /** A stored object: always carries apiVersion, kind and server-owned metadata. */
 export interface KubeObject extends JsonObject {
-  apiVersion: 'v1';
+  apiVersion: GroupVersion;
   kind: string;
   metadata: ObjectMeta;
   spec?: JsonObject;

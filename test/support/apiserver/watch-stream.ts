@@ -137,7 +137,7 @@ export class WatchStream {
   private sendBookmark(endsInitialEvents: boolean): void {
     const metadata: JsonObject = { resourceVersion: String(this.store.currentRevision) };
     if (endsInitialEvents) metadata.annotations = { [initialEventsEnd]: 'true' };
-    this.send('BOOKMARK', { kind: this.request.descriptor.kind, apiVersion: 'v1', metadata });
+    this.send('BOOKMARK', { kind: this.request.descriptor.kind, apiVersion: this.request.descriptor.groupVersion, metadata });
   }
 
   private send(type: WatchEventType, object: JsonObject): void {
