@@ -119,8 +119,10 @@ export class MemoryEtcd {
     }
   }
 
+  /** As with a real etcd, a writer hears its transaction's answer before the watch brings the same write. */
   private deliver(watcher: Watcher, call: () => void | Promise<void>): void {
     watcher.queue = watcher.queue.then(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
       if (!watcher.cancelled) await call();
     });
   }

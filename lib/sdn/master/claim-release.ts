@@ -24,6 +24,8 @@ export class ClaimReleaser {
   /** Claims found orphaned by the last pass, by address, at the revision seen: released if still so next pass. */
   private suspects = new Map<string, number>();
   private running: Promise<void> = Promise.resolve();
+  /** Claims logged as kept for their pod, at the revision logged: said once, not on every pass. */
+  private readonly kept = new Map<string, number>();
 
   constructor(private readonly term: Term, private readonly claims: MasterClaims, private readonly workloads: WorkloadView,
     private readonly gcIntervalMs = GC_INTERVAL_MS) {
@@ -81,7 +83,17 @@ export class ClaimReleaser {
 
   private async releaseRetained(held: HeldClaim): Promise<void> {
     const why = this.unwanted(held);
-    if (!why || (await this.workloads.pod(held.claim.namespace, held.claim.pod)) !== null) return;
+    if (!why) return;
+    const { claim } = held;
+    if ((await this.workloads.pod(claim.namespace, claim.pod)) !== null) {
+      // Operators scaling down see why the address is still held.
+      if (this.kept.get(claim.ip) !== held.modRevision) {
+        this.term.logger.info('fixed address kept while its pod exists', { ip: claim.ip, pod: `${claim.namespace}/${claim.pod}`, reason: why });
+      }
+      this.kept.set(claim.ip, held.modRevision);
+      return;
+    }
+    this.kept.delete(claim.ip);
     await this.remove(held, why);
   }
 

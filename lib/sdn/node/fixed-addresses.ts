@@ -175,14 +175,13 @@ export class NodeFixedAddresses {
     }
   }
 
-  /** Claims the pod's address. A sandbox of the same pod that held it on this node loses its flows first. */
+  /**
+   * Claims the pod's address and routes it here at once (etcd may deliver the watch event of this very write after
+   * ADD returned, and the book already has it then). A sandbox of the same pod that held it on this node loses its flows.
+   */
   async acquire(input: AcquireInput): Promise<Lease> {
     const lease = await this.acquirer.acquire(input);
-    const from = lease.takenFrom;
-    if (from?.node === this.options.nodeIp && from.containerId !== input.containerId) {
-      const stale = this.options.dataplane.localPods().find((pod) => pod.containerId === from.containerId && pod.port.ip === lease.held.claim.ip);
-      if (stale) await this.options.apply(() => this.options.dataplane.fencePod(stale.port.portName));
-    }
+    await this.claimsChanged(new Set([lease.held.claim.ip]));
     return lease;
   }
 
