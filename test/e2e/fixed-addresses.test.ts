@@ -1,9 +1,9 @@
 // Issue 18 proof: fixed pod addresses on a two-node sandbox (the master on n2), containerd creating the pods.
 import { expect } from 'chai';
 import { Cidr, parseIpv4 } from '../../lib/net/ipv4.js';
-import { type Cookie, renderCookie } from '../../lib/ovs/cookie.js';
+import { CATEGORY_MASK, type Cookie, renderCookie } from '../../lib/ovs/cookie.js';
 import { hostPortName } from '../../lib/sdn/node/podports.js';
-import { fixedAddressOwner, podOwner } from '../../lib/sdn/pipeline/owners.js';
+import { OwnerKind, fixedAddressOwner, podOwner } from '../../lib/sdn/pipeline/owners.js';
 import { adm } from '../support/adm.js';
 import { MULTITENANT_CONFIG, PREFIX, SandboxCluster, waitUntil } from '../support/cluster.js';
 import { type CriPod, NodeContainerd } from '../support/containerd.js';
@@ -38,6 +38,18 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
   const flowsOf = async (at: SandboxNode, owner: Cookie) => (await at.ofctl(['dump-flows', at.mgmtSocket('br0'), '--no-stats',
     `cookie=${renderCookie(owner)}/-1`])).stdout.split('\n').filter((line) => line.includes('cookie='));
   const fixedFlows = (at: SandboxNode, ip: string) => flowsOf(at, fixedAddressOwner(parseIpv4(ip)));
+  /** Every fixed-address flow of the node, by the address it names; `?` collects flows naming no claimed address. */
+  async function routedOn(at: SandboxNode, ips: readonly string[]): Promise<Map<string, string[]>> {
+    const kind = renderCookie(BigInt(OwnerKind.FixedAddress) << 56n);
+    const lines = (await at.ofctl(['dump-flows', at.mgmtSocket('br0'), '--no-stats', `cookie=${kind}/${renderCookie(CATEGORY_MASK)}`]))
+      .stdout.split('\n').filter((line) => line.includes('cookie='));
+    const byIp = new Map<string, string[]>();
+    for (const line of lines) {
+      const ip = ips.find((each) => new RegExp(`=${each.replace(/\./g, '\\.')}(?![0-9])`).test(line)) ?? '?';
+      byIp.set(ip, [...(byIp.get(ip) ?? []), line]);
+    }
+    return byIp;
+  }
   const subnetOf = async (at: SandboxNode) => Cidr.parse(((await cluster.etcdGet(`${NET}/subnets/${at.ip}`)) as { Subnet: string }).Subnet);
 
   /** A pod of the API server run by `where`'s containerd, as kubelet would; `created` is the API object when made already. */
@@ -229,6 +241,27 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
     expect(joined.exitCode, joined.stderr).to.equal(0);
     await waitUntil('blue-b on n2 to reach web2 on n1', () => reaches('blue-b', STATIC), 20_000, 0);
     expect(await reaches('blue-a', STATIC), 'blue-a on n1').to.equal(true);
+  });
+
+  it('routes on every node exactly the addresses etcd holds, after an etcd compaction and ovs-vswitchd restarts on both nodes', async () => {
+    const { header } = JSON.parse(await cluster.etcdctl('get', `${NET}/ip-claims/`, '--prefix', '--keys-only', '-w', 'json')) as { header: { revision: number } };
+    await cluster.etcdctl('compact', String(header.revision));
+    await Promise.all([node('n1').restartVswitchd(), node('n2').restartVswitchd()]);
+    const held = [...(await claims()).entries()].filter(([, claim]) => claim.Node !== '');
+    expect(held.map(([ip]) => ip), 'web2 and the race winners').to.include.members([STATIC, '10.130.0.100', '10.130.0.101', '10.130.0.102']);
+    const ips = held.map(([ip]) => ip);
+    for (const at of [node('n1'), node('n2')]) {
+      await waitUntil(`${at.name} to route every claimed address again`, async () => {
+        const routed = await routedOn(at, ips);
+        return !routed.has('?') && held.every(([ip, claim]) => {
+          const lines = routed.get(ip) ?? [];
+          if (claim.Node === at.ip) return lines.length === 2 && lines.every((line) => !line.includes('tun_dst'));
+          return lines.length === 4 && lines.filter((line) => line.includes(`set_field:${claim.Node}->tun_dst`)).length === 2
+            && lines.filter((line) => line.includes(`tun_src=${claim.Node}`)).length === 2;
+        });
+      }, 20_000, 200);
+    }
+    expect(await reaches('red-b', STATIC), 'red-b on n2 reaches web2 on n1 again').to.equal(true);
   });
 
   it('leaves no claim behind when the daemon is killed during an ADD of a static address', async () => {
