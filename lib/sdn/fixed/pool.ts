@@ -1,7 +1,7 @@
 // IP pool records (`<Name>/ippools/<pool>`) and the master's verdict on each (`<Name>/ippool-status/<pool>`).
 import { AddressError, Cidr, type Ipv4, intToIpv4, ipv4ToInt } from '../../net/ipv4.js';
-import { RecordError, isNamespaceName } from '../records.js';
-import { WireObject, WireObjectError } from '../wire.js';
+import { RecordError, isNamespaceName, leafOf, readRecord } from '../records.js';
+import type { WireObject } from '../wire.js';
 import { type AddressRange, addressAt, formatRange, inRange, parseRange, rangeOfCidr, rangeSize, rangesOverlap } from './ranges.js';
 
 /** Every namespace may use the pool. */
@@ -32,21 +32,16 @@ export function isPoolName(name: string): boolean {
   return isNamespaceName(name);
 }
 
-function leafOf(key: string): string {
-  return key.slice(key.lastIndexOf('/') + 1);
-}
-
+/** readRecord, with a bad address in the record reported as the record's error too. */
 function wire<T>(key: string, text: string, build: (json: WireObject) => T): T {
-  try {
-    return build(WireObject.parse(text));
-  } catch (error) {
-    if (error instanceof WireObjectError) {
-      const { field, value, message } = error.problem;
-      throw new RecordError(key, field, value, message);
+  return readRecord(key, text, (json) => {
+    try {
+      return build(json);
+    } catch (error) {
+      if (error instanceof AddressError) throw new RecordError(key, '(address)', undefined, error.message);
+      throw error;
     }
-    if (error instanceof AddressError) throw new RecordError(key, '(address)', undefined, error.message);
-    throw error;
-  }
+  });
 }
 
 function stringList(key: string, json: WireObject, field: string): string[] | undefined {
