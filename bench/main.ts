@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runCniSection } from './control/cni.js';
+import { runFixedSection } from './control/fixed.js';
 import { runFlowsSection } from './control/flows.js';
 import { runScaleSection } from './control/scale.js';
 import { runDataplaneSection } from './dataplane/run.js';
@@ -10,7 +11,7 @@ import { writeReport } from './report/write.js';
 import { SECTIONS, type SectionName, machineInfo, resultsDir, saveSection, watchBuild } from './results.js';
 import { installSignalHandlers } from './teardown.js';
 
-const USAGE = `usage: bench/run.sh [--quick] [--only cni,flows,scale,dataplane] [--report-only]
+const USAGE = `usage: bench/run.sh [--quick] [--only cni,flows,scale,fixed,dataplane] [--report-only]
   --quick        small sizes and one round (a few minutes); results go to bench/results/quick/
                  and docs/ is left alone unless --docs is given
   --only LIST    run only these sections; the report uses the last saved results of the others
@@ -21,6 +22,7 @@ const RUNNERS: Record<SectionName, (profile: BenchProfile, log: (line: string) =
   cni: runCniSection,
   flows: runFlowsSection,
   scale: runScaleSection,
+  fixed: runFixedSection,
   dataplane: runDataplaneSection,
 };
 
