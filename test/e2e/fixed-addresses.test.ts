@@ -85,14 +85,15 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
     cluster = await SandboxCluster.start({ prefix: randomPrefix('kfx'), nodes: 2, underlaySubnet: '10.61.18.0/24', config: MULTITENANT_CONFIG });
     api = new SandboxApiServer(cluster, '172.30.0.0/16');
     await api.start();
-    await Promise.all([...cluster.sandbox.nodes.map((each) => api.node(each.name, each.ip)), api.namespace('red'), api.namespace('blue')]);
+    await Promise.all([...cluster.sandbox.nodes.map((each) => api.node(each.name, each.ip)), api.namespace('red'), api.namespace('blue'),
+      api.create('namespaces', { metadata: { name: 'green', annotations: { [`${ANN}ip-pool`]: 'fixed' } } })]);
     const image = await buildSandboxImage(cluster.sandbox.runDir);
     await Promise.all([cluster.startDaemon(node('n2'), MASTER_FLAGS(api.kubeconfig)), cluster.startDaemon(node('n1'), NODE_FLAGS(api.kubeconfig))]);
     const started = await Promise.allSettled(['n1', 'n2'].map(async (n) => runtimes.set(n, await NodeContainerd.start(cluster, node(n), image))));
     for (const result of started) if (result.status === 'rejected') throw result.reason;
-    await waitUntil('the master to number red and blue', async () => {
+    await waitUntil('the master to number red, blue and green', async () => {
       const records = await cluster.etcdList(`${NET}/netnamespaces/`);
-      return records.has('red') && records.has('blue');
+      return ['red', 'blue', 'green'].every((ns) => records.has(ns));
     });
   });
 
@@ -104,9 +105,9 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
   });
 
   it('takes pools from k8s-ovs-adm and from etcdctl once the master accepts them, and refuses one over a HostSubnet in use', async () => {
-    const created = await admIn(['ippool', 'create', 'fixed', '--cidr', '10.130.0.0/24', '--namespaces', 'red,blue']);
+    const created = await admIn(['ippool', 'create', 'fixed', '--cidr', '10.130.0.0/24', '--namespaces', 'red,blue,green']);
     expect(created.exitCode, created.stderr).to.equal(0);
-    expect(created.stdout).to.match(/^fixed\s+10\.130\.0\.0\/24\s+red,blue\s+254\s+0\s+254\s+Accepted$/m);
+    expect(created.stdout).to.match(/^fixed\s+10\.130\.0\.0\/24\s+red,blue,green\s+254\s+0\s+254\s+Accepted$/m);
     await cluster.etcdctl('put', `${NET}/ippools/db`, JSON.stringify({ Ranges: ['10.130.1.10-10.130.1.11'], Namespaces: ['red'] }));
     const taken = (await subnetOf(node('n1'))).toString();
     const refused = await admIn(['ippool', 'create', 'clash', '--cidr', taken, '--namespaces', 'red']);
@@ -131,6 +132,13 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
     const stored = await api.request('GET', '/api/v1/namespaces/red/pods/web') as { metadata: { annotations: Record<string, string> } };
     expect(stored.metadata.annotations, 'the request annotations are left as written').to.deep.equal({
       [`${ANN}ip-address`]: STATIC, [`${ANN}mac-address`]: STATIC_MAC });
+  });
+
+  it('gives a pod of a namespace with a default pool an address of that pool', async () => {
+    const pooled = await runPod('n2', 'green', 'green-a');
+    expect(Cidr.parse('10.130.0.0/24').contains(pooled.ip), pooled.ip).to.equal(true);
+    const listed = await admIn(['get', 'ips', 'green/green-a']);
+    expect(listed.stdout).to.match(new RegExp(`^${pooled.ip.replace(/\./g, '\\.')}\\s+0a:58:\\S+\\s+green/green-a\\s+n2 \\S+\\s+pool\\s+fixed\\s+no$`, 'm'));
   });
 
   it('refuses every bad or hostile annotation with its CNI code and a message naming why, leaving no interface, claim or port', async () => {
@@ -283,8 +291,12 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
     const hasPort = (await node('n1').vsctl(['list-ports', 'br0'])).stdout.split('\n').includes(port);
     const claim = (await claims()).get('10.130.0.50');
     expect(Boolean(claim), `a claim exists exactly when the sandbox's port does (port: ${hasPort})`).to.equal(hasPort);
+    // What containerd does after a failed network setup: DEL, then ADD again.
+    const cleaned = await cluster.cni(node('n1'), 'DEL', { containerId: 'ctr-victim', netns: netns.netnsPath, namespace: 'red', pod: 'victim' });
+    expect(cleaned.exitCode, cleaned.stdout).to.equal(0);
     const retried = await cluster.cni(node('n1'), 'ADD', { containerId: 'ctr-victim', netns: netns.netnsPath, namespace: 'red', pod: 'victim' });
     expect(retried.exitCode, retried.stdout).to.equal(0);
+    expect((await claims()).get('10.130.0.50')?.Pod).to.equal('victim');
     await cluster.cni(node('n1'), 'DEL', { containerId: 'ctr-victim', netns: netns.netnsPath, namespace: 'red', pod: 'victim' });
     expect((await claims()).has('10.130.0.50')).to.equal(false);
     expect(await flowsOf(node('n1'), podOwner(port))).to.deep.equal([]);
