@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the k8s-ovs RPM from this working tree: compiles and stages everything first (npm may use the
-# network here), then rpmbuild only packages the staged tree.
+# network here), then rpmbuild only packages the staged tree. Needs npm ci done in the tree (for tsc).
 # Usage: rpm/build.sh [OUTDIR]   (default OUTDIR: rpm/out); prints the path of the RPM it wrote.
 set -euo pipefail
 umask 022
@@ -12,28 +12,16 @@ trap 'rm -rf "$work"' EXIT
 for launcher in k8s-ovs k8s-ovs-cni k8s-ovs-adm; do
   [ -f "$repo/bin/$launcher" ] || { echo "rpm/build.sh: bin/$launcher is missing; the package links it" >&2; exit 1; }
 done
-npm_flags=(--no-audit --no-fund --ignore-scripts --prefer-offline --loglevel=error)
-
-# Compile lib/ in a clean copy, so only what the tree holds now (and no test code) is built.
-src=$work/src
-mkdir -p "$src"
-cp -a "$repo/package.json" "$repo/package-lock.json" "$repo/tsconfig.json" "$repo/lib" "$src/"
-(cd "$src" && npm ci "${npm_flags[@]}" >&2 && ./node_modules/.bin/tsc -p tsconfig.json)
-
-# The tree the spec installs: what runs (dist without source maps, launchers, package.json for
-# "type": "module", production node_modules), the rootfs files and the docs.
+# The tree the spec installs: the program as scripts/stage-program.sh lays it out (dist without source
+# maps, launchers, package.json for "type": "module", production node_modules), the rootfs files and the docs.
 tree=$work/tree
+"$repo/scripts/stage-program.sh" "$tree"
 mkdir -p "$tree/doc"
-cp -a "$repo/bin" "$repo/rootfs" "$src/package.json" "$src/package-lock.json" "$tree/"
-(cd "$src" && find dist -name '*.js' -exec cp --parents -t "$tree" {} +)
+cp -a "$repo/rootfs" "$tree/"
 cp -a "$repo/README.md" "$repo"/docs/*.md "$tree/doc/"
-(cd "$tree" && npm ci --omit=dev "${npm_flags[@]}" >&2 && rm package-lock.json node_modules/.package-lock.json)
 
-# *.bare files are addons for the Bare runtime that tar-fs's optional bare-* modules ship for every
-# platform; Node never loads them. Without them the tree holds no Linux machine code and the package is
-# noarch: a native addon added later stops the build here.
-find "$tree/node_modules" -name '*.bare' -delete
-find "$tree/node_modules" -depth -type d -path '*/prebuilds*' -empty -delete
+# Without the Bare addons (stage-program.sh drops them) the tree holds no Linux machine code and the
+# package is noarch: a native addon added later stops the build here.
 native=$(node "$repo/rpm/bundled.mjs" native "$tree/node_modules")
 if [ -n "$native" ]; then
   echo "rpm/build.sh: native code in node_modules; the package cannot be noarch:" >&2

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 packages=(openvswitch-switch etcd-server etcd-client iproute2 iptables iputils-ping ethtool
   iperf3 qperf gnuplot-nox containerd runc containernetworking-plugins busybox-static rpm rpm2cpio util-linux
-  procps kmod systemd)
+  procps kmod systemd openssl)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -4,11 +4,12 @@ import path from 'node:path';
 import type { CniData } from '../control/cni.js';
 import type { FixedData } from '../control/fixed.js';
 import type { FlowsData } from '../control/flows.js';
+import type { PluginStartData } from '../control/plugin-start.js';
 import type { ScaleData } from '../control/scale.js';
 import type { DataplaneData } from '../dataplane/run.js';
 import { type SectionName, type SectionResult, loadSections, repoRoot } from '../results.js';
 import { causes, findings, proposals } from './analysis.js';
-import { cniSection, flowsSection, scaleSection, scalingSection } from './control.js';
+import { cniSection, flowsSection, pluginStartSection, scaleSection, scalingSection } from './control.js';
 import { dataplaneSection } from './dataplane.js';
 import { fixedSection } from './fixed.js';
 import { bold, num, table } from './format.js';
@@ -17,6 +18,7 @@ import { type Results, targetRows } from './targets.js';
 
 const WHAT: Record<SectionName, string> = {
   cni: 'CNI ADD/DEL latency with the real plugin and daemon, its profile, the OVS part against one process per port and flow',
+  plugin: 'CNI plugin start: the self-contained executable (DaemonSet) against the Node.js script (RPM) and `node -e 0`',
   flows: 'retag, resync and growth with the lib objects on a sandbox switch',
   scale: 'the real daemon with 1000 nodes, 5000 services, 110 pods: memory, start, churn, join, restart',
   fixed: 'ADD with a fixed address against a dynamic one; 5000 fixed addresses across 100 nodes: flows, memory, restart',
@@ -98,6 +100,7 @@ export async function writeReport(dir: string): Promise<string[]> {
     '### Proposed lib changes (not made by the bench)', '', proposals(results, rows), '',
     '## Control plane', '',
     results.cni ? cniSection(results.cni) : '_CNI section not run._', '',
+    sections.plugin ? pluginStartSection(sections.plugin.data as PluginStartData) : '_Plugin start section not run._', '',
     results.flows ? flowsSection(results.flows) : '_Flows section not run._', '',
     results.scale ? scaleSection(results.scale) : '_Scale section not run._', '',
     results.flows ? scalingSection(results.flows) : '', '',

@@ -1,12 +1,12 @@
 // What every admin command runs against: its output streams, the clock, and the cluster in etcd.
-import { type EtcdFlags, storeOptions } from '../cli/etcd-flags.js';
+import { type EtcdFlags, configKeyOf, storeOptions } from '../cli/etcd-flags.js';
 import { StoreAccessError, StoreError, StoreOptionsError, StoreUnavailableError } from '../etcd/index.js';
 import type { StoreOptions } from '../etcd/options.js';
 import type { KeyValue, Listing } from '../etcd/types.js';
 import type { Transaction } from '../etcd/txn.js';
 import type { CommandRunner } from '../exec/command.js';
 import { ConfigError, type NetworkConfig, parseNetworkConfig } from '../sdn/config.js';
-import { CONFIG_KEY, DEFAULT_PREFIX, type NetworkKeys, networkKeys } from '../sdn/layout.js';
+import { DEFAULT_PREFIX, type NetworkKeys, networkKeys } from '../sdn/layout.js';
 import { AdmError, UsageError } from './errors.js';
 
 /** The part of the store the CLI uses: reads and conditional transactions, nothing long-lived. */
@@ -56,7 +56,7 @@ export async function withCluster<T>(env: AdmEnvironment, flags: EtcdFlags, work
     throw translate(error, flags);
   }
   try {
-    const config = await readConfig(store, flags['etcd-prefix']);
+    const config = await readConfig(store, flags['etcd-prefix'], configKeyOf(flags));
     return await work({ store, config, keys: networkKeys(config.name), prefix: flags['etcd-prefix'].replace(/\/+$/, '') });
   } catch (error) {
     throw translate(error, flags);
@@ -65,16 +65,16 @@ export async function withCluster<T>(env: AdmEnvironment, flags: EtcdFlags, work
   }
 }
 
-async function readConfig(store: AdmStore, prefix: string): Promise<NetworkConfig> {
-  const kv = await store.get(CONFIG_KEY);
+async function readConfig(store: AdmStore, prefix: string, configKey: string): Promise<NetworkConfig> {
+  const kv = await store.get(configKey);
   if (kv === null) {
-    throw new AdmError(`no network config at ${prefix.replace(/\/+$/, '')}/${CONFIG_KEY}: check --etcd-prefix `
-      + `(default ${DEFAULT_PREFIX}, the same key the daemon reads)`);
+    throw new AdmError(`no network config at ${prefix.replace(/\/+$/, '')}/${configKey}: check --etcd-prefix `
+      + `(default ${DEFAULT_PREFIX}) and --network, the same as the daemon's`);
   }
   try {
     return parseNetworkConfig(kv.value);
   } catch (error) {
-    if (error instanceof ConfigError) throw new AdmError(`${prefix}/${CONFIG_KEY}: ${error.message}`);
+    if (error instanceof ConfigError) throw new AdmError(`${prefix}/${configKey}: ${error.message}`);
     throw error;
   }
 }

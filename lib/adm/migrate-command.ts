@@ -1,6 +1,6 @@
 // `k8s-ovs-adm migrate`: copies the original k8s-ovs tree from etcd v2 to etcd v3 (see docs/migrate-from-v2.md).
 import type { Argv, CommandModule } from 'yargs';
-import { type EtcdFlags, storeOptions, withEtcdFlags } from '../cli/etcd-flags.js';
+import { type EtcdFlags, configKeyOf, storeOptions, withEtcdFlags } from '../cli/etcd-flags.js';
 import { type MigrateOptions, runMigrate } from '../migrate/run.js';
 
 export interface MigrateFlags extends EtcdFlags {
@@ -27,6 +27,7 @@ export function migrateOptions(flags: MigrateFlags): MigrateOptions {
     target: storeOptions(flags),
     dryRun: flags['dry-run'],
     skipInvalid: flags['skip-invalid'],
+    configKey: configKeyOf(flags),
   };
 }
 

@@ -18,7 +18,7 @@ import { readEnvironmentFlags } from '../cli/environment.js';
  * alone and must not reach yargs, whose strict mode would reject them. trace reads K8S_OVS_OVS_RUNDIR itself.
  */
 const SHARED_VARIABLES: ReadonlyArray<keyof EtcdFlags> = [
-  'etcd-endpoints', 'etcd-prefix', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile', 'etcd-username', 'etcd-password',
+  'etcd-endpoints', 'etcd-prefix', 'network', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile', 'etcd-username', 'etcd-password',
 ];
 
 /** Values of the etcd flags from K8S_OVS_ETCD_ENDPOINTS and the like (a flag on the command line wins). */

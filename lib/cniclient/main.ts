@@ -7,7 +7,12 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const outcome = await runPlugin(process.env, await readStdin());
-// exitCode rather than process.exit(): stdout may be a pipe that has not drained yet.
-process.stdout.write(outcome.stdout);
-process.exitCode = outcome.exitCode;
+async function main(): Promise<void> {
+  const outcome = await runPlugin(process.env, await readStdin());
+  // exitCode rather than process.exit(): stdout may be a pipe that has not drained yet.
+  process.stdout.write(outcome.stdout);
+  process.exitCode = outcome.exitCode;
+}
+
+// Not a top-level await: this file is also bundled as CommonJS into the self-contained plugin (scripts/build-cni-plugin.sh).
+void main();

@@ -1,8 +1,11 @@
 // The CNI wire format shared by the plugin and the daemon: versions, error codes and the socket request.
 // Node builtins only: the plugin binary loads this on every CNI call.
 
-/** Spec versions whose result shape we produce; 0.1.0/0.2.0 (ip4/ip6 results) are not supported. */
-export const SUPPORTED_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
+/**
+ * Spec versions whose result shape we produce, oldest first: 0.1.0 and 0.2.0 (the original k8s-ovs's
+ * config says 0.1.0) get `ip4` results, 0.3.0 and later `interfaces`/`ips`.
+ */
+export const SUPPORTED_VERSIONS = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const;
 export type CniVersion = (typeof SUPPORTED_VERSIONS)[number];
 export const LATEST_VERSION: CniVersion = '1.1.0';
 

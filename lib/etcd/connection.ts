@@ -10,7 +10,8 @@ export class ConnectionMonitor {
 
   constructor(
     private readonly logger: Logger,
-    private readonly endpoints: readonly string[],
+    /** Named in every log line; the store updates it when the endpoints change. */
+    public endpoints: readonly string[],
   ) {}
 
   get state(): ConnectionState {

@@ -4,7 +4,8 @@ import { type Logger, silentLogger } from '../log.js';
 import { ConnectionMonitor } from './connection.js';
 import { Candidacy, type CandidacyHandlers, DEFAULT_ELECTION_TTL_SECONDS } from './election.js';
 import { StoreClosedError, StoreError, translateEtcdError } from './errors.js';
-import { type StoreOptions, clientOptions } from './options.js';
+import { replaceEndpoints } from './endpoints.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type StoreOptions, StoreOptionsError, clientOptions } from './options.js';
 import { type Lease, grantLease } from './lease.js';
 import { Transaction, type TxnPlan } from './txn.js';
 import type { CampaignOptions, KeyValue, Listing, Store, TxnResult } from './types.js';
@@ -15,6 +16,8 @@ export interface StoreInternals {
   readonly client: Etcd3;
   readonly logger: Logger;
   readonly connection: ConnectionMonitor;
+  /** The etcd client URLs in use. */
+  readonly endpoints: readonly string[];
   absolute(key: string): string;
   relative(key: string): string;
   keyValue(kv: IKeyValue): KeyValue;
@@ -31,18 +34,36 @@ export class EtcdStore implements Store, StoreInternals {
 
   private constructor(
     readonly client: Etcd3,
-    prefix: string,
+    private options: StoreOptions,
     readonly logger: Logger,
-    endpoints: readonly string[],
   ) {
-    this.root = `${prefix.replace(/\/+$/, '')}/`;
-    this.connection = new ConnectionMonitor(logger, endpoints);
+    this.root = `${options.prefix.replace(/\/+$/, '')}/`;
+    this.connection = new ConnectionMonitor(logger, options.endpoints);
   }
 
   /** Builds the client; no request is made, so a daemon can start while etcd is still down. */
   static async connect(options: StoreOptions): Promise<EtcdStore> {
     const client = new Etcd3(await clientOptions(options));
-    return new EtcdStore(client, options.prefix, options.logger ?? silentLogger, options.endpoints);
+    return new EtcdStore(client, options, options.logger ?? silentLogger);
+  }
+
+  get endpoints(): readonly string[] {
+    return this.options.endpoints;
+  }
+
+  /**
+   * Talks to `endpoints` from now on (an etcd member was replaced), without a restart: leases, the
+   * election and watches carry on, moving to a remaining member when theirs was removed.
+   */
+  async setEndpoints(endpoints: readonly string[]): Promise<void> {
+    if (this.closed) throw new StoreClosedError('set endpoints: the store is closed');
+    if (endpoints.length === 0) throw new StoreOptionsError('etcd endpoints: none given');
+    const next = { ...this.options, endpoints: [...endpoints] };
+    const timeout = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const change = replaceEndpoints(this.client, await clientOptions(next), 2 * timeout);
+    this.options = next;
+    this.connection.endpoints = next.endpoints;
+    this.logger.info('etcd endpoints changed', { endpoints: next.endpoints, added: change.added, removed: change.removed });
   }
 
   absolute(key: string): string {
@@ -100,7 +121,7 @@ export class EtcdStore implements Store, StoreInternals {
 
   /** A lease of `ttlSeconds` for keys that must vanish when this process stops renewing it. */
   lease(ttlSeconds: number): Promise<Lease> {
-    return grantLease(this.client, (key) => this.absolute(key), ttlSeconds);
+    return grantLease(this.client, (key) => this.absolute(key), ttlSeconds, () => this.options.endpoints.length);
   }
 
   put(key: string, value: string): Promise<number> {

@@ -32,6 +32,8 @@ export class PrefixWatch {
   private cancelled = false;
   private queue: Promise<void> = Promise.resolve();
   private snapshots = 0;
+  /** Stream (re)openings that failed in a row. */
+  private failedOpens = 0;
 
   constructor(
     private readonly store: StoreInternals,
@@ -103,17 +105,22 @@ export class PrefixWatch {
       .startRevision(String(this.delivered + 1))
       .watcher();
     this.watcher = watcher;
+    let connected = false;
     watcher.on('connected', () => {
+      connected = true;
+      this.failedOpens = 0;
       this.retryMs = FIRST_RETRY_MS;
       this.store.connection.up();
     });
     watcher.on('data', (response) => this.receive(watcher, response));
-    watcher.on('disconnected', (error) => this.lost(watcher, error, false));
-    watcher.on('error', (error) => this.lost(watcher, error, true));
+    watcher.on('disconnected', (error) => this.lost(watcher, error, false, connected));
+    watcher.on('error', (error) => this.lost(watcher, error, true, connected));
   }
 
   private receive(watcher: Watcher, response: IWatchResponse): void {
     if (watcher !== this.watcher) return;
+    // An answer from etcd: after a quorum loss the stream may never have broken, so this is the first sign.
+    this.store.connection.up();
     if (response.events.length === 0) {
       // A progress notification: etcd sends these only to watchers that are caught up.
       this.delivered = Math.max(this.delivered, Number(response.header.revision));
@@ -131,9 +138,11 @@ export class PrefixWatch {
   /**
    * The stream broke (`canceled` false): reopen after the last delivered revision. etcd canceled
    * the watch (`canceled` true): that is how it reports compacted history (etcd3 passes on only
-   * the empty cancel reason, not the compact revision), so relist.
+   * the empty cancel reason, not the compact revision), so relist. A stream that broke is not an
+   * outage yet (its member may be the one that went away): failing to reopen it twice as many times
+   * in a row as there are members is (etcd3 picks a member at random, so once each is not enough).
    */
-  private lost(watcher: Watcher, cause: Error, canceled: boolean): void {
+  private lost(watcher: Watcher, cause: Error, canceled: boolean, wasConnected: boolean): void {
     if (watcher !== this.watcher || this.cancelled) return;
     // A canceled watcher is already gone from etcd3's stream; asking to cancel it again would wait forever.
     void this.detach(!canceled);
@@ -145,12 +154,13 @@ export class PrefixWatch {
       void this.relist();
       return;
     }
-    this.retry(() => this.open(), error);
+    if (!wasConnected) this.failedOpens += 1;
+    this.retry(() => this.open(), error, this.failedOpens >= 2 * this.store.endpoints.length);
   }
 
-  private retry(again: () => void, error: unknown): void {
+  private retry(again: () => void, error: unknown, report = true): void {
     if (this.cancelled) return;
-    this.store.connection.observe(translateEtcdError(error, `watch ${this.prefix}`));
+    if (report) this.store.connection.observe(translateEtcdError(error, `watch ${this.prefix}`));
     this.timer = setTimeout(() => {
       this.timer = null;
       again();

@@ -103,7 +103,8 @@ export class Informer<T> {
   get connected(): boolean {
     return this.state === 'connected';
   }
-  private since = Date.now();
+  /** performance.now() of the last state change: monotonic, so a wall-clock jump does not distort backoff. */
+  private since = performance.now();
   private listed = false;
   /** Set by a watch ERROR event such as "too large resource version": resuming cannot help. */
   private relistNeeded = false;
@@ -212,17 +213,17 @@ export class Informer<T> {
   /** A list or a watch got through: log a change of state, once. */
   private reachable(): void {
     if (this.state === 'lost') {
-      this.logger.info('API server watch restored', { server: this.client.server, downMs: Date.now() - this.since });
+      this.logger.info('API server watch restored', { server: this.client.server, downMs: Math.round(performance.now() - this.since) });
     } else if (this.state === 'connecting') {
       this.logger.info('watching the API server', { server: this.client.server });
     }
-    if (this.state !== 'connected') this.since = Date.now();
+    if (this.state !== 'connected') this.since = performance.now();
     this.state = 'connected';
   }
 
   private failed(error: unknown): void {
     if (this.stopped || this.restartTimer !== null) return;
-    const now = Date.now();
+    const now = performance.now();
     if (this.state !== 'lost') {
       const message = this.state === 'connected' ? 'API server watch lost; reconnecting' : 'cannot reach the API server; retrying';
       this.logger.warn(message, { server: this.client.server, error: describeError(error) });

@@ -1,5 +1,5 @@
 // The few fields k8s-ovs reads from Kubernetes objects, parsed once at the edge into typed views.
-import { AddressError, type Ipv4, parseIpv4 } from '../net/ipv4.js';
+import { AddressError, type Ipv4, ipv4OrUndefined, parseIpv4 } from '../net/ipv4.js';
 
 /** An API object lacks a field k8s-ovs needs, or has a value it cannot use. */
 export class ViewError extends Error {
@@ -40,6 +40,8 @@ export interface KubePod {
   /** null while the pod is not scheduled. */
   nodeName: string | null;
   annotations: Readonly<Record<string, string>>;
+  /** status.podIP as the kubelet reported it; null before that, or when it is not IPv4. */
+  ip: Ipv4 | null;
   /** The ownerReference with controller: true (a StatefulSet, a ReplicaSet...), if any. */
   controller: { kind: string; name: string; uid: string } | null;
 }
@@ -184,13 +186,15 @@ export function parseService(object: unknown): KubeService | null {
 }
 
 export function parsePod(object: unknown): KubePod {
-  const { metadata, spec } = root(object);
+  const { metadata, spec, status } = root(object);
   return {
     namespace: text(metadata, 'namespace', 'metadata.namespace'),
     name: text(metadata, 'name', 'metadata.name'),
     uid: text(metadata, 'uid', 'metadata.uid'),
     nodeName: optionalText(spec, 'nodeName', 'spec.nodeName'),
     annotations: stringMap(metadata, 'annotations', 'metadata.annotations'),
+    // An IPv6 address (dual stack) is not ours: no IPv4 address then.
+    ip: ipv4OrUndefined(optionalText(status, 'podIP', 'status.podIP')) ?? null,
     controller: controllerOf(metadata),
   };
 }

@@ -35,8 +35,8 @@ type KeyKind = 'config' | 'subnet' | 'netnamespace';
 
 const RECORD_KEY = /^([^/]+)\/(subnets|netnamespaces)\/([^/]+)$/;
 
-function kindOf(key: string): { kind: KeyKind; network: string | null } | null {
-  if (key === CONFIG_KEY) return { kind: 'config', network: null };
+function kindOf(key: string, configKey: string): { kind: KeyKind; network: string | null } | null {
+  if (key === configKey) return { kind: 'config', network: null };
   const match = RECORD_KEY.exec(key);
   if (match === null) return null;
   return { kind: match[2] === 'subnets' ? 'subnet' : 'netnamespace', network: match[1]! };
@@ -80,14 +80,14 @@ function differences(v2Canonical: string, v3Canonical: string): string {
     .join('; ');
 }
 
-function planEntry(entry: V2Entry, network: string | null, v3: ReadonlyMap<string, KeyValue>): PlanEntry {
+function planEntry(entry: V2Entry, network: string | null, v3: ReadonlyMap<string, KeyValue>, configKey: string): PlanEntry {
   const { key, value } = entry;
   const target = v3.get(key);
   const v3ModRevision = target?.modRevision ?? 0;
   const result = (action: PlanAction, reason: string): PlanEntry => ({ key, value, action, reason, v3ModRevision });
-  const kind = kindOf(key);
+  const kind = kindOf(key, configKey);
   if (kind === null) {
-    return result('invalid', 'not a key of k8s-ovs (config, <Name>/subnets/<HostIP>, <Name>/netnamespaces/<namespace>)');
+    return result('invalid', `not a key of k8s-ovs (${configKey}, <Name>/subnets/<HostIP>, <Name>/netnamespaces/<namespace>)`);
   }
   if (kind.network !== null && kind.network !== network) {
     return result('invalid', network === null
@@ -115,14 +115,15 @@ function planEntry(entry: V2Entry, network: string | null, v3: ReadonlyMap<strin
 /**
  * Plans the migration of `v2` (the original tree) onto `v3` (everything under the same prefix).
  * Records are checked with the daemon's own parsers, so what is copied is what the daemon accepts.
+ * `configKey` is `<network>/config` for a daemon run with the original's --network.
  */
-export function planMigration(v2: readonly V2Entry[], v3: readonly KeyValue[]): MigrationPlan {
+export function planMigration(v2: readonly V2Entry[], v3: readonly KeyValue[], configKey = CONFIG_KEY): MigrationPlan {
   const v3ByKey = new Map(v3.map((kv) => [kv.key, kv]));
-  const v2Config = v2.find((entry) => entry.key === CONFIG_KEY)?.value;
-  const network = networkOf(v2Config) ?? networkOf(v3ByKey.get(CONFIG_KEY)?.value);
+  const v2Config = v2.find((entry) => entry.key === configKey)?.value;
+  const network = networkOf(v2Config) ?? networkOf(v3ByKey.get(configKey)?.value);
   const ordered = [...v2].sort((a, b) =>
-    a.key === CONFIG_KEY ? -1 : b.key === CONFIG_KEY ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  return { network, entries: ordered.map((entry) => planEntry(entry, network, v3ByKey)) };
+    a.key === configKey ? -1 : b.key === configKey ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  return { network, entries: ordered.map((entry) => planEntry(entry, network, v3ByKey, configKey)) };
 }
 
 export interface PlanCounts {

@@ -16,6 +16,8 @@ export interface MigrateOptions {
   dryRun?: boolean;
   /** Copy the valid keys and leave the invalid ones behind (conflicts still refuse). */
   skipInvalid?: boolean;
+  /** The config key under the prefix: `config`, or `<network>/config` with the original's --network. */
+  configKey?: string;
 }
 
 /** planned: dry run that would write; up-to-date: nothing to copy; refused: nothing written because of the plan. */
@@ -75,7 +77,7 @@ export async function runMigrate(options: MigrateOptions, output: Output): Promi
   }
   const store = await EtcdStore.connect(options.target);
   try {
-    const plan = planMigration(source, (await store.list('')).items);
+    const plan = planMigration(source, (await store.list('')).items, options.configKey);
     const counts = countPlan(plan);
     const report = (outcome: MigrateOutcome, written = 0): MigrateReport => ({ outcome, plan, counts, written });
     for (const line of renderPlanTable(plan, root)) output(line);

@@ -15,6 +15,11 @@ export function parseIpv4(text: string, field = 'address'): Ipv4 {
   return new Address4(text).correctForm() as Ipv4;
 }
 
+/** The address, or undefined for anything that is not one (a file name, an IPv6 address): never throws. */
+export function ipv4OrUndefined(text: string | null | undefined): Ipv4 | undefined {
+  return typeof text === 'string' && Address4.isValid(text) && !text.includes('/') ? parseIpv4(text) : undefined;
+}
+
 export function ipv4ToInt(ip: Ipv4 | string): number {
   return Number(new Address4(ip).bigInt());
 }

@@ -2,8 +2,11 @@
 import { VnidAllocator, type VnidRange } from './allocator.js';
 import { GLOBAL_VNID, type Vnid } from './vnid.js';
 
-/** Namespaces that are always global (VNID 0), whatever the configuration adds. */
-export const BUILTIN_ADMIN_NAMESPACES: readonly string[] = ['default', 'kube-system'];
+/**
+ * Namespaces that are always global (VNID 0), whatever the configuration adds: kube-system only, as in
+ * the original k8s-ovs, so `default` is an ordinary tenant on fresh and migrated clusters alike.
+ */
+export const BUILTIN_ADMIN_NAMESPACES: readonly string[] = ['kube-system'];
 
 /**
  * One namespace's VNID change as a unit: the master writes it to etcd in one transaction

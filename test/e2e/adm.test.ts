@@ -46,7 +46,7 @@ describe('k8s-ovs-adm against a two-node sandbox cluster', function () {
     cluster = await SandboxCluster.start({ prefix: randomPrefix('kad'), nodes: 2, underlaySubnet: '10.91.0.0/24', config: CONFIG });
     [n1, n2] = [cluster.node('n1'), cluster.node('n2')];
     // Without Kubernetes an admin numbers namespaces by hand; the master adopts hand-written NetIDs.
-    for (const [name, id] of [['default', 0], ['red', 11], ['blue', 12], ['green', 13], ['olive', 20], ['teal', 21]] as const) {
+    for (const [name, id] of [['kube-system', 0], ['red', 11], ['blue', 12], ['green', 13], ['olive', 20], ['teal', 21]] as const) {
       await cluster.etcdctl('put', `${NET}/netnamespaces/${name}`, JSON.stringify({ NetName: name, NetID: id, Action: '', Namespace: '' }));
     }
     await Promise.all([n1, n2].map((node) => cluster.startDaemon(node, ['--metrics-address', `${node.ip}:9101`])));
@@ -94,8 +94,8 @@ describe('k8s-ovs-adm against a two-node sandbox cluster', function () {
   it('get prints netnamespaces, hostsubnets and nodes as tables and JSON that match etcd', async () => {
     const table = await run(['get', 'netnamespaces']);
     expect(table.exitCode, table.stderr).to.equal(0);
-    expect(table.stdout).to.equal('NAME      NETID   PENDING\nblue      12      <none>\ndefault   0       <none>\n'
-      + 'green     13      <none>\nolive     20      <none>\nred       11      <none>\nteal      21      <none>');
+    expect(table.stdout).to.equal('NAME          NETID   PENDING\nblue          12      <none>\ngreen         13      <none>\n'
+      + 'kube-system   0       <none>\nolive         20      <none>\nred           11      <none>\nteal          21      <none>');
     const json = JSON.parse((await run(['get', 'hostsubnets', '-o', 'json'])).stdout) as { items: unknown[] };
     expect(json.items).to.deep.equal(
       await Promise.all([n1, n2].map((node) => cluster.etcdGet(`${NET}/subnets/${node.ip}`))));
@@ -142,9 +142,9 @@ describe('k8s-ovs-adm against a two-node sandbox cluster', function () {
   });
 
   it('exits non-zero with the master\'s reason for a rejected action, and changes nothing for an unknown namespace', async () => {
-    const rejected = await run(['pod-network', 'isolate-namespaces', 'default']);
+    const rejected = await run(['pod-network', 'isolate-namespaces', 'kube-system']);
     expect(rejected.exitCode).to.equal(1);
-    expect(rejected.stderr).to.contain('error: default: rejected by the master: "default" is an admin namespace and always global (VNID 0)');
+    expect(rejected.stderr).to.contain('error: kube-system: rejected by the master: "kube-system" is an admin namespace and always global (VNID 0)');
     const before = await cluster.etcdctl('get', '--prefix', `${NET}/netnamespaces/`, '-w', 'json');
     const unknown = await run(['pod-network', 'join-namespaces', '--to=nope', 'blue']);
     expect(unknown.exitCode).to.equal(1);

@@ -1,11 +1,12 @@
 // Issue 8 bad input through the paths users have: etcdctl-written JSON and CNI requests. Clear errors, no partial state.
 import { expect } from 'chai';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MULTITENANT_CONFIG, PREFIX, SandboxCluster, waitUntil } from '../support/cluster.js';
 import { SandboxApiServer } from '../support/kube.js';
 import { hostPortName } from '../../lib/sdn/node/podports.js';
 import { ping, type PodNetns, type SandboxNode } from '../support/sandbox/index.js';
+import { run as runCommand } from '../support/sandbox/process.js';
 
 const NET = `${PREFIX}/k8ssdn`;
 
@@ -184,5 +185,78 @@ describe('bad input: hostile etcd records and CNI requests (sandbox, real etcd)'
     expect((await cluster.cni(n1, 'DEL', call)).exitCode).to.equal(0);
     expect(await ports()).to.have.length(1);
     expect(await addresses()).to.deep.equal([probeIp]);
+  });
+
+  const restartDaemon = async () => {
+    await cluster.stopDaemon(n1);
+    await cluster.startDaemon(n1, ['--kubeconfig', api.kubeconfig]);
+  };
+  const ipamDir = () => path.join(cluster.nodeDir(n1), 'state', 'ipam');
+
+  it('starts over damaged IPAM records: a running pod\'s record is written again, a directory in a record\'s place is left alone', async () => {
+    const probeRecord = path.join(ipamDir(), 'addresses', probeIp);
+    const owner = await readlink(probeRecord);
+    await rm(probeRecord);
+    await writeFile(probeRecord, 'garbage');
+    const squatted = probeIp.replace(/\d+$/, '200');
+    await mkdir(path.join(ipamDir(), 'addresses', squatted));
+    await restartDaemon();
+    expect(await readlink(probeRecord), 'the probe\'s record, repaired from its OVS port').to.equal(owner);
+    expect(await cluster.log(n1)).to.match(/IPAM records of running pods were missing or damaged; written again/);
+    await api.pod('red', 'after-repair', 'n1');
+    const netns = await cluster.sandbox.createPodNetns('after-repair');
+    const add = await cluster.cni(n1, 'ADD', { containerId: 'ctr-after-repair', netns: netns.netnsPath, namespace: 'red', pod: 'after-repair' });
+    expect(add.exitCode, add.stdout).to.equal(0);
+    expect((add.json!.ips as Array<{ address: string }>)[0]!.address.split('/')[0]).to.not.be.oneOf([probeIp, squatted]);
+    expect((await cluster.cni(n1, 'DEL', { containerId: 'ctr-after-repair', netns: netns.netnsPath })).exitCode).to.equal(0);
+    await rm(path.join(ipamDir(), 'addresses', squatted), { recursive: true });
+  });
+
+  it('answers ADD with CNI error 5 while the state directory is full or read-only, hands nothing out, and frees on the DEL after', async () => {
+    // A tiny tmpfs with few inodes stands for the state disk: a copy of the records goes onto it first.
+    const saved = path.join(cluster.nodeDir(n1), 'ipam-saved');
+    await cluster.stopDaemon(n1);
+    await runCommand('cp', ['-a', ipamDir(), saved]);
+    await runCommand('mount', ['-t', 'tmpfs', '-o', 'size=64k,nr_inodes=48,mode=0700', 'k8s-ovs-test-ipam', ipamDir()]);
+    try {
+      await runCommand('cp', ['-a', `${saved}/.`, ipamDir()]);
+      await cluster.startDaemon(n1, ['--kubeconfig', api.kubeconfig]);
+      const fill = path.join(ipamDir(), 'fill');
+      await mkdir(fill);
+      for (let i = 0; await writeFile(path.join(fill, String(i)), '').then(() => true, () => false); i++);
+      await api.pod('red', 'cramped', 'n1');
+      const netns = await cluster.sandbox.createPodNetns('cramped');
+      const call = { containerId: 'ctr-cramped', netns: netns.netnsPath, namespace: 'red', pod: 'cramped' };
+      const [portsBefore, addressesBefore] = [await ports(), await addresses()];
+      const full = await cluster.cni(n1, 'ADD', call);
+      expect(full.exitCode).to.not.equal(0);
+      expect(full.json).to.include({ code: 5 });
+      expect(String(full.json!.details)).to.match(/full \(ENOSPC\)/);
+      expect(await ports()).to.deep.equal(portsBefore);
+      expect(await addresses()).to.deep.equal(addressesBefore);
+      expect((await netns.exec('ip', ['link', 'show', 'eth0'], { reject: false })).exitCode).to.not.equal(0);
+      await rm(fill, { recursive: true });
+      const roomy = await cluster.cni(n1, 'ADD', call);
+      expect(roomy.exitCode, roomy.stdout).to.equal(0);
+      const ip = (roomy.json!.ips as Array<{ address: string }>)[0]!.address.split('/')[0]!;
+
+      await runCommand('mount', ['-o', 'remount,ro', ipamDir()]);
+      await api.pod('red', 'frozen', 'n1');
+      const frozen = await cluster.sandbox.createPodNetns('frozen');
+      const readOnly = await cluster.cni(n1, 'ADD', { containerId: 'ctr-frozen', netns: frozen.netnsPath, namespace: 'red', pod: 'frozen' });
+      expect(readOnly.json).to.include({ code: 5 });
+      expect(String(readOnly.json!.details)).to.match(/read-only \(EROFS\)/);
+      const del = await cluster.cni(n1, 'DEL', call);
+      expect(del.json, 'DEL cannot free the address on a read-only disk').to.include({ code: 5 });
+      expect(await addresses(), 'the record stays: nothing is lost').to.include(ip);
+      await runCommand('mount', ['-o', 'remount,rw', ipamDir()]);
+      expect((await cluster.cni(n1, 'DEL', call)).exitCode, 'the runtime\'s next DEL').to.equal(0);
+      expect(await addresses()).to.deep.equal(addressesBefore);
+      expect(await ports()).to.deep.equal(portsBefore);
+    } finally {
+      await cluster.stopDaemon(n1);
+      await runCommand('umount', [ipamDir()]);
+      await rm(saved, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@ import { Cidr, parseIpv4 } from '../../lib/net/ipv4.js';
 import type { Vnid } from '../../lib/tenant/vnid.js';
 import type { LocalPod } from '../../lib/sdn/node/dataplane.js';
 import { podOwner } from '../../lib/sdn/pipeline/owners.js';
-import { Sandbox, cleanupStale, ping, randomPrefix, tcpConnect, type PodNetns } from '../support/sandbox/index.js';
+import { Sandbox, cleanupStale, ping, randomPrefix, tcpConnect, verdictOf, type PodNetns } from '../support/sandbox/index.js';
 import { type NodePlane, isBundle, remoteOf, startNodePlane } from '../support/nodeplane.js';
 
 interface TestPod { name: string; netns: PodNetns; plane: NodePlane; vnid: number; namespace: string; attached: LocalPod }
@@ -48,10 +48,10 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     await addPod('red-b', n1, 'red', 11, 11);
     await addPod('blue-a', n1, 'blue', 12, 12);
     await addPod('blue-c', n1, 'blue', 12, 13);
-    await addPod('glob-a', n1, 'default', 0, 14);
+    await addPod('glob-a', n1, 'kube-system', 0, 14);
     await addPod('red-c', n2, 'red', 11, 10);
     await addPod('blue-b', n2, 'blue', 12, 11);
-    await addPod('glob-b', n2, 'default', 0, 12);
+    await addPod('glob-b', n2, 'kube-system', 0, 12);
     // The first tunnelled packet may be lost while OVS resolves the peer's MAC: warm both directions.
     await ping(pod('glob-a').netns, pod('glob-b').attached.port.ip, { count: 3, timeoutS: 1 });
   });
@@ -73,15 +73,15 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
 
   it('carries TCP across nodes within a tenant and to VNID 0, and blocks it between tenants, both ways', async () => {
     for (const p of pods.values()) await sandbox.startTcpListener(p.netns, 8080);
-    const tcp = async (a: string, b: string) => (await tcpConnect(pod(a).netns, pod(b).attached.port.ip, 8080)).outcome;
+    const tcp = async (a: string, b: string) => verdictOf((await tcpConnect(pod(a).netns, pod(b).attached.port.ip, 8080)).outcome);
     expect(await tcp('red-a', 'red-c')).to.equal('connected');
     expect(await tcp('red-c', 'red-a')).to.equal('connected');
     expect(await tcp('red-a', 'red-b')).to.equal('connected');
     expect(await tcp('glob-a', 'blue-b')).to.equal('connected');
     expect(await tcp('blue-b', 'glob-a')).to.equal('connected');
-    expect(await tcp('red-a', 'blue-b')).to.equal('timeout');
-    expect(await tcp('blue-b', 'red-a')).to.equal('timeout');
-    expect(await tcp('red-b', 'blue-a')).to.equal('timeout');
+    expect(await tcp('red-a', 'blue-b')).to.equal('blocked');
+    expect(await tcp('blue-b', 'red-a')).to.equal('blocked');
+    expect(await tcp('red-b', 'blue-a')).to.equal('blocked');
   });
 
   it('drops a pod that sends to another tenant through the gateway instead of directly', async () => {
@@ -173,7 +173,7 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     await pinger.waitForReplies(5);
     const flowsBefore = (await n1.ovs.dumpFlows()).length;
     const restarted = await startNodePlane(n1.node, '10.128.0.0/23');
-    const vnidOf = (ns: string) => ({ red: 11, blue: 11, default: 0 } as Record<string, number>)[ns] as Vnid | undefined;
+    const vnidOf = (ns: string) => ({ red: 11, blue: 11, 'kube-system': 0 } as Record<string, number>)[ns] as Vnid | undefined;
     const { pods: recovered, unknown } = await restarted.ports.recover(vnidOf);
     await restarted.dataplane.setRemoteNodes([remoteOf(n2)]);
     await restarted.dataplane.resync(restarted.network);

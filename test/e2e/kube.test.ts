@@ -8,12 +8,12 @@ import { ping, tcpConnect, type PodNetns, type SandboxNode } from '../support/sa
 const NET = `${PREFIX}/k8ssdn`;
 const SERVICES = [
   { namespace: 'red', name: 'web', ip: '172.30.0.10', backend: 'red-b' },
-  { namespace: 'default', name: 'shared', ip: '172.30.0.11', backend: 'glob-a' },
+  { namespace: 'kube-system', name: 'shared', ip: '172.30.0.11', backend: 'glob-a' },
   { namespace: 'blue', name: 'api', ip: '172.30.0.12', backend: 'blue-a' },
 ];
 const PODS = [
   { name: 'red-a', namespace: 'red', node: 'n1' }, { name: 'red-b', namespace: 'red', node: 'n2' },
-  { name: 'blue-a', namespace: 'blue', node: 'n1' }, { name: 'glob-a', namespace: 'default', node: 'n2' },
+  { name: 'blue-a', namespace: 'blue', node: 'n1' }, { name: 'glob-a', namespace: 'kube-system', node: 'n2' },
 ];
 
 describe('k8s-ovs following a Kubernetes API server (sandbox, real etcd)', function () {
@@ -47,15 +47,14 @@ describe('k8s-ovs following a Kubernetes API server (sandbox, real etcd)', funct
     await cluster?.destroy();
   });
 
-  it('numbers every namespace (admin namespaces global) and gives every Node a subnet', async () => {
+  it('numbers every namespace (kube-system global, default a tenant as in the original) and gives every Node a subnet', async () => {
     const records = await waitUntil('netnamespaces for every namespace', async () => {
       const all = await netNamespaces();
       return ['red', 'blue', 'green', 'default', 'kube-system'].every((ns) => all.has(ns)) ? all : undefined;
     });
-    expect(records.get('default')!.NetID).to.equal(0);
     expect(records.get('kube-system')!.NetID).to.equal(0);
-    const tenants = ['red', 'blue', 'green'].map((ns) => records.get(ns)!.NetID);
-    expect(new Set(tenants).size).to.equal(3);
+    const tenants = ['red', 'blue', 'green', 'default'].map((ns) => records.get(ns)!.NetID);
+    expect(new Set(tenants).size).to.equal(4);
     for (const id of tenants) expect(id).to.be.within(10, 0xffffff);
     const subnets = await cluster.etcdList(`${NET}/subnets/`);
     expect([...subnets.keys()].sort()).to.deep.equal([cluster.node('n1').ip, cluster.node('n2').ip].sort());

@@ -1,7 +1,8 @@
 // Issue 8 proof: restarts, upgrades, OVS and etcd outages, node churn and master loss, with traffic measured.
 import { expect } from 'chai';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Cidr } from '../../lib/net/ipv4.js';
 import { MULTITENANT_CONFIG, PREFIX, SandboxCluster, waitUntil } from '../support/cluster.js';
 import { SandboxApiServer } from '../support/kube.js';
 import { ping, type PodNetns, type SandboxNode } from '../support/sandbox/index.js';
@@ -188,5 +189,34 @@ describe('reliability: restarts and outages with traffic flowing (sandbox, real 
     await settle();
     const report = await p.stop();
     expect(report.lost, JSON.stringify(report)).to.equal(0);
+  });
+
+  it('brings a rebooted node back with its HostSubnet and a rebuilt br0, frees dead pods\' addresses, runs new pods; tunnels to it stay', async () => {
+    const subnetKey = `${NET}/subnets/${n1.ip}`;
+    const subnet = ((await cluster.etcdGet(subnetKey)) as { Subnet: string }).Subnet;
+    const dead = [...pods.entries()].filter(([, p]) => p.node === n1);
+    const toN1 = async () => (await flows(n2)).filter((f) => f.includes(n1.ip));
+    const tunnels = await toN1();
+    expect(tunnels, 'n2 tunnels to n1').to.not.deep.equal([]);
+    await n1.reboot();
+    // The pods died with the node; /run is a tmpfs (the socket goes), /var/lib keeps the IPAM records.
+    for (const [name] of dead) {
+      await cluster.sandbox.deletePodNetns(name);
+      pods.delete(name);
+    }
+    await rm(path.join(cluster.nodeDir(n1), 'run'), { recursive: true, force: true });
+    expect(await toN1(), 'n2 keeps its tunnels to the rebooting node').to.deep.equal(tunnels);
+    await cluster.startDaemon(n1, ['--kubeconfig', api.kubeconfig]);
+    expect(((await cluster.etcdGet(subnetKey)) as { Subnet: string }).Subnet).to.equal(subnet);
+    const kept = await readdir(path.join(cluster.nodeDir(n1), 'state', 'ipam', 'addresses'));
+    expect(kept, 'addresses of pods that did not survive').to.deep.equal([]);
+    expect((await flows(n1)).some((f) => f.includes('table=253')), 'br0 rebuilt with its pipeline').to.equal(true);
+    await addPod('red-r', n1, 'red');
+    expect(Cidr.parse(subnet).contains(pods.get('red-r')!.ip), 'in its own subnet').to.equal(true);
+    const b = [...pods.entries()].find(([, p]) => p.node === n2)![0];
+    await waitUntil('the new pod and a pod on n2 to reach each other', async () =>
+      (await ping(pods.get('red-r')!.netns, pods.get(b)!.ip, { count: 2, timeoutS: 1 })).received > 0
+      && (await ping(pods.get(b)!.netns, pods.get('red-r')!.ip, { count: 2, timeoutS: 1 })).received > 0, 20_000, 200);
+    expect(await toN1(), 'the same tunnels to n1').to.deep.equal(tunnels);
   });
 });

@@ -12,7 +12,7 @@ const APP = '/usr/lib/k8s-ovs';
 const LAYOUT = [
   '/etc/cni', '/etc/cni/net.d', '/etc/cni/net.d/80-k8s-ovs.conf', '/etc/sysconfig/k8s-ovs',
   '/opt/cni', '/opt/cni/bin', '/opt/cni/bin/k8s-ovs', '/usr/bin/k8s-ovs', '/usr/bin/k8s-ovs-adm',
-  APP, `${APP}/bin`, `${APP}/bin/k8s-ovs`, `${APP}/bin/k8s-ovs-adm`, `${APP}/bin/k8s-ovs-cni`,
+  APP, `${APP}/bin`, `${APP}/bin/k8s-ovs`, `${APP}/bin/k8s-ovs-adm`, `${APP}/bin/k8s-ovs-cni`, `${APP}/bin/k8s-ovs-install-cni`,
   `${APP}/dist`, `${APP}/node_modules`, `${APP}/package.json`,
   '/usr/lib/systemd/system/k8s-ovs.service', '/usr/share/doc/k8s-ovs', '/var/lib/k8s-ovs',
 ];
@@ -121,7 +121,7 @@ describe('the k8s-ovs RPM built from this tree', function () {
     const conf = JSON.parse(text) as { type: string };
     expect(conf).to.deep.equal({ cniVersion: '1.0.0', name: 'k8s-ovs', type: 'k8s-ovs', capabilities: { bandwidth: true } });
     const answer = await runInstalled(`/opt/cni/bin/${conf.type}`, [], { env: { CNI_COMMAND: 'VERSION' }, input: text });
-    expect(JSON.parse(answer)).to.deep.equal({ cniVersion: '1.0.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+    expect(JSON.parse(answer)).to.deep.equal({ cniVersion: '1.0.0', supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
   });
 
   it('runs the daemon and the admin CLI from the installed tree alone', async () => {
@@ -135,7 +135,7 @@ describe('the k8s-ovs RPM built from this tree', function () {
 
   it('names every daemon flag in /etc/sysconfig/k8s-ovs and shows the daemon\'s own defaults', async () => {
     const help = await runInstalled('/usr/bin/k8s-ovs', ['--help']);
-    const flags = [...help.matchAll(/^\s+--([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((flag) => flag !== 'help');
+    const flags = [...help.matchAll(/^\s+--([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((flag) => flag !== 'help' && flag !== 'version');
     const text = await readFile(path.join(root, 'etc/sysconfig/k8s-ovs'), 'utf8');
     const lines = [...text.matchAll(/^#(K8S_OVS_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     expect(lines.map(([name]) => name).sort())
@@ -171,6 +171,8 @@ describe('the k8s-ovs RPM built from this tree', function () {
   it('has a unit that systemd-analyze verify accepts inside the installed root', async () => {
     await cp('/usr/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'),
       { recursive: true, force: false, errorOnExist: false, verbatimSymlinks: true });
+    // ExecReload runs /usr/bin/kill, which the RPM's util-linux and procps-ng requirements bring.
+    await cp('/usr/bin/kill', path.join(root, 'usr/bin/kill'));
     const verify = await execa('systemd-analyze', ['verify', `--root=${root}`, 'k8s-ovs.service'], { reject: false });
     // verify exits 0 on unknown keys and bad values too: only silence means the unit is clean.
     expect({ exitCode: verify.exitCode, stderr: String(verify.stderr) }).to.deep.equal({ exitCode: 0, stderr: '' });

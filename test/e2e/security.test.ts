@@ -1,7 +1,7 @@
 // Issue 8 security proof: root-only CNI socket and IPAM state, etcd over TLS client certificates and with passwords.
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { HostSubnetIpam } from '../../lib/sdn/ipam/allocator.js';
 import { EtcdServer } from '../support/etcd.js';
 import { FakeBackend } from '../support/cni.js';
 import { DAEMON } from '../support/cluster.js';
+import { TestPki } from '../support/pki.js';
 
 const asNobody = (command: string, args: string[]) =>
   execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', command, ...args],
@@ -54,7 +55,9 @@ describe('security: who may talk to the daemon and to etcd', function () {
 
     before(async () => {
       socket = path.join(dir, 'run', 'k8s-ovs', 'cni-server.sock');
-      await mkdir(path.join(dir, 'run'), { mode: 0o755 });
+      // As a package or tmpfiles.d might leave it: root's, readable by all. Accepted, and still closed to others.
+      await mkdir(path.join(dir, 'run', 'k8s-ovs'), { recursive: true, mode: 0o755 });
+      await chmod(path.join(dir, 'run', 'k8s-ovs'), 0o755);
       server = new CniServer({ socketPath: socket, backend: new FakeBackend() });
       await server.start();
       stateDir = path.join(dir, 'lib', 'ipam');
@@ -67,7 +70,7 @@ describe('security: who may talk to the daemon and to etcd', function () {
       await server?.stop();
     });
 
-    it('lets root connect and refuses an unprivileged user', async () => {
+    it('lets root connect and refuses an unprivileged user, in a root-owned 0755 socket directory', async () => {
       await new Promise<void>((resolve, reject) => net.connect(socket).on('connect', function (this: net.Socket) {
         this.end();
         resolve();
@@ -88,21 +91,10 @@ describe('security: who may talk to the daemon and to etcd', function () {
     let certs: Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', string>;
 
     before(async () => {
-      const certDir = path.join(dir, 'pki');
-      await mkdir(certDir);
-      const file = (name: string) => path.join(certDir, name);
-      const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-      const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-      openssl('req', '-x509', ...key, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '1', '-subj', '/CN=k8s-ovs test CA');
-      // etcd's embedded gateway dials etcd itself with the server certificate, so that one needs clientAuth too.
-      for (const [name, usage] of [['server', 'serverAuth,clientAuth'], ['client', 'clientAuth']] as const) {
-        openssl('req', ...key, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', `/CN=k8s-ovs ${name}`);
-        await writeFile(file(`${name}.ext`), `subjectAltName=IP:127.0.0.1\nextendedKeyUsage=${usage}\n`);
-        openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
-          '-CAcreateserial', '-out', file(`${name}.crt`), '-days', '1', '-extfile', file(`${name}.ext`));
-      }
-      certs = { ca: file('ca.crt'), serverCert: file('server.crt'), serverKey: file('server.key'),
-        clientCert: file('client.crt'), clientKey: file('client.key') };
+      const pki = await TestPki.create(path.join(dir, 'pki'));
+      const server = await pki.server('server', ['127.0.0.1']);
+      const client = await pki.client('client');
+      certs = { ca: pki.ca, serverCert: server.cert, serverKey: server.key, clientCert: client.cert, clientKey: client.key };
       etcd = await EtcdServer.start({ tls: { caFile: certs.ca, certFile: certs.serverCert, keyFile: certs.serverKey } });
     });
 

@@ -3,6 +3,7 @@ import { access, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:f
 import path from 'node:path';
 import { PLUGIN, repoRoot, type SandboxCluster, waitUntil } from './cluster.js';
 import { CriRuntimeClient, type PodSandboxStatusResponse } from './cri/client.js';
+import type { NodeHostView } from './node-host.js';
 import type { OciImageArchive } from './oci-image.js';
 import { type NetnsHandle, type SandboxNode, type TrackedProcess } from './sandbox/index.js';
 import { removeNetns } from './sandbox/cleanup.js';
@@ -43,6 +44,8 @@ export class NodeContainerd {
     readonly dir: string,
     readonly snapshotter: Snapshotter,
     readonly cri: CriRuntimeClient,
+    /** The node's own host paths, when containerd runs in a view (then its CNI dirs are /opt/cni/bin and /etc/cni/net.d). */
+    readonly view?: NodeHostView,
   ) {}
 
   get socket(): string {
@@ -58,28 +61,36 @@ export class NodeContainerd {
    * finds no cgroup mount), imports the sandbox image and waits until CRI reports the network ready.
    * On failure everything started is stopped and removed before the error is rethrown.
    */
-  static async start(cluster: SandboxCluster, node: SandboxNode, image: OciImageArchive): Promise<NodeContainerd> {
+  static async start(cluster: SandboxCluster, node: SandboxNode, image: OciImageArchive, view?: NodeHostView): Promise<NodeContainerd> {
     const dir = path.join(cluster.nodeDir(node), 'containerd');
-    await mkdir(path.join(dir, 'cni', 'bin'), { recursive: true });
-    await mkdir(path.join(dir, 'cni', 'net.d'), { recursive: true });
     await mkdir(path.join(dir, 'pod-logs'), { recursive: true });
     const snapshotter = await probeSnapshotter(dir);
-    const containerd = new NodeContainerd(node, dir, snapshotter, new CriRuntimeClient(path.join(dir, 'containerd.sock')));
+    const containerd = new NodeContainerd(node, dir, snapshotter, new CriRuntimeClient(path.join(dir, 'containerd.sock')), view);
     try {
-      // A symlink, not a copy: the launcher imports ../dist relative to its real path.
-      await symlink(PLUGIN, path.join(dir, 'cni', 'bin', 'k8s-ovs'));
-      await symlink(await firstExisting(LOOPBACK_CANDIDATES), path.join(dir, 'cni', 'bin', 'loopback'));
-      const cniConfig = { ...(JSON.parse(await readFile(PACKAGED_CNI_CONFIG, 'utf8')) as object), daemonSocket: cluster.cniSocket(node) };
-      await writeFile(path.join(dir, 'cni', 'net.d', '80-k8s-ovs.conf'), JSON.stringify(cniConfig));
-      await writeFile(path.join(dir, 'config.toml'), containerdConfig(dir, snapshotter, image.reference));
-      containerd.process = await cluster.sandbox.startProcess(node, 'sh',
-        ['-c', `exec containerd --config '${dir}/config.toml' >>'${containerd.logFile}' 2>&1`]);
+      const cni = view ? { binDir: '/opt/cni/bin', confDir: '/etc/cni/net.d' } : { binDir: path.join(dir, 'cni', 'bin'), confDir: path.join(dir, 'cni', 'net.d') };
+      const binSource = view?.source(cni.binDir) ?? cni.binDir;
+      await mkdir(binSource, { recursive: true });
+      await mkdir(view?.source(cni.confDir) ?? cni.confDir, { recursive: true });
+      await symlink(await firstExisting(LOOPBACK_CANDIDATES), path.join(binSource, 'loopback'));
+      if (!view) {
+        // A symlink, not a copy: the launcher imports ../dist relative to its real path.
+        await symlink(PLUGIN, path.join(cni.binDir, 'k8s-ovs'));
+        const cniConfig = { ...(JSON.parse(await readFile(PACKAGED_CNI_CONFIG, 'utf8')) as object), daemonSocket: cluster.cniSocket(node) };
+        await writeFile(path.join(cni.confDir, '80-k8s-ovs.conf'), JSON.stringify(cniConfig));
+      }
+      await writeFile(path.join(dir, 'config.toml'), containerdConfig(dir, snapshotter, image.reference, cni));
+      const command = `containerd --config '${dir}/config.toml' >>'${containerd.logFile}' 2>&1`;
+      containerd.process = view
+        ? await cluster.sandbox.startProcess(node, 'unshare', ['--mount', '--propagation', 'unchanged', 'sh', '-c', await view.script(command)])
+        : await cluster.sandbox.startProcess(node, 'sh', ['-c', `exec ${command}`]);
+      view?.attach(containerd.process.pid);
       await waitUntil(`containerd in ${node.name}`, async () => (await containerd.cri.version()).runtimeApiVersion === 'v1', 30_000, 100);
-      await run('ctr', ['--address', containerd.socket, '-n', 'k8s.io', 'images', 'import', '--snapshotter', snapshotter, image.file],
-        { timeoutMs: 60_000 });
-      await waitUntil(`CRI in ${node.name} to see ${image.reference}`, () => containerd.cri.hasImage(image.reference), 10_000, 100);
-      await waitUntil(`CRI in ${node.name} to report NetworkReady`, async () =>
-        (await containerd.cri.conditions()).find((c) => c.type === 'NetworkReady')?.status === true, 15_000, 200);
+      await containerd.importImage(image);
+      // In a view the network comes later, from a DaemonSet; a kubelet starts host-network pods without it.
+      if (!view) {
+        await waitUntil(`CRI in ${node.name} to report NetworkReady`, async () =>
+          (await containerd.cri.conditions()).find((c) => c.type === 'NetworkReady')?.status === true, 15_000, 200);
+      }
       return containerd;
     } catch (error) {
       const log = await tail(containerd.logFile);
@@ -87,6 +98,13 @@ export class NodeContainerd {
       throw new Error(`starting containerd in ${node.name} failed: ${(error as Error).message ?? String(error)}${cleanup}` +
         `\ncontainerd's log ends:\n${log}`, { cause: error });
     }
+  }
+
+  /** `ctr images import` into the k8s.io namespace (the one CRI uses), then waits until CRI sees the image. */
+  async importImage(image: OciImageArchive): Promise<void> {
+    await run('ctr', ['--address', this.socket, '-n', 'k8s.io', 'images', 'import', '--snapshotter', this.snapshotter, image.file],
+      { timeoutMs: 120_000 });
+    await waitUntil(`CRI in ${this.node.name} to see ${image.reference}`, () => this.cri.hasImage(image.reference), 10_000, 100);
   }
 
   /** RunPodSandbox as kubelet sends it for a pod bound to this node; resolves once CNI ADD is done. */
@@ -136,6 +154,8 @@ export class NodeContainerd {
     if (this.process?.isRunning) {
       // If CRI cannot list, the sandboxes this object ran are still worth a try.
       const sandboxes = await this.cri.listPodSandbox().catch(() => [...this.pods.values()]);
+      // Pods on the pod network first: their DEL needs the daemon, which may itself run here in a pod.
+      sandboxes.sort((a, b) => Number(!this.pods.has(a.id)) - Number(!this.pods.has(b.id)));
       for (const sandbox of sandboxes) await attempt(`removing sandbox ${sandbox.id}`, () => this.removePod(sandbox));
     }
     this.cri.close();
@@ -171,7 +191,7 @@ export function sandboxNetnsPath(status: PodSandboxStatusResponse): string {
   return netns;
 }
 
-function containerdConfig(dir: string, snapshotter: Snapshotter, sandboxImage: string): string {
+function containerdConfig(dir: string, snapshotter: Snapshotter, sandboxImage: string, cni: { binDir: string; confDir: string }): string {
   const q = JSON.stringify;
   return `version = 2
 root = ${q(path.join(dir, 'root'))}
@@ -210,8 +230,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         Root = ${q(path.join(dir, 'runc'))}
 
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = ${q(path.join(dir, 'cni', 'bin'))}
-    conf_dir = ${q(path.join(dir, 'cni', 'net.d'))}
+    bin_dir = ${q(cni.binDir)}
+    conf_dir = ${q(cni.confDir)}
     max_conf_num = 1
 `;
 }

@@ -15,13 +15,22 @@ const PATHS: Record<string, (ns?: string) => string> = {
   statefulsets: (ns) => `/apis/apps/v1/namespaces/${ns}/statefulsets`,
 };
 
+/** HTTPS with a certificate the clients trust through `caFile`, and bearer tokens (see apiserver/authorizer.ts). */
+export interface ApiServerSecurity {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  tokensFile: string;
+}
+
 export class SandboxApiServer {
   private process?: TrackedProcess;
 
-  constructor(private readonly cluster: SandboxCluster, readonly serviceCidr: string, readonly port = 6443) {}
+  constructor(private readonly cluster: SandboxCluster, readonly serviceCidr: string, readonly port = 6443,
+    private readonly security?: ApiServerSecurity) {}
 
   get url(): string {
-    return `http://${this.cluster.sandbox.hub.ip}:${this.port}`;
+    return `${this.security ? 'https' : 'http'}://${this.cluster.sandbox.hub.ip}:${this.port}`;
   }
 
   get kubeconfig(): string {
@@ -32,7 +41,8 @@ export class SandboxApiServer {
   async start(): Promise<void> {
     this.process = await this.cluster.sandbox.startProcess(this.cluster.sandbox.hub, process.execPath, [MAIN,
       '--host', this.cluster.sandbox.hub.ip, '--port', String(this.port), '--kubeconfig', this.kubeconfig,
-      '--service-cidr', this.serviceCidr]);
+      '--service-cidr', this.serviceCidr, ...(this.security ? ['--tls-cert', this.security.certFile, '--tls-key', this.security.keyFile,
+        '--tokens', this.security.tokensFile] : [])]);
     await waitUntil('the test API server', async () => (await this.request('GET', '/api/v1/namespaces'), true), 15_000, 100);
   }
 
@@ -42,7 +52,7 @@ export class SandboxApiServer {
 
   async request(method: string, apiPath: string, body?: object): Promise<Record<string, unknown>> {
     const result = await this.cluster.sandbox.hub.exec(process.execPath, [REQUEST, method, `${this.url}${apiPath}`],
-      { input: body ? JSON.stringify(body) : '' });
+      { input: body ? JSON.stringify(body) : '', ...(this.security ? { env: { NODE_EXTRA_CA_CERTS: this.security.caFile } } : {}) });
     return JSON.parse(result.stdout) as Record<string, unknown>;
   }
 

@@ -20,7 +20,7 @@ const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const COMMANDS = ['ADD', 'DEL', 'CHECK', 'STATUS', 'GC'] as const;
 type Command = (typeof COMMANDS)[number];
 /** The first spec version that has each command. */
-const SINCE: Record<Command, CniVersion> = { ADD: '0.3.0', DEL: '0.3.0', CHECK: '0.4.0', STATUS: '1.1.0', GC: '1.1.0' };
+const SINCE: Record<Command, CniVersion> = { ADD: '0.1.0', DEL: '0.1.0', CHECK: '0.4.0', STATUS: '1.1.0', GC: '1.1.0' };
 
 function isCommand(value: string): value is Command {
   return (COMMANDS as readonly string[]).includes(value);

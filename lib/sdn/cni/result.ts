@@ -8,7 +8,22 @@ function hasIpVersionField(version: CniVersion): boolean {
   return version.startsWith('0.');
 }
 
+/** 0.1.0 and 0.2.0 results have one `ip4` object and no interfaces (containernetworking/cni types/020). */
+function isIp4Result(version: CniVersion): boolean {
+  return version === '0.1.0' || version === '0.2.0';
+}
+
+const renderRoutes = (attachment: PodAttachment) =>
+  attachment.routes.map((route) => (route.gw ? { dst: route.dst, gw: route.gw } : { dst: route.dst }));
+
 export function renderResult(attachment: PodAttachment, cniVersion: CniVersion): Record<string, unknown> {
+  if (isIp4Result(cniVersion)) {
+    return {
+      cniVersion,
+      ip4: { ip: `${attachment.ip}/${attachment.prefixLength}`, gateway: attachment.gateway, routes: renderRoutes(attachment) },
+      dns: attachment.dns ?? {},
+    };
+  }
   const interfaces: Array<Record<string, unknown>> = [];
   if (attachment.hostInterface) {
     interfaces.push({ name: attachment.hostInterface.name, mac: attachment.hostInterface.mac });
@@ -26,7 +41,7 @@ export function renderResult(attachment: PodAttachment, cniVersion: CniVersion):
     cniVersion,
     interfaces,
     ips: [hasIpVersionField(cniVersion) ? { version: '4', ...ip } : ip],
-    routes: attachment.routes.map((route) => (route.gw ? { dst: route.dst, gw: route.gw } : { dst: route.dst })),
+    routes: renderRoutes(attachment),
     dns: attachment.dns ?? {},
   };
 }

@@ -49,12 +49,17 @@ export class CniServer {
     const server = http.createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.socketPath, () => {
-        server.off('error', reject);
-        resolve();
-      });
+      // listen() binds at once: under umask 0177 the socket is 0600 from its first moment, not only once chmod runs.
+      const umask = process.umask(0o177);
+      try {
+        server.listen(this.options.socketPath, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      } finally {
+        process.umask(umask);
+      }
     });
-    // The directory is already 0700, so the moment between listen() and chmod() exposes nothing.
     await fs.chmod(this.options.socketPath, 0o600);
     this.server = server;
     this.logger.info('CNI server listening', { socket: this.options.socketPath });
@@ -92,23 +97,23 @@ export class CniServer {
         `request is larger than ${this.maxRequestBytes} bytes`).toObject(LATEST_VERSION));
       return;
     }
-    const started = Date.now();
+    const started = performance.now();
     let operation: CniOperation | undefined;
     try {
       operation = parseWireRequest(body);
       const stdout = await this.dispatch(operation);
       reply(res, 200, stdout);
-      this.options.observe?.(operation.command, 'success', (Date.now() - started) / 1000);
+      this.options.observe?.(operation.command, 'success', (performance.now() - started) / 1000);
       // Runtimes poll STATUS every few seconds; only real work is worth an info line.
       this.logger.log(operation.command === 'STATUS' ? 'debug' : 'info', `CNI ${operation.command}`,
-        { ...logFields(operation), ms: Date.now() - started });
+        { ...logFields(operation), ms: Math.round(performance.now() - started) });
     } catch (err) {
       const error = err instanceof CniError ? err
         : new CniError(CniErrorCode.Internal, 'internal error in the k8s-ovs daemon', (err as Error).message);
       reply(res, REQUEST_ERRORS.has(error.code) ? 400 : 500, error.toObject(requestVersion(body)));
-      this.options.observe?.(operation?.command ?? 'invalid', 'error', (Date.now() - started) / 1000);
+      this.options.observe?.(operation?.command ?? 'invalid', 'error', (performance.now() - started) / 1000);
       this.logger.warn(`CNI ${operation?.command ?? 'request'} failed`, {
-        ...(operation ? logFields(operation) : {}), code: error.code, error: error.message, ms: Date.now() - started,
+        ...(operation ? logFields(operation) : {}), code: error.code, error: error.message, ms: Math.round(performance.now() - started),
         ...(err instanceof CniError ? {} : { stack: (err as Error).stack }),
       });
     }
@@ -170,15 +175,24 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<string 
   return tooLarge ? undefined : Buffer.concat(chunks).toString('utf8');
 }
 
-/** Creates the directory 0700; an existing one must be ours and closed to group and others. */
+/**
+ * Creates the directory 0700. An existing one must be ours and writable by no one else: whoever may write in it
+ * could replace the socket with their own. One others may only read (0755: what a package or a kubelet's hostPath
+ * DirectoryOrCreate makes) is accepted and closed to 0700, since nobody else could have put anything into it.
+ */
 async function prepareSocketDirectory(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const stat = await fs.stat(dir);
   const uid = process.getuid?.();
-  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
-    throw new CniSocketError(`socket directory ${dir} must be a directory owned by uid ${uid} with mode 0700 `
-      + `(it has uid ${stat.uid}, mode ${(stat.mode & 0o777).toString(8)}); use a dedicated directory`);
-  }
+  const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
+  const refuse = (problem: string, fix: string) =>
+    new CniSocketError(`socket directory ${dir} ${problem} (mode ${mode}, owner uid ${stat.uid}): another user could replace `
+      + `the CNI socket; ${fix}`);
+  if (!stat.isDirectory()) throw new CniSocketError(`socket directory ${dir} is not a directory`);
+  if (uid !== undefined && stat.uid !== uid) throw refuse(`is owned by uid ${stat.uid}, not by the daemon's uid ${uid}`, `chown ${uid} ${dir}`);
+  const writable = [stat.mode & 0o020 ? 'group' : '', stat.mode & 0o002 ? 'others' : ''].filter(Boolean);
+  if (writable.length) throw refuse(`is writable by ${writable.join(' and ')}`, `chmod go-w ${dir}, or use a dedicated directory`);
+  if ((stat.mode & 0o077) !== 0) await fs.chmod(dir, 0o700);
 }
 
 /** A socket left by a dead daemon is removed; a live one, or a file that is not a socket, is not touched. */

@@ -1,4 +1,4 @@
-// Follows `<prefix>/config`: waits for a valid one, rejects bad ones naming the field, keeps the last good.
+// Follows `<prefix>/config` (or `<prefix>/<network>/config`): waits for a valid one, rejects bad ones naming the field, keeps the last good.
 import type { Store } from '../../etcd/types.js';
 import type { PrefixWatch } from '../../etcd/watch.js';
 import type { Logger } from '../../log.js';
@@ -16,9 +16,12 @@ export class ConfigSource {
 
   private hinted = false;
 
-  /** `migrationHint` finds a config of the original k8s-ovs in etcd v2 and says how to migrate it. */
+  /**
+   * `key` is the config key under the prefix (the original's --network moves it); `migrationHint` finds a
+   * config of the original k8s-ovs in etcd v2 and says how to migrate it.
+   */
   constructor(private readonly store: Store, private readonly prefix: string, private readonly log: Logger,
-    private readonly migrationHint?: () => Promise<string | undefined>) {}
+    private readonly migrationHint?: () => Promise<string | undefined>, private readonly key: string = CONFIG_KEY) {}
 
   get config(): NetworkConfig | undefined {
     return this.current;
@@ -31,22 +34,22 @@ export class ConfigSource {
   /** Resolves with the first valid config, however long that takes; logs why it is waiting, once. */
   first(): Promise<NetworkConfig> {
     const first = new Promise<NetworkConfig>((resolve) => { this.firstWaiter = resolve; });
-    this.watch = this.store.watchPrefix(CONFIG_KEY, {
+    this.watch = this.store.watchPrefix(this.key, {
       snapshot: async (listing) => {
-        const kv = listing.items.find((item) => item.key === CONFIG_KEY);
+        const kv = listing.items.find((item) => item.key === this.key);
         if (kv) await this.consider(kv.value);
         else if (!this.current) {
           this.hintMigration();
-          this.log.warn('waiting for the network config', { key: `${this.prefix}/${CONFIG_KEY}`,
-            example: `etcdctl put ${this.prefix}/${CONFIG_KEY} '{"Name":"k8ssdn","Network":"10.128.0.0/14",`
+          this.log.warn('waiting for the network config', { key: `${this.prefix}/${this.key}`,
+            example: `etcdctl put ${this.prefix}/${this.key} '{"Name":"k8ssdn","Network":"10.128.0.0/14",`
               + '"HostSubnetLength":9,"ServiceNetwork":"172.30.0.0/16","PluginName":"k8s-ovs-multitenant"}\'' });
         }
       },
       events: async (events) => {
         for (const event of events) {
-          if (event.type === 'put' && event.kv.key === CONFIG_KEY) await this.consider(event.kv.value);
-          else if (event.type === 'delete' && event.key === CONFIG_KEY && this.current) {
-            this.log.error('the network config was deleted from etcd; running on with the last one', { key: `${this.prefix}/${CONFIG_KEY}` });
+          if (event.type === 'put' && event.kv.key === this.key) await this.consider(event.kv.value);
+          else if (event.type === 'delete' && event.key === this.key && this.current) {
+            this.log.error('the network config was deleted from etcd; running on with the last one', { key: `${this.prefix}/${this.key}` });
           }
         }
       },
@@ -74,7 +77,7 @@ export class ConfigSource {
       if (!(error instanceof ConfigError)) throw error;
       if (this.lastRejected !== text) {
         this.lastRejected = text;
-        this.log.error('rejected the network config in etcd', { key: `${this.prefix}/${CONFIG_KEY}`, field: error.field,
+        this.log.error('rejected the network config in etcd', { key: `${this.prefix}/${this.key}`, field: error.field,
           error: error.message, running: this.current ? 'the last valid config' : 'nothing yet; waiting for a valid one' });
       }
       return;

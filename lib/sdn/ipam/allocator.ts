@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../../log.js';
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
 import { IpamConfigError, IpamExhaustedError } from './errors.js';
 import { StateLock } from './lock.js';
-import { AllocationStore, type IpAllocation } from './store.js';
+import { AllocationStore, DIRECTORY_RECORD, type IpAllocation } from './store.js';
 
 export type { IpAllocation };
 
@@ -21,6 +21,13 @@ export interface PodAddress {
   ip: Ipv4;
   prefixLength: number;
   gateway: Ipv4;
+}
+
+/** An attachment that exists (its port is on the switch), with the address it uses. */
+export interface LiveAttachment {
+  containerId: string;
+  ifname: string;
+  ip: Ipv4;
 }
 
 export interface ReconcileReport {
@@ -41,6 +48,7 @@ export class HostSubnetIpam {
     private readonly lock: StateLock,
     readonly subnet: Cidr,
     private readonly logger: Logger,
+    private readonly stateDir: string,
   ) {}
 
   static async open(options: HostSubnetIpamOptions): Promise<HostSubnetIpam> {
@@ -50,7 +58,7 @@ export class HostSubnetIpam {
     }
     const store = await AllocationStore.open(options.stateDir);
     const lock = new StateLock(path.join(options.stateDir, 'lock'), options.lockTimeoutMs);
-    return new HostSubnetIpam(store, lock, options.subnet, options.logger ?? silentLogger);
+    return new HostSubnetIpam(store, lock, options.subnet, options.logger ?? silentLogger, options.stateDir);
   }
 
   get gateway(): Ipv4 {
@@ -117,6 +125,33 @@ export class HostSubnetIpam {
   }
 
   /**
+   * Makes the records of attachments that exist say so: a live pod's record that is missing or damaged
+   * is written again, so its address is neither freed by reconcile() nor handed out twice. Returns
+   * the addresses it rewrote.
+   */
+  async repair(attachments: Iterable<LiveAttachment>): Promise<Ipv4[]> {
+    const repaired: Ipv4[] = [];
+    await this.lock.withLock(async () => {
+      const byIp = new Map((await this.store.list()).map((r) => [r.ip, r]));
+      for (const live of attachments) {
+        const record = byIp.get(live.ip);
+        if (record && !record.problem) {
+          if (record.containerId !== live.containerId || record.ifname !== live.ifname) {
+            this.logger.error('IPAM record names another attachment than the pod using the address', {
+              ip: live.ip, record: `${record.containerId}/${record.ifname}`, pod: `${live.containerId}/${live.ifname}` });
+          }
+          continue;
+        }
+        if (record?.problem === DIRECTORY_RECORD) continue;
+        await this.store.rewrite(live.ip, live.containerId, live.ifname);
+        repaired.push(live.ip);
+      }
+    });
+    if (repaired.length > 0) this.logger.warn('IPAM records of running pods were missing or damaged; written again', { addresses: repaired });
+    return repaired;
+  }
+
+  /**
    * Frees every record whose container is not live. Live containers keep addresses outside the
    * current subnet (reported, not freed): their pods still use them until they are recreated.
    */
@@ -124,7 +159,13 @@ export class HostSubnetIpam {
     const live = new Set(liveContainerIds);
     const report = await this.lock.withLock(async () => {
       const records = await this.store.list();
-      const released = records.filter((r) => !live.has(r.containerId));
+      const damaged = records.filter((r) => r.problem);
+      if (damaged.length > 0) {
+        this.logger.warn('IPAM state holds damaged records; their addresses are freed unless a directory holds them', {
+          dir: this.stateDir, records: damaged.map((r) => `${r.ip}: ${r.problem}`) });
+      }
+      // A directory is not ours to delete: its address stays held until an administrator removes it.
+      const released = records.filter((r) => !live.has(r.containerId) && r.problem !== DIRECTORY_RECORD);
       const outOfSubnet = records.filter((r) => live.has(r.containerId) && !this.isAllocatable(r.ip));
       await this.store.remove(released.map((r) => r.ip));
       return { released, outOfSubnet };

@@ -23,3 +23,27 @@ export class IpamConfigError extends IpamError {
 export class IpamLockTimeoutError extends IpamError {
   override name = 'IpamLockTimeoutError';
 }
+
+/** The state directory refused a change (full, read-only, failing disk): nothing was handed out or released. */
+export class IpamStorageError extends IpamError {
+  override name = 'IpamStorageError';
+
+  constructor(readonly path: string, readonly code: string, what: string) {
+    super(`IPAM state ${path}: cannot ${what}: ${STORAGE_PROBLEMS[code] ?? code}`);
+  }
+}
+
+/** Turns an errno failure of `what` on `path` into an IpamStorageError; anything else passes through. */
+export function asStorageError(error: unknown, path: string, what: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? new IpamStorageError(path, code, what) : error;
+}
+
+const STORAGE_PROBLEMS: Record<string, string> = {
+  ENOSPC: 'the filesystem is full (ENOSPC); free space or inodes there',
+  EDQUOT: 'the disk quota is exhausted (EDQUOT)',
+  EROFS: 'the filesystem is read-only (EROFS); remount it read-write',
+  EACCES: 'permission denied (EACCES); the daemon must own its state directory',
+  EPERM: 'operation not permitted (EPERM)',
+  EIO: 'an I/O error (EIO); check the disk',
+};

@@ -2,7 +2,7 @@
 // Node has no flock(2); the lock file is a symlink whose target names the owner ("pid:starttime"),
 // created atomically by symlink(2) (EEXIST when held), and broken only when that process is gone.
 import { promises as fs } from 'node:fs';
-import { IpamLockTimeoutError } from './errors.js';
+import { IpamLockTimeoutError, asStorageError } from './errors.js';
 
 const queues = new Map<string, Promise<void>>();
 
@@ -83,19 +83,20 @@ export class StateLock {
 
   private async acquire(): Promise<string> {
     const me = await ownerToken();
-    const deadline = Date.now() + this.timeoutMs;
+    // Monotonic: a wall clock set forward must not time a waiter out early, nor one set back hold it forever.
+    const deadline = performance.now() + this.timeoutMs;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       try {
         await fs.symlink(me, this.path);
         return me;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw asStorageError(err, this.path, 'take the lock');
       }
       const holder = await readOwner(this.path);
       if (holder === undefined) continue;
       // Our own token while we hold the in-process queue can only be a leftover.
       if ((holder === me || !(await isAlive(holder))) && await this.breakStale(holder, me)) continue;
-      if (Date.now() > deadline) {
+      if (performance.now() > deadline) {
         throw new IpamLockTimeoutError(`${this.path} is held by process ${holder.split(':')[0]} `
           + `for more than ${this.timeoutMs} ms`);
       }

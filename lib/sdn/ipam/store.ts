@@ -3,24 +3,26 @@
 // held, so a crash leaves either a complete record or none, and one address is never given twice.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AddressError, parseIpv4, type Ipv4 } from '../../net/ipv4.js';
-import { IpamConfigError } from './errors.js';
+import { ipv4OrUndefined, type Ipv4 } from '../../net/ipv4.js';
+import { IpamConfigError, asStorageError } from './errors.js';
 
 export interface IpAllocation {
   ip: Ipv4;
   /** '' when the record is unreadable; such an address stays held until reconcile releases it. */
   containerId: string;
   ifname: string;
+  /** Why the record is not `<containerId>/<ifname>` (damaged, or not a record); its address stays held meanwhile. */
+  problem?: string;
 }
 
-/** A file name that is an IPv4 address; other names in the directory are not records. */
-function asIpv4(name: string): Ipv4 | undefined {
-  try {
-    return parseIpv4(name) === name ? (name as Ipv4) : undefined;
-  } catch (err) {
-    if (err instanceof AddressError) return undefined;
-    throw err;
-  }
+/** A directory where a record should be: never removed by the daemon, so its address stays held. */
+export const DIRECTORY_RECORD = 'a directory, not a record';
+
+const RECORD_TARGET = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\/([^/:\s]{1,15})$/;
+
+/** A file name that is an IPv4 address, exactly as written; other names in the directory are not records. */
+export function asIpv4(name: string): Ipv4 | undefined {
+  return ipv4OrUndefined(name) === name ? (name as Ipv4) : undefined;
 }
 
 /** Creates `dir` 0700; an existing directory must be closed to group and others (it holds pod state). */
@@ -51,35 +53,57 @@ export class AllocationStore {
 
   async list(): Promise<IpAllocation[]> {
     const ips = (await fs.readdir(this.addressDir)).flatMap((name) => asIpv4(name) ?? []);
-    return Promise.all(ips.map(async (ip) => {
-      let target = '';
-      try {
-        target = await fs.readlink(path.join(this.addressDir, ip));
-      } catch (err) {
-        // EINVAL: a regular file where a record should be; it still marks the address as held.
-        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
-      }
-      const [containerId = '', ifname = '', extra] = target.split('/');
-      return extra === undefined ? { ip, containerId, ifname } : { ip, containerId: '', ifname: '' };
+    return Promise.all(ips.map(async (ip): Promise<IpAllocation> => {
+      const file = path.join(this.addressDir, ip);
+      const stat = await fs.lstat(file);
+      if (stat.isDirectory()) return { ip, containerId: '', ifname: '', problem: DIRECTORY_RECORD };
+      if (!stat.isSymbolicLink()) return { ip, containerId: '', ifname: '', problem: 'a regular file, not a record' };
+      const target = await fs.readlink(file);
+      const match = RECORD_TARGET.exec(target);
+      return match ? { ip, containerId: match[1]!, ifname: match[2]! }
+        : { ip, containerId: '', ifname: '', problem: `points to ${JSON.stringify(target)}, not <containerId>/<ifname>` };
     }));
   }
 
   /** Records `ip` for the attachment; false when the address is already held. */
   async claim(ip: Ipv4, containerId: string, ifname: string): Promise<boolean> {
+    const file = path.join(this.addressDir, ip);
     try {
-      await fs.symlink(`${containerId}/${ifname}`, path.join(this.addressDir, ip));
+      await fs.symlink(`${containerId}/${ifname}`, file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
+      throw asStorageError(err, this.addressDir, `record ${ip}`);
     }
-    await this.syncAddresses();
+    try {
+      await this.syncAddresses();
+    } catch (err) {
+      // Not durable, so not handed out: the caller gets the error and the address stays free.
+      await fs.rm(file, { force: true }).catch(() => undefined);
+      throw asStorageError(err, this.addressDir, `record ${ip}`);
+    }
     return true;
+  }
+
+  /** Writes `ip`'s record anew (missing or damaged), for the attachment that uses the address. */
+  async rewrite(ip: Ipv4, containerId: string, ifname: string): Promise<void> {
+    const file = path.join(this.addressDir, ip);
+    try {
+      await fs.rm(file, { force: true });
+      await fs.symlink(`${containerId}/${ifname}`, file);
+      await this.syncAddresses();
+    } catch (err) {
+      throw asStorageError(err, this.addressDir, `rewrite record ${ip}`);
+    }
   }
 
   async remove(ips: readonly Ipv4[]): Promise<void> {
     if (ips.length === 0) return;
-    await Promise.all(ips.map((ip) => fs.rm(path.join(this.addressDir, ip), { force: true })));
-    await this.syncAddresses();
+    try {
+      await Promise.all(ips.map((ip) => fs.rm(path.join(this.addressDir, ip), { force: true })));
+      await this.syncAddresses();
+    } catch (err) {
+      throw asStorageError(err, this.addressDir, `release ${ips.join(', ')}`);
+    }
   }
 
   /** Where the last scan stopped; losing it only moves the next scan's start. */
@@ -95,10 +119,17 @@ export class AllocationStore {
     return asIpv4(text);
   }
 
-  async setLastReserved(ip: Ipv4): Promise<void> {
+  /** Best effort: a hint that cannot be written (a full disk) must not fail the allocation it follows. */
+  async setLastReserved(ip: Ipv4): Promise<boolean> {
     const temp = `${this.lastReservedPath}.${process.pid}.tmp`;
-    await fs.writeFile(temp, `${ip}\n`, { mode: 0o600 });
-    await fs.rename(temp, this.lastReservedPath);
+    try {
+      await fs.writeFile(temp, `${ip}\n`, { mode: 0o600 });
+      await fs.rename(temp, this.lastReservedPath);
+      return true;
+    } catch {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      return false;
+    }
   }
 
   /** A record must survive a power loss too: flush the directory entry, not just the page cache. */

@@ -11,6 +11,8 @@ export interface PodDirectory {
   annotations(namespace: string, name: string): Promise<Readonly<Record<string, string>> | undefined>;
   /** Whether the pod exists now (false for every pod before the first list). */
   has(namespace: string, name: string): boolean;
+  /** The pod of this node whose status names this IPv4 address, if the list holds one. */
+  byIp(ip: string): KubePod | undefined;
   liveUids(): ReadonlySet<string>;
 }
 
@@ -21,6 +23,8 @@ export interface NodePodsOptions {
    * sparing attachments made since the list began (their pod may not have reached the cache).
    */
   podsSynced?(pods: KubePod[]): void | Promise<void>;
+  /** Whether podsSynced may run now; a list that arrives while it may not is replayed by replayHeld(). */
+  mayReclaim?(): boolean;
   /** How long pod() waits for a pod it has not seen (default 2 s). */
   waitMs?: number;
   informerBackoff?: BackoffOptions;
@@ -37,6 +41,7 @@ export class NodePods implements PodDirectory {
   private readonly waiters = new Map<string, Set<() => void>>();
   private syncs: Promise<void> = Promise.resolve();
   private stopped = false;
+  private held = false;
 
   constructor(client: KubeClient, private readonly options: NodePodsOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'pod-directory', node: options.nodeName });
@@ -93,6 +98,17 @@ export class NodePods implements PodDirectory {
     return this.informer.get(name, namespace) !== undefined;
   }
 
+  byIp(ip: string): KubePod | undefined {
+    return this.informer.list().find((pod) => pod.ip === ip);
+  }
+
+  /** Runs podsSynced for a list that mayReclaim held back, with the pods as they are now. */
+  replayHeld(): void {
+    if (!this.held || !this.informer.hasSynced) return;
+    this.held = false;
+    this.runPodsSynced();
+  }
+
   liveUids(): ReadonlySet<string> {
     return new Set(this.informer.list().map((pod) => pod.uid));
   }
@@ -103,6 +119,14 @@ export class NodePods implements PodDirectory {
 
   private synced(): void {
     for (const key of [...this.waiters.keys()]) this.wake(key);
+    if (this.options.mayReclaim && !this.options.mayReclaim()) {
+      this.held = true;
+      return;
+    }
+    this.runPodsSynced();
+  }
+
+  private runPodsSynced(): void {
     const podsSynced = this.options.podsSynced;
     if (!podsSynced) return;
     // One at a time, each with the pods as they are when it runs, not as they were listed.

@@ -23,7 +23,7 @@ export interface MasterOptions {
   identity: string;
   /** Lease TTL in seconds: how long a crashed leader blocks a successor (default 10). */
   electionTtlSeconds?: number;
-  /** Namespaces kept global (VNID 0) besides `default` and `kube-system`. */
+  /** Namespaces kept global (VNID 0) besides `kube-system`. */
   adminNamespaces?: readonly string[];
   /** Narrows the assignable VNIDs (tests). */
   vnidRange?: VnidRange;

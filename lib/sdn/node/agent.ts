@@ -17,6 +17,7 @@ import { PodPorts } from './podports.js';
 import { setupNode } from './setup.js';
 import { TUN_PORT_NAME } from '../pipeline/tables.js';
 import { NamespaceVnids } from './vnids.js';
+import type { OriginalPodAdoption } from './original-pods.js';
 import { HostSubnets } from './hostsubnets.js';
 import { NodeServices } from './services.js';
 import { NodeFixedAddresses } from './fixed-addresses.js';
@@ -36,6 +37,8 @@ export interface NodeAgentOptions {
   mtu?: number;
   disableTxChecksumOffload: boolean;
   switchCheckIntervalMs?: number;
+  /** Takes over the original k8s-ovs's running pods before the first resync replaces its flows. */
+  originalPods?: OriginalPodAdoption;
   /** TCP ports of the daemons that no pod may open on any node (an exposed metrics port). */
   guardedNodePorts?: readonly number[];
   /** Whether pods of a namespace may reach the control plane (--etcd-access-namespaces). */
@@ -108,6 +111,10 @@ export class NodeAgent {
         ...(this.options.controlPlaneAccess ? { controlPlaneAccess: this.options.controlPlaneAccess } : {}) });
     // Ports whose namespace has no VNID any more get no flows (fail closed) until their pod is deleted.
     const { pods, unknown, gone } = await this.podPorts.recover((ns) => this.vnidOf(ns));
+    const ports = this.podPorts;
+    const adopted = await this.options.originalPods?.adopt({
+      namespacesWith: (vnid) => this.vnids.namespacesWith(vnid), vnidOf: (ns) => this.vnidOf(ns), adopt: (pod) => ports.adopt(pod),
+    }) ?? [];
     await this.podPorts.restoreMeters();
     await this.resyncAll(this.network);
     this.ready = true;
@@ -116,6 +123,7 @@ export class NodeAgent {
     this.log.info('node set up', {
       subnet: localSubnet.toString(), gateway: this.network.gateway, podMtu, pods: pods.length,
       remoteNodes: this.dataplane.remoteNodes().length, previousPipeline: previousVersion ?? 'none',
+      ...(adopted.length ? { adoptedFromOriginal: adopted.length } : {}),
       ...(unknown.length ? { portsWithoutNamespace: unknown } : {}),
       ...(gone.length ? { removedPortsOfVanishedPods: gone } : {}),
     });

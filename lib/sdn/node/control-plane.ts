@@ -10,8 +10,8 @@ import { TUN_PORT_NAME, VXLAN_UDP_PORT } from '../pipeline/tables.js';
 export const MEMBER_REFRESH_MS = 120_000;
 
 export interface ControlPlaneGuardOptions {
-  /** The etcd endpoints the daemon was given (--etcd-endpoints), URLs or HOST:PORT. */
-  configuredUrls: readonly string[];
+  /** The etcd endpoints the daemon uses (--etcd-endpoints, or as a reload changed them), URLs or HOST:PORT. */
+  configuredUrls: () => readonly string[];
   /** etcd's member list, client and peer URLs; fails while etcd is unreachable. */
   memberUrls: () => Promise<string[]>;
   /** A host name's IPv4 addresses. */
@@ -39,7 +39,7 @@ export class ControlPlaneGuard {
 
   /** The endpoints known without asking etcd, for the switch's first resync (no window without them). */
   async configuredEndpoints(): Promise<ControlPlaneEndpoint[]> {
-    return this.endpointsOf(this.options.configuredUrls);
+    return this.endpointsOf(this.options.configuredUrls());
   }
 
   /** Reads the member list, applies both guards, and keeps doing so every MEMBER_REFRESH_MS. */
@@ -51,6 +51,12 @@ export class ControlPlaneGuard {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+
+  /** Applies the guards even if nothing changed: a firewall reload removed the host's rules (the firewall keeper saw it). */
+  async reapply(): Promise<void> {
+    this.applied = undefined;
+    await this.refresh();
   }
 
   /** Applies the guards if anything changed; the member list keeps its last answer while etcd is away. */

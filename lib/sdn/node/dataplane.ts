@@ -65,6 +65,12 @@ export class NodeDataplane {
     return this.pods.get(portName);
   }
 
+  /** The pod of one attachment, whatever its port is called (an adopted pod keeps the original's name). */
+  podOf(containerId: string, ifname: string): LocalPod | undefined {
+    for (const pod of this.pods.values()) if (pod.containerId === containerId && pod.ifname === ifname) return pod;
+    return undefined;
+  }
+
   remoteNodes(): RemoteNode[] {
     return [...this.nodes.values()];
   }

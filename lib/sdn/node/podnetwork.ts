@@ -5,14 +5,20 @@ import type { OvsSwitch } from '../../ovs/switch.js';
 import { CniError, CniErrorCode } from '../cni/errors.js';
 import { BandwidthError, type PodBandwidth, effectiveBandwidth } from '../cni/bandwidth.js';
 import type { AttachmentKey, PodAttachment, PodNetworkBackend, PodRequest } from '../cni/types.js';
-import { IpamExhaustedError } from '../ipam/errors.js';
+import { IpamExhaustedError, IpamStorageError } from '../ipam/errors.js';
 import type { HostSubnetIpam } from '../ipam/allocator.js';
+import type { HostLocalLeases } from '../ipam/host-local-leases.js';
 import { podFlows } from '../pipeline/flows.js';
 import { podOwner } from '../pipeline/owners.js';
 import type { LocalPod } from './dataplane.js';
 import type { NodeAgent } from './agent.js';
 import { type FixedRequestLookup, announceMove, leaseFor } from './fixed-attach.js';
-import { hostPortMac, hostPortName } from './podports.js';
+import { hostPortMac } from './podports.js';
+
+/** The state directory refusing a change is CNI's I/O failure (5); the message says what to fix. */
+function storageFailure(error: unknown): unknown {
+  return error instanceof IpamStorageError ? new CniError(CniErrorCode.IoFailure, 'IPAM state not writable', error.message) : error;
+}
 
 /** How long ADD waits for the master to number a namespace created moments ago. */
 export const DEFAULT_VNID_WAIT_MS = 5000;
@@ -26,6 +32,8 @@ export interface PodNetworkOptions {
   podGone?: (namespace: string, name: string) => boolean;
   /** The pod's bandwidth annotations, when the daemon follows the API server. */
   annotationBandwidth?: (namespace: string, name: string) => Promise<PodBandwidth>;
+  /** The original k8s-ovs's host-local leases: an adopted pod's goes with it. */
+  originalLeases?: Pick<HostLocalLeases, 'release'>;
   vnidWaitMs?: number;
   /** The pod's fixed-address request (its annotations, its namespace's default pool), when the daemon follows an API server. */
   fixedRequest?: FixedRequestLookup;
@@ -42,6 +50,7 @@ export const RECLAIM_AFTER_MS = 30_000;
 
 export class NodePodNetwork implements PodNetworkBackend {
   private readonly log: Logger;
+  /** performance.now() of each attach: a monotonic clock, so a wall-clock jump cannot make a new pod look old. */
   private readonly attachedAt = new Map<string, number>();
   /** The API's pod list that arrived before the node was ready, reclaimed against once it is. */
   private unreclaimed?: ReadonlyArray<{ namespace: string; name: string }>;
@@ -75,7 +84,7 @@ export class NodePodNetwork implements PodNetworkBackend {
   private async attach(req: PodRequest): Promise<PodAttachment> {
     const { ipam } = this.ready();
     const pod = req.pod!;
-    const existing = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
+    const existing = this.options.agent.dataplane.podOf(req.containerId, req.ifname);
     if (existing && existing.netnsPath === req.netns) return this.attachment(existing);
     const agent = this.options.agent;
     const vnid = agent.multitenant
@@ -99,7 +108,7 @@ export class NodePodNetwork implements PodNetworkBackend {
       address = lease ? { ip: lease.held.claim.ip } : await ipam.allocate(req.containerId, req.ifname);
     } catch (error) {
       if (error instanceof IpamExhaustedError) throw new CniError(CniErrorCode.TryAgainLater, error.message);
-      throw error;
+      throw storageFailure(error);
     }
     try {
       const attached = await agent.ports.attach({
@@ -109,7 +118,7 @@ export class NodePodNetwork implements PodNetworkBackend {
         ...(bandwidth.ingress ? { ingress: bandwidth.ingress } : {}),
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
       });
-      this.attachedAt.set(attached.port.portName, Date.now());
+      this.attachedAt.set(attached.port.portName, performance.now());
       this.options.podsChanged?.(pod.namespace);
       this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
         port: attached.port.portName, ...(lease ? { fixed: lease.held.claim.kind, mac: lease.held.claim.mac } : {}),
@@ -131,9 +140,10 @@ export class NodePodNetwork implements PodNetworkBackend {
 
   async del(req: PodRequest): Promise<void> {
     const { ipam } = this.ready();
-    const pod = this.options.agent.dataplane.pod(hostPortName(req.containerId, req.ifname));
+    const pod = this.options.agent.dataplane.podOf(req.containerId, req.ifname);
     await this.options.agent.ports.detach(req.containerId, req.ifname, req.netns);
-    const released = [...await ipam.release(req.containerId, req.ifname), ...await this.options.agent.fixed.release(req.containerId)];
+    // A failed release keeps the record: the address stays held, and the runtime's next DEL frees it.
+    const released = await this.releaseAddress(ipam, req.containerId, req.ifname).catch((error: unknown) => { throw storageFailure(error); });
     if (pod) this.options.podsChanged?.(pod.namespace);
     if (pod || released.length) {
       this.log.info('pod detached', { namespace: pod?.namespace ?? req.pod?.namespace, pod: pod?.name ?? req.pod?.name,
@@ -143,9 +153,9 @@ export class NodePodNetwork implements PodNetworkBackend {
 
   async check(req: PodRequest, prev: PodAttachment): Promise<void> {
     this.ready();
-    const portName = hostPortName(req.containerId, req.ifname);
-    const pod = this.options.agent.dataplane.pod(portName);
+    const pod = this.options.agent.dataplane.podOf(req.containerId, req.ifname);
     if (!pod) throw new CniError(CniErrorCode.UnknownContainer, `no attachment for ${req.containerId}/${req.ifname}`);
+    const portName = pod.port.portName;
     const problems: string[] = [];
     if (pod.port.ip !== prev.ip) problems.push(`address is ${pod.port.ip}, prevResult says ${prev.ip}`);
     const live = await this.options.agent.ports.podInterface(pod);
@@ -185,8 +195,7 @@ export class NodePodNetwork implements PodNetworkBackend {
     for (const [key, attachment] of stale) {
       if (keep.has(key)) continue;
       await this.options.agent.ports.detach(attachment.containerId, attachment.ifname, attachment.netnsPath);
-      await ipam.release(attachment.containerId, attachment.ifname);
-      await this.options.agent.fixed.release(attachment.containerId);
+      await this.releaseAddress(ipam, attachment.containerId, attachment.ifname);
       this.log.info('garbage-collected a stale attachment', { containerId: attachment.containerId, ifname: attachment.ifname });
     }
     const keepContainers = new Set(valid.map((a) => a.containerId));
@@ -211,7 +220,8 @@ export class NodePodNetwork implements PodNetworkBackend {
     const exists = new Set(live.map((p) => `${p.namespace}/${p.name}`));
     for (const pod of this.options.agent.dataplane.localPods()) {
       const portName = pod.port.portName;
-      if (exists.has(`${pod.namespace}/${pod.name}`) || this.reclaimTimers.has(portName)) continue;
+      // A pod adopted from the original without a known name has nothing to look up: only its DEL removes it.
+      if (!pod.name || exists.has(`${pod.namespace}/${pod.name}`) || this.reclaimTimers.has(portName)) continue;
       const timer = setTimeout(() => {
         this.reclaimTimers.delete(portName);
         void this.reclaim(portName).catch((error: unknown) =>
@@ -227,12 +237,22 @@ export class NodePodNetwork implements PodNetworkBackend {
   private async reclaim(portName: string): Promise<void> {
     const pod = this.options.agent.dataplane.pod(portName);
     const ipam = this.options.ipam();
-    if (!pod || !ipam || Date.now() - (this.attachedAt.get(portName) ?? 0) < RECLAIM_AFTER_MS) return;
+    if (!pod || !ipam || performance.now() - (this.attachedAt.get(portName) ?? -Infinity) < RECLAIM_AFTER_MS) return;
     if (!this.options.podGone?.(pod.namespace, pod.name)) return;
     await this.options.agent.ports.detach(pod.containerId, pod.ifname, pod.netnsPath);
-    const released = [...await ipam.release(pod.containerId, pod.ifname), ...await this.options.agent.fixed.release(pod.containerId)];
+    const released = await this.releaseAddress(ipam, pod.containerId, pod.ifname);
     this.attachedAt.delete(portName);
     this.log.info('reclaimed a pod that no longer exists', { namespace: pod.namespace, pod: pod.name, released });
+  }
+
+  /**
+   * Frees the attachment's address: in our IPAM, or its fixed-address claim; for a pod adopted from the original,
+   * its host-local lease too.
+   */
+  private async releaseAddress(ipam: HostSubnetIpam, containerId: string, ifname: string) {
+    const released = [...await ipam.release(containerId, ifname), ...await this.options.agent.fixed.release(containerId)];
+    await this.options.originalLeases?.release(containerId);
+    return released;
   }
 
   stop(): void {

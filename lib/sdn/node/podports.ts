@@ -40,6 +40,8 @@ export const POD_PORT_IDS = {
   mac: 'k8s-ovs-mac',
   ingress: 'k8s-ovs-ingress',
   egress: 'k8s-ovs-egress',
+  /** Only on a pod adopted from the original k8s-ovs whose namespace was unknown: the VNID it keeps. */
+  vnid: 'k8s-ovs-vnid',
 } as const;
 
 export class AttachError extends Error {
@@ -136,10 +138,20 @@ export class PodPorts {
     return pod;
   }
 
+  /**
+   * Takes over a running pod this daemon did not attach (one of the original k8s-ovs): its port gets the
+   * k8s-ovs-* IDs before any flow of the original is replaced, so a crash in between loses nothing.
+   */
+  async adopt(pod: LocalPod): Promise<void> {
+    const ids = externalIds({ ...pod, ip: pod.port.ip, vnid: pod.port.vnid, netnsPath: pod.netnsPath }, pod.port.mac);
+    await this.ovs.ensurePort({ name: pod.port.portName, externalIds: pod.namespace ? ids : { ...ids, [POD_PORT_IDS.vnid]: String(pod.port.vnid) } });
+    this.dataplane.rememberPod(this.controlPlaneAccess(pod.namespace) ? { ...pod, port: { ...pod.port, controlPlaneAccess: true } } : pod);
+  }
+
   /** Removes flows, meter, port and veth; every step tolerates "already gone", so DEL can repeat. */
   async detach(containerId: string, ifname: string, netnsPath?: string): Promise<void> {
-    const portName = hostPortName(containerId, ifname);
-    const pod = this.dataplane.pod(portName);
+    const pod = this.dataplane.podOf(containerId, ifname);
+    const portName = pod?.port.portName ?? hostPortName(containerId, ifname);
     await this.dataplane.removePod(portName);
     if (pod?.port.egressMeter !== undefined) {
       const meters = await this.ovs.meterIds();
@@ -153,7 +165,7 @@ export class PodPorts {
 
   /**
    * Rebuilds the pod list from the switch's ports after a restart, without touching the switch;
-   * `vnidOf` gives each namespace's current VNPOD_PORT_IDS. Ports whose namespace is unknown are returned apart.
+   * `vnidOf` gives each namespace's current VNID. Ports whose namespace is unknown are returned apart.
    */
   async recover(vnidOf: (namespace: string) => Vnid | undefined): Promise<{ pods: LocalPod[]; unknown: string[]; gone: string[] }> {
     const pods: LocalPod[] = [];
@@ -168,7 +180,8 @@ export class PodPorts {
         gone.push(port.name);
         continue;
       }
-      const vnid = vnidOf(ids[POD_PORT_IDS.namespace] ?? '');
+      const namespace = ids[POD_PORT_IDS.namespace] ?? '';
+      const vnid = namespace ? vnidOf(namespace) : parseVnid(ids[POD_PORT_IDS.vnid]);
       if (vnid === undefined) {
         unknown.push(port.name);
         continue;
@@ -176,11 +189,11 @@ export class PodPorts {
       const ingress = parseBandwidth(ids[POD_PORT_IDS.ingress]);
       const egress = parseBandwidth(ids[POD_PORT_IDS.egress]);
       const pod: LocalPod = {
-        containerId: ids[POD_PORT_IDS.container], ifname: ids[POD_PORT_IDS.ifname] ?? 'eth0', namespace: ids[POD_PORT_IDS.namespace] ?? '',
+        containerId: ids[POD_PORT_IDS.container], ifname: ids[POD_PORT_IDS.ifname] ?? 'eth0', namespace,
         name: ids[POD_PORT_IDS.pod] ?? '', netnsPath: ids[POD_PORT_IDS.netns] ?? '',
         port: { portName: port.name, ofport: port.ofport, ip: parseIpv4(ids[POD_PORT_IDS.ip] ?? '', `${port.name} ip`),
           mac: ids[POD_PORT_IDS.mac] ?? '', vnid, ...(egress ? { egressMeter: port.ofport } : {}),
-          ...(this.controlPlaneAccess(ids[POD_PORT_IDS.namespace] ?? '') ? { controlPlaneAccess: true } : {}) },
+          ...(this.controlPlaneAccess(namespace) ? { controlPlaneAccess: true } : {}) },
         ...(ingress ? { ingress } : {}),
         ...(egress ? { egress } : {}),
       };
@@ -219,6 +232,10 @@ function externalIds(request: AttachRequest, mac: string): Record<string, string
     ...(request.ingress ? { [POD_PORT_IDS.ingress]: `${request.ingress.rateBps}/${request.ingress.burstBits}` } : {}),
     ...(request.egress ? { [POD_PORT_IDS.egress]: `${request.egress.rateBps}/${request.egress.burstBits}` } : {}),
   };
+}
+
+function parseVnid(text: string | undefined): Vnid | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) as Vnid : undefined;
 }
 
 function parseBandwidth(text: string | undefined): Bandwidth | undefined {

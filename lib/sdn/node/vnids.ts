@@ -9,6 +9,11 @@ export class NamespaceVnids {
     return this.vnids.get(namespace);
   }
 
+  /** The namespaces that have this VNID now. */
+  namespacesWith(vnid: Vnid): string[] {
+    return [...this.vnids].filter(([, id]) => id === vnid).map(([namespace]) => namespace);
+  }
+
   get size(): number {
     return this.vnids.size;
   }

@@ -1,5 +1,6 @@
 // Notices that ovs-vswitchd lost its flows or bridge settings (restart, crash) and restores them.
 import type { Logger } from '../../log.js';
+import { PeriodicCheck } from './periodic-check.js';
 import { type SwitchReader, lostSetup } from './setup.js';
 
 export const DEFAULT_SWITCH_CHECK_MS = 250;
@@ -10,7 +11,7 @@ export const DEFAULT_SWITCH_CHECK_MS = 250;
 export const FRAGMENT_CHECK_EVERY = 8;
 
 export class SwitchWatchdog {
-  private timer?: NodeJS.Timeout;
+  private readonly periodic: PeriodicCheck;
   private healthy = true;
   private checks = 0;
   private vswitchdPid?: number;
@@ -21,20 +22,17 @@ export class SwitchWatchdog {
     private readonly ovs: SwitchReader,
     private readonly restore: () => Promise<void>,
     private readonly log: Logger,
-    private readonly intervalMs = DEFAULT_SWITCH_CHECK_MS,
-  ) {}
+    intervalMs = DEFAULT_SWITCH_CHECK_MS,
+  ) {
+    this.periodic = new PeriodicCheck(() => this.check(), intervalMs);
+  }
 
   start(): void {
-    this.schedule();
+    this.periodic.start();
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private schedule(): void {
-    this.timer = setTimeout(() => void this.check().finally(() => { if (this.timer) this.schedule(); }), this.intervalMs);
+    this.periodic.stop();
   }
 
   private async check(): Promise<void> {
@@ -50,12 +48,12 @@ export class SwitchWatchdog {
       return;
     }
     if (lost === undefined && this.healthy) return;
-    const started = Date.now();
+    const started = performance.now();
     try {
       await this.restore();
       this.restores += 1;
       this.healthy = true;
-      this.log.info('switch flows restored', { ms: Date.now() - started, reason: lost ?? 'switch back' });
+      this.log.info('switch flows restored', { ms: Math.round(performance.now() - started), reason: lost ?? 'switch back' });
     } catch (error) {
       if (this.healthy) this.log.error('restoring the switch failed; retrying', { error: (error as Error).message });
       this.healthy = false;

@@ -8,6 +8,7 @@ export type StatusReason =
   | 'Conflict'
   | 'Expired'
   | 'Forbidden'
+  | 'Unauthorized'
   | 'Invalid'
   | 'MethodNotAllowed'
   | 'UnsupportedMediaType'

@@ -1,9 +1,13 @@
 // CLI entry: runs the test API server in its own process (e.g. inside a test network namespace).
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { TokenTable } from './authorizer.js';
 import { TestApiServer } from './server.js';
 
 const usage = `usage: main.js [--host ADDR] [--port N] [--kubeconfig PATH] [--history N]
                 [--bookmark-interval-ms N] [--service-cidr CIDR] [--no-bootstrap]
+                [--tls-cert PEM --tls-key PEM] [--tokens JSON-FILE]
+--tokens: {"TOKEN": {"user": "...", "rules": [ClusterRole rules]}}; requests without a token are unrestricted.
 Prints {"url","kubeconfig","pid"} as one JSON line once listening.
 Signals: SIGHUP restarts with reset resourceVersions, SIGUSR2 compacts, SIGTERM/SIGINT stop.`;
 
@@ -23,6 +27,9 @@ async function main(): Promise<void> {
       'bookmark-interval-ms': { type: 'string' },
       'service-cidr': { type: 'string' },
       'no-bootstrap': { type: 'boolean', default: false },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      tokens: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -38,6 +45,9 @@ async function main(): Promise<void> {
     bookmarkIntervalMs: integer(values['bookmark-interval-ms'], 'bookmark-interval-ms'),
     serviceCidr: values['service-cidr'],
     bootstrap: !values['no-bootstrap'],
+    ...(values['tls-cert'] && values['tls-key']
+      ? { tls: { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8') } } : {}),
+    ...(values.tokens ? { tokens: JSON.parse(readFileSync(values.tokens, 'utf8')) as TokenTable } : {}),
   });
   if (values.kubeconfig) await server.writeKubeconfig(values.kubeconfig);
   // Signals drive the test controls a parent process cannot reach in-process.

@@ -1,6 +1,7 @@
 // Maps HTTP requests to discovery, list, watch and the registry's reads and writes, as paths under /api/v1 and /apis/apps/v1.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './api-error.js';
+import { type TokenTable, authenticate, authorize } from './authorizer.js';
 import { apiGroupList, apiVersions, appsGroup, groupResourceList, versionInfo } from './discovery.js';
 import { mediaType, readJsonBody, sendError, sendJson, sendText } from './http-io.js';
 import type { ObjectStore } from './object-store.js';
@@ -41,6 +42,8 @@ export interface RouterContext {
   /** Starts the stream and keeps it until it closes, so the server can close it on stop. */
   trackWatch(stream: WatchStream): void;
   record(entry: RequestRecord): void;
+  /** Bearer tokens whose requests RBAC rules limit; requests without a token are always allowed. */
+  tokens: TokenTable;
 }
 
 interface Route {
@@ -111,6 +114,8 @@ export class ApiRouter {
       verb,
       resource: route?.descriptor.resource,
     });
+    const identity = authenticate(this.context.tokens, request);
+    if (identity && route) authorize(identity, { verb, resource: route.descriptor.resource, namespace: route.namespace, name: route.name });
     if (!route) return this.serveNonResource(method, url.pathname, response);
     if (route.name === undefined) return this.serveCollection(method, route, url.searchParams, request, response);
     return this.serveItem(method, route as Route & { name: string }, url.searchParams, request, response);

@@ -1,7 +1,9 @@
 // The test API server: its HTTP listener, the in-process test controls and its lifecycle (stop, restart).
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { TokenTable } from './authorizer.js';
 import type { DeleteOptions } from './deletion.js';
 import { kubeConfigFor, writeKubeconfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
@@ -25,6 +27,10 @@ export interface TestApiServerOptions {
   serviceCidr?: string;
   /** Create what every cluster has: the four system namespaces and default/kubernetes. Default true. */
   bootstrap?: boolean;
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  tls?: { cert: string; key: string };
+  /** Bearer tokens and the RBAC rules each may use; requests without a token stay unrestricted. */
+  tokens?: TokenTable;
 }
 
 export interface RestartOptions {
@@ -46,7 +52,7 @@ export class TestApiServer {
   private listener?: Server;
   private port: number;
 
-  private constructor(private readonly options: Required<TestApiServerOptions>) {
+  private constructor(private readonly options: Required<Omit<TestApiServerOptions, 'tls'>> & Pick<TestApiServerOptions, 'tls'>) {
     const serviceIps = new ServiceIpAllocator(options.serviceCidr);
     this.store = new ObjectStore(options.historyCapacity);
     this.registry = new Registry(this.store, serviceIps);
@@ -61,6 +67,7 @@ export class TestApiServer {
         stream.start(() => this.watches.delete(stream));
       },
       record: (entry) => this.requests.push(entry),
+      tokens: options.tokens,
     });
     if (options.bootstrap) this.bootstrap(serviceIps.firstAddress);
   }
@@ -73,14 +80,16 @@ export class TestApiServer {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       serviceCidr: options.serviceCidr ?? '10.96.0.0/12',
       bootstrap: options.bootstrap ?? true,
+      tokens: options.tokens ?? {},
+      ...(options.tls ? { tls: options.tls } : {}),
     });
     await server.listen(server.port);
     return server;
   }
 
-  /** The base URL clients use, e.g. http://127.0.0.1:41234. */
+  /** The base URL clients use, e.g. http://127.0.0.1:41234 (https with `tls`). */
   get url(): string {
-    return `http://${this.hostForUrl}:${this.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://${this.hostForUrl}:${this.port}`;
   }
 
   /** The current resourceVersion, as a list would report it. */
@@ -168,7 +177,7 @@ export class TestApiServer {
   }
 
   private async listen(port: number): Promise<void> {
-    const listener = createServer(this.router.handle);
+    const listener = this.options.tls ? createTlsServer(this.options.tls, this.router.handle) : createServer(this.router.handle);
     await new Promise<void>((resolve, reject) => {
       listener.once('error', reject);
       listener.listen(port, this.options.host, () => {

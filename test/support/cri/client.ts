@@ -14,12 +14,60 @@ export interface PodSandboxMetadata {
   attempt?: number;
 }
 
+export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE';
+
+export interface NamespaceOption {
+  network?: NamespaceMode;
+  pid?: NamespaceMode;
+  ipc?: NamespaceMode;
+}
+
 export interface PodSandboxConfig {
   metadata: PodSandboxMetadata;
   hostname: string;
   logDirectory: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** hostNetwork is `namespaceOptions.network: 'NODE'`; a privileged container needs a privileged sandbox. */
+  linux?: { securityContext: { namespaceOptions?: NamespaceOption; privileged?: boolean } };
+}
+
+export interface CriMount {
+  containerPath: string;
+  hostPath: string;
+  readonly?: boolean;
+  propagation?: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
+}
+
+export interface ContainerConfig {
+  metadata: { name: string; attempt?: number };
+  image: { image: string };
+  command?: string[];
+  args?: string[];
+  envs?: Array<{ key: string; value: string }>;
+  mounts?: CriMount[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Relative to the sandbox's logDirectory. */
+  logPath?: string;
+  linux?: { securityContext: { privileged?: boolean; namespaceOptions?: NamespaceOption } };
+}
+
+export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
+
+export interface ContainerStatus {
+  id: string;
+  state: ContainerState;
+  exitCode: number;
+  reason: string;
+  message: string;
+  logPath: string;
+}
+
+export interface ExecSyncResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
 }
 
 export type PodSandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
@@ -124,6 +172,37 @@ export class CriRuntimeClient {
 
   podSandboxStatus(podSandboxId: string, verbose = false): Promise<PodSandboxStatusResponse> {
     return this.call(this.runtime, 'PodSandboxStatus', { podSandboxId, verbose });
+  }
+
+  /** CreateContainer in a sandbox; `sandboxConfig` must be the one the sandbox was run with. */
+  async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+    const response = await this.call<{ containerId: string }>(this.runtime, 'CreateContainer', { podSandboxId, config, sandboxConfig });
+    return response.containerId;
+  }
+
+  async startContainer(containerId: string): Promise<void> {
+    await this.call(this.runtime, 'StartContainer', { containerId });
+  }
+
+  /** SIGTERM (the image's stop signal), then SIGKILL after `timeoutSeconds`: a kubelet's graceful stop. */
+  async stopContainer(containerId: string, timeoutSeconds: number): Promise<void> {
+    await this.call(this.runtime, 'StopContainer', { containerId, timeout: timeoutSeconds }, (timeoutSeconds + 30) * 1000);
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
+    await this.call(this.runtime, 'RemoveContainer', { containerId });
+  }
+
+  async containerStatus(containerId: string): Promise<ContainerStatus> {
+    const response = await this.call<{ status: ContainerStatus }>(this.runtime, 'ContainerStatus', { containerId, verbose: false });
+    return response.status;
+  }
+
+  /** Runs `cmd` in a running container (kubectl exec's path), with the container's environment. */
+  async execSync(containerId: string, cmd: string[], timeoutSeconds = 60): Promise<ExecSyncResult> {
+    const response = await this.call<{ stdout: Buffer; stderr: Buffer; exitCode: number }>(this.runtime, 'ExecSync',
+      { containerId, cmd, timeout: timeoutSeconds }, (timeoutSeconds + 10) * 1000);
+    return { stdout: response.stdout.toString('utf8'), stderr: response.stderr.toString('utf8'), exitCode: response.exitCode };
   }
 
   async listPodSandbox(): Promise<PodSandboxSummary[]> {

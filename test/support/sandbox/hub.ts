@@ -46,6 +46,11 @@ export class Hub implements NetnsHandle {
     return hubEnd;
   }
 
+  /** Deletes the node's uplink (both ends): at once, where a deleted namespace's veths go only later. */
+  async removeUplink(nodeName: string): Promise<void> {
+    await run('ip', ['-n', this.netns, 'link', 'del', `v-${nodeName}`]);
+  }
+
   exec(cmd: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
     return execIn(this, cmd, args, options);
   }

@@ -1,5 +1,6 @@
 // A sandbox node: a network namespace with an uplink to the hub, its own OVS, and its underlay address on br-phy.
 import { join } from 'node:path';
+import { removeNetns } from './cleanup.js';
 import type { Hub } from './hub.js';
 import { addNetns, execIn, netnsPath, type NetnsHandle } from './netns.js';
 import { OvsInstance } from './ovs.js';
@@ -54,23 +55,42 @@ export class SandboxNode implements NetnsHandle {
     }
     const node = new SandboxNode(spec, netnsPath(spec.netns), hub);
     await addNetns(spec.netns, () => created(node));
-    await hub.addUplink(spec.name, spec.netns, UPLINK);
+    await node.boot();
+    return node;
+  }
+
+  /**
+   * What a reboot leaves of this node: every process in it killed (its k8s-ovs daemon too), its namespace
+   * and the pods' host veths gone, a fresh OVS database; then the namespace, uplink and OVS come up again
+   * with the same address. Files outside OVS (a daemon's state directory) are the caller's to keep or wipe.
+   */
+  async reboot(): Promise<void> {
+    await this.ovs.stop();
+    await this.hub.removeUplink(this.name);
+    await removeNetns(this.netns);
+    await this.ovs.wipe();
+    await addNetns(this.netns, () => undefined);
+    await this.boot();
+  }
+
+  /** Uplink, sysctls, OVS with br-phy and the underlay address: a node's start, first or after a reboot. */
+  private async boot(): Promise<void> {
+    await this.hub.addUplink(this.name, this.netns, UPLINK);
     // arp_ignore=1: otherwise this kernel answers ARP for the br-phy address from the uplink with the veth's
     // MAC, a peer OVS caches it as the tunnel neighbour and every VXLAN packet to us is lost.
-    await node.exec('sysctl', [
+    await this.exec('sysctl', [
       '-qw',
       'net.ipv4.conf.all.arp_ignore=1',
       `net.ipv4.conf.${UPLINK}.arp_ignore=1`,
       'net.ipv4.ip_forward=1',
     ]);
-    await run('ip', ['-n', spec.netns, 'link', 'set', UPLINK, 'up']);
-    await node.ovs.start();
-    await node.ovs.vsctl([
+    await run('ip', ['-n', this.netns, 'link', 'set', UPLINK, 'up']);
+    await this.ovs.start();
+    await this.ovs.vsctl([
       '--may-exist', 'add-br', UNDERLAY_BRIDGE, '--', 'set', 'bridge', UNDERLAY_BRIDGE, 'datapath_type=netdev',
       '--', '--may-exist', 'add-port', UNDERLAY_BRIDGE, UPLINK,
     ]);
-    await node.configureUnderlay();
-    return node;
+    await this.configureUnderlay();
   }
 
   /** Absolute OVS run directory (db, sockets, pidfiles, logs). */

@@ -1,5 +1,5 @@
 // One private Open vSwitch instance (ovsdb-server + ovs-vswitchd) per node: its run directory, daemons and CLI tools.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { run, startProcess, waitFor, type RunOptions, type RunResult, type TrackedProcess } from './process.js';
@@ -81,6 +81,12 @@ export class OvsInstance {
 
   async stopVswitchd(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.vswitchd?.stop(signal);
+  }
+
+  /** Deletes the database (after stop()): the next start() begins with an empty OVS, as on a wiped node. */
+  async wipe(): Promise<void> {
+    await rm(join(this.runDir, 'conf.db'), { force: true });
+    await rm(join(this.runDir, '.conf.db.~lock~'), { force: true });
   }
 
   /** Stops both daemons; safe to call more than once. */

@@ -22,6 +22,8 @@ const REPLY_TIMEOUT_MS = 1000;
 export class ContinuousPinger {
   private output = '';
   private readonly replies = new Set<number>();
+  /** When each reply arrived (ms since the epoch): places a lost request in time between its neighbours. */
+  readonly replyAt = new Map<number, number>();
 
   private constructor(
     readonly from: NetnsHandle,
@@ -37,6 +39,7 @@ export class ContinuousPinger {
       const complete = this.output.lastIndexOf('\n') + 1;
       for (const match of this.output.slice(parsed, complete).matchAll(/^\d+ bytes from .*icmp_seq=(\d+)/gm)) {
         this.replies.add(Number(match[1]));
+        this.replyAt.set(Number(match[1]), Date.now());
       }
       parsed = complete;
     });

@@ -19,7 +19,7 @@ function storeWith(namespaces: Record<string, number>): MemoryStore {
   return store;
 }
 
-/** Answers every request at once like the master: join/isolate/global, and refuses anything on "default". */
+/** Answers every request at once like the master: join/isolate/global, and refuses anything on "kube-system". */
 function scriptedMaster(store: MemoryStore): void {
   let fresh = 100;
   store.afterCommit = (s) => {
@@ -28,9 +28,9 @@ function scriptedMaster(store: MemoryStore): void {
       if (r.Action === '') continue;
       const cleared = { ...r, Action: '', Namespace: '' };
       const txn = s.txn().ifModRevision(kv.key, kv.modRevision);
-      if (r.NetName === 'default') {
+      if (r.NetName === 'kube-system') {
         txn.put(kv.key, JSON.stringify(cleared)).put(`${ERR}${r.NetName}`, JSON.stringify({
-          Action: r.Action, Namespace: r.Namespace, Error: '"default" is an admin namespace and always global (VNID 0)', Time: 'now',
+          Action: r.Action, Namespace: r.Namespace, Error: '"kube-system" is an admin namespace and always global (VNID 0)', Time: 'now',
         }));
       } else {
         const target = r.Action === 'join' ? JSON.parse(s.data.get(`${NS}${r.Namespace}`)!.value).NetID : r.Action === 'global' ? 0 : fresh++;
@@ -90,12 +90,12 @@ describe('k8s-ovs-adm pod-network', () => {
   });
 
   it('exits 1 with the master\'s reason when it rejects the action', async () => {
-    const store = storeWith({ default: 0 });
+    const store = storeWith({ 'kube-system': 0 });
     scriptedMaster(store);
     const env = fakeEnvironment(store);
-    expect(await runAdm(['pod-network', 'isolate-namespaces', 'default'], env, {})).to.equal(1);
-    expect(env.stderr).to.equal('error: default: rejected by the master: "default" is an admin namespace and always global (VNID 0)\n');
-    expect(env.stdout).to.match(/^default\s+0\s+rejected$/m);
+    expect(await runAdm(['pod-network', 'isolate-namespaces', 'kube-system'], env, {})).to.equal(1);
+    expect(env.stderr).to.equal('error: kube-system: rejected by the master: "kube-system" is an admin namespace and always global (VNID 0)\n');
+    expect(env.stdout).to.match(/^kube-system\s+0\s+rejected$/m);
   });
 
   it('does not take a rejection older than the request for the answer', async () => {

@@ -78,6 +78,20 @@ describe('k8s-ovs-adm command line', () => {
     expect(env.stderr).to.match(/no network config at \/k8s\.ovs\.com\/ovs\/network\/config: check --etcd-prefix/);
   });
 
+  it('reads the config from <prefix>/<network>/config with --network or the original sysconfig\'s flags', async () => {
+    const store = cluster();
+    store.put('prod/config', store.data.get('config')!.value);
+    store.delete('config');
+    let env = fakeEnvironment(store);
+    expect(await runAdm(['get', 'netns', 'red', '--network', 'prod'], env, {}), env.stderr).to.equal(0);
+    env = fakeEnvironment(store);
+    expect(await runAdm(['get', 'netns', 'red'], env, { K8S_OVS_ETCD_PREFIX: '--etcd-prefix=/k8s.ovs.com/ovs/network --network=prod' }), env.stderr)
+      .to.equal(0);
+    env = fakeEnvironment(store);
+    expect(await runAdm(['get', 'netns', 'red'], env, {})).to.equal(1);
+    expect(env.stderr).to.match(/no network config at \/k8s\.ovs\.com\/ovs\/network\/config: check --etcd-prefix \(default [^)]+\) and --network/);
+  });
+
   it('asks for a subnet and prints what the master assigned', async () => {
     const store = cluster();
     store.afterCommit = (s) => {

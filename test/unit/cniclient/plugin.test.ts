@@ -67,7 +67,22 @@ describe('k8s-ovs CNI plugin against the daemon', function () {
   });
 
   describe('ADD', function () {
-    for (const version of SUPPORTED_VERSIONS) {
+    for (const version of ['0.1.0', '0.2.0'] as const) {
+      it(`returns a ${version} result in that version's ip4 format, for the original k8s-ovs's config`, async function () {
+        const run = await runPlugin(env('ADD'), config({}, version));
+        expect(run.exitCode, run.stdout).to.equal(0);
+        expect(run.json).to.deep.equal({
+          cniVersion: version,
+          ip4: { ip: '10.128.0.5/23', gateway: '10.128.0.1', routes: [{ dst: '0.0.0.0/0', gw: '10.128.0.1' }, { dst: '224.0.0.0/4' }] },
+          dns: {},
+        });
+        const del = await runPlugin(env('DEL'), config({}, version));
+        expect(del.exitCode, del.stdout).to.equal(0);
+        expect(backend.calls.map((call) => call.method)).to.deep.equal(['add', 'del']);
+      });
+    }
+
+    for (const version of SUPPORTED_VERSIONS.filter((v) => v !== '0.1.0' && v !== '0.2.0')) {
       it(`returns a ${version} result with the attachment`, async function () {
         const run = await runPlugin(env('ADD'), config({}, version));
         expect(run.exitCode, run.stdout).to.equal(0);
@@ -182,7 +197,8 @@ describe('k8s-ovs CNI plugin against the daemon', function () {
     });
 
     it('rejects unsupported and missing versions (1)', async function () {
-      expectError(await runPlugin(env('ADD'), config({}, '0.2.0')), 1, /"0.2.0" is not supported/);
+      expectError(await runPlugin(env('ADD'), config({}, '0.0.9')), 1, /"0.0.9" is not supported/);
+      expectError(await runPlugin(env('CHECK'), config({}, '0.2.0')), 1, /CHECK needs cniVersion 0.4.0 or later/);
       const noVersion = JSON.stringify({ name: 'k8s-ovs', type: 'k8s-ovs', daemonSocket: socketPath });
       expectError(await runPlugin(env('ADD'), noVersion), 1, /cniVersion is missing/);
     });

@@ -53,14 +53,17 @@ describe('k8s views', function () {
       .to.throw(ViewError, 'spec.ports[0].port: 0 is not a port number');
   });
 
-  it('reads a pod identity, node and annotations', function () {
+  it('reads a pod identity, node, annotations and IPv4 address', function () {
     const pod = parsePod({
       metadata: { name: 'web', namespace: 'a', uid: 'u-1', annotations: { 'k8s-ovs/bandwidth': '10M' } },
       spec: { nodeName: 'node-1' },
     });
     expect(pod).to.deep.equal({ namespace: 'a', name: 'web', uid: 'u-1', nodeName: 'node-1', annotations: { 'k8s-ovs/bandwidth': '10M' },
-      controller: null });
+      ip: null, controller: null });
     expect(parsePod({ metadata: { name: 'pending', namespace: 'a', uid: 'u-2' }, spec: {} }).nodeName).to.equal(null);
+    const running = (podIP: string) => parsePod({ metadata: { name: 'r', namespace: 'a', uid: 'u-3' }, spec: {}, status: { podIP } }).ip;
+    expect(running('10.128.0.5')).to.equal('10.128.0.5');
+    expect(running('fd00::5')).to.equal(null);
     expect(() => parsePod({ metadata: { name: 'p', namespace: 'a' } })).to.throw(ViewError, 'metadata.uid');
   });
 

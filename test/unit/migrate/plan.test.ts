@@ -36,6 +36,14 @@ describe('migration planner', () => {
     ]);
   });
 
+  it('takes the config from <network>/config for a tree the original ran with --network', () => {
+    const v2 = [{ key: 'prod/config', value: CONFIG }, { key: SUBNET_KEY, value: SUBNET }, { key: 'config', value: CONFIG }];
+    const plan = planMigration(v2, [], 'prod/config');
+    expect(plan.network).to.equal('k8ssdn');
+    expect(plan.entries.map((e) => [e.key, e.action])).to.deep.equal([['prod/config', 'copy'], ['config', 'invalid'], [SUBNET_KEY, 'copy']]);
+    expect(planMigration(v2, []).entries.map((e) => [e.key, e.action])).to.deep.include(['prod/config', 'invalid']);
+  });
+
   it('keeps a pending Assign request, a global NetID 0 and shared NetIDs as they are', () => {
     const assign = '{"Host":"lb1","HostIP":"192.168.1.99","Subnet":"","Assign":true}';
     const shared = '{"NetName":"helloworld2","NetID":3831805,"Action":"","Namespace":""}';

@@ -122,6 +122,16 @@ describe('v2 config hint for the daemon', () => {
     expect(await v2ConfigHint({ endpoints: [server.endpoint], prefix: '/other' })).to.equal(undefined);
   });
 
+  it('looks for <prefix>/<network>/config, and names --network, for a daemon run with the original\'s --network', async () => {
+    const server = await fakeEtcd((url) => url.pathname === '/v2/keys/k8s.ovs.com/ovs/network/prod/config'
+      ? { status: 200, body: { action: 'get', node: { key: '/k8s.ovs.com/ovs/network/prod/config', value: '{}' } } }
+      : { status: 404, body: NOT_FOUND });
+    servers.push(server);
+    expect(await v2ConfigHint({ endpoints: [server.endpoint], prefix: '/k8s.ovs.com/ovs/network' }, 'prod')).to.equal(
+      `k8s-ovs-adm migrate --from-v2=${server.endpoint} --etcd-endpoints=${server.endpoint} --etcd-prefix=/k8s.ovs.com/ovs/network --network=prod`);
+    expect(await v2ConfigHint({ endpoints: [server.endpoint], prefix: '/k8s.ovs.com/ovs/network' })).to.equal(undefined);
+  });
+
   it('gives nothing when the endpoints do not serve v2 or do not answer', async () => {
     const server = await fakeEtcd(() => ({ status: 404, body: '404 page not found' }));
     servers.push(server);

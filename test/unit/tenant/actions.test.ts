@@ -26,13 +26,26 @@ describe('tenant actions', () => {
   let model: VnidAssignments;
   beforeEach(() => {
     model = new VnidAssignments({ adminNamespaces: ['openshift-infra'] });
-    assign(model, 'a', 'b', 'c', 'default', 'openshift-infra');
+    assign(model, 'a', 'b', 'c', 'default', 'kube-system', 'openshift-infra');
   });
 
   it('gives new namespaces distinct VNIDs and admin namespaces VNID 0', () => {
     expect(new Set([model.vnidOf('a'), model.vnidOf('b'), model.vnidOf('c')]).size).to.equal(3);
-    expect(model.vnidOf('default')).to.equal(GLOBAL_VNID);
+    expect(model.vnidOf('kube-system')).to.equal(GLOBAL_VNID);
     expect(model.vnidOf('openshift-infra')).to.equal(GLOBAL_VNID);
+  });
+
+  // The original k8s-ovs made only kube-system global; a switching user's tenants may live in default.
+  it('treats default as an ordinary tenant and kube-system as the one built-in admin namespace, fresh or migrated', () => {
+    expect(model.vnidOf('default')).to.be.within(10, 0xffffff);
+    const migrated = (vnid: number) => VnidAssignments.rebuild(
+      [{ namespace: 'default', vnid: vnid as Vnid }, { namespace: 'kube-system', vnid: GLOBAL_VNID }, { namespace: 'a', vnid: 11 as Vnid }]).assignments;
+    for (const cluster of [model, migrated(0), migrated(3831805)]) {
+      expect(planAction(cluster, 'default', 'isolate', '').accepted).to.equal(true);
+      expect(planAction(cluster, 'default', 'join', 'a').accepted).to.equal(true);
+      expect(rejected(planAction(cluster, 'kube-system', 'isolate', ''))).to.match(/"kube-system" is an admin namespace/);
+      expect(rejected(planAction(cluster, 'kube-system', 'join', 'a'))).to.match(/"kube-system" is an admin namespace/);
+    }
   });
 
   it('join takes the VNID of the joined namespace and releases the old one if unused', () => {
@@ -89,7 +102,7 @@ describe('tenant actions', () => {
     ['join to an unknown namespace', 'a', 'join', 'nope', /"nope" to join does not exist/],
     ['join to itself', 'a', 'join', 'a', /cannot join itself/],
     ['isolate with a Namespace', 'a', 'isolate', 'b', /only used with Action "join"/],
-    ['isolating an admin namespace', 'default', 'isolate', '', /admin namespace/],
+    ['isolating an admin namespace', 'kube-system', 'isolate', '', /admin namespace/],
     ['joining an admin namespace elsewhere', 'openshift-infra', 'join', 'a', /admin namespace/],
     ['an action on a namespace without VNID', 'zzz', 'global', '', /has no VNID/],
   ];

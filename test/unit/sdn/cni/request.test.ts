@@ -108,7 +108,15 @@ describe('CNI results', function () {
       [{ address: '10.128.0.9/23', gateway: '10.128.0.1', interface: 0 }]);
   });
 
-  it('reads back what it renders, in every version', function () {
+  it('renders the original k8s-ovs\'s 0.1.0 and 0.2.0 as their ip4 results', function () {
+    const routed = { ...attachment, routes: [{ dst: '0.0.0.0/0', gw: parseIpv4('10.128.0.1') }, { dst: '10.128.0.0/14' }] };
+    for (const version of ['0.1.0', '0.2.0'] as const) {
+      expect(renderResult(routed, version)).to.deep.equal({ cniVersion: version, dns: {}, ip4: {
+        ip: '10.128.0.9/23', gateway: '10.128.0.1', routes: [{ dst: '0.0.0.0/0', gw: '10.128.0.1' }, { dst: '10.128.0.0/14' }] } });
+    }
+  });
+
+  it('reads back what it renders, in every version that has prevResult', function () {
     for (const version of ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] as const) {
       expect(parsePrevResult(renderResult(attachment, version))).to.deep.equal(attachment);
     }

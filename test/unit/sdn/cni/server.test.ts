@@ -81,18 +81,43 @@ describe('CNI server', function () {
       });
     });
 
-    it('refuses a directory open to group or others, and a path that is not a socket', async function () {
-      const open = path.join(base, 'open');
-      await fs.mkdir(open, { mode: 0o755 });
-      await fs.chmod(open, 0o755);
-      await new CniServer({ socketPath: path.join(open, 'cni.sock'), backend: new FakeBackend() }).start()
-        .then(() => expect.fail('started in a 0755 directory'), (err: Error) => expect(err.message).to.match(/mode 0700/));
+    it('closes a directory others may only read (a package\'s or a kubelet\'s hostPath) and makes the socket 0600 in it', async function () {
+      const readable = path.join(base, 'readable');
+      await fs.mkdir(readable, { mode: 0o755 });
+      await fs.chmod(readable, 0o755);
+      const socketPath = path.join(readable, 'cni.sock');
+      await startServer(socketPath);
+      expect((await fs.stat(readable)).mode & 0o777).to.equal(0o700);
+      expect((await fs.lstat(socketPath)).mode & 0o777).to.equal(0o600);
+    });
+
+    it('refuses a directory group or others may write in, saying why and changing nothing, and a path that is not a socket', async function () {
+      for (const [mode, who] of [[0o775, 'group'], [0o757, 'others'], [0o1777, 'group and others']] as const) {
+        const open = path.join(base, `open-${mode.toString(8)}`);
+        await fs.mkdir(open);
+        await fs.chmod(open, mode);
+        await new CniServer({ socketPath: path.join(open, 'cni.sock'), backend: new FakeBackend() }).start()
+          .then(() => expect.fail(`started in a ${mode.toString(8)} directory`), (err: Error) => {
+            expect(err).to.be.instanceOf(CniSocketError);
+            expect(err.message).to.include(`is writable by ${who}`).and.include('could replace the CNI socket');
+          });
+        expect((await fs.stat(open)).mode & 0o7777).to.equal(mode);
+      }
       const closed = path.join(base, 'file');
       await fs.mkdir(closed, { mode: 0o700 });
       await fs.writeFile(path.join(closed, 'cni.sock'), 'not a socket');
       await new CniServer({ socketPath: path.join(closed, 'cni.sock'), backend: new FakeBackend() }).start()
         .then(() => expect.fail('removed a regular file'), (err: Error) => expect(err.message).to.match(/not a socket/));
       expect(await fs.readFile(path.join(closed, 'cni.sock'), 'utf8')).to.equal('not a socket');
+    });
+
+    it('refuses a directory owned by another user', async function () {
+      if (process.getuid?.() !== 0) this.skip();
+      const foreign = path.join(base, 'foreign');
+      await fs.mkdir(foreign, { mode: 0o700 });
+      await fs.chown(foreign, 65534, 65534);
+      await new CniServer({ socketPath: path.join(foreign, 'cni.sock'), backend: new FakeBackend() }).start()
+        .then(() => expect.fail('started in a directory of uid 65534'), (err: Error) => expect(err.message).to.match(/owned by uid 65534/));
     });
 
     it('answers other paths with 404 and a CNI error, and refuses an oversized chunked body', async function () {

@@ -119,7 +119,37 @@ describe('host-subnet IPAM', function () {
     await fs.writeFile(path.join(stateDir, 'addresses', '10.128.0.2'), 'garbage', { mode: 0o600 });
     await fs.writeFile(path.join(stateDir, 'addresses', 'README'), 'not a record', { mode: 0o600 });
     expect((await ipam.allocate('c1', 'eth0')).ip).to.equal('10.128.0.3');
-    expect((await ipam.reconcile(['c1'])).released).to.deep.equal([{ ip: '10.128.0.2', containerId: '', ifname: '' }]);
+    expect((await ipam.reconcile(['c1'])).released).to.deep.equal([
+      { ip: '10.128.0.2', containerId: '', ifname: '', problem: 'a regular file, not a record' }]);
+  });
+
+  it('holds the address of a damaged record, and reconcile neither deletes nor trips over a directory in its place', async function () {
+    const stateDir = path.join(base, 'damaged');
+    const ipam = await open(small, stateDir);
+    await fs.mkdir(path.join(stateDir, 'addresses', '10.128.0.2'));
+    await fs.symlink('no-ifname', path.join(stateDir, 'addresses', '10.128.0.3'));
+    await fs.symlink('a/b/c', path.join(stateDir, 'addresses', '10.128.0.4'));
+    expect((await ipam.allocate('c1', 'eth0')).ip, 'damaged records still hold their addresses').to.equal('10.128.0.5');
+    const { released } = await ipam.reconcile(['c1']);
+    expect(released.map((r) => `${r.ip} ${r.problem}`)).to.deep.equal([
+      '10.128.0.3 points to "no-ifname", not <containerId>/<ifname>', '10.128.0.4 points to "a/b/c", not <containerId>/<ifname>']);
+    expect((await fs.stat(path.join(stateDir, 'addresses', '10.128.0.2'))).isDirectory(), 'the directory stays').to.equal(true);
+    expect((await ipam.list()).map((r) => r.ip)).to.deep.equal(['10.128.0.2', '10.128.0.5']);
+  });
+
+  it('repair writes a running pod\'s missing or damaged record again, so reconcile keeps its address', async function () {
+    const stateDir = path.join(base, 'repair');
+    const ipam = await open(small, stateDir);
+    const a = (await ipam.allocate('c1', 'eth0')).ip;
+    const b = (await ipam.allocate('c2', 'eth0')).ip;
+    await fs.rm(path.join(stateDir, 'addresses', a));
+    await fs.rm(path.join(stateDir, 'addresses', b));
+    await fs.writeFile(path.join(stateDir, 'addresses', b), 'garbage');
+    expect(await ipam.repair([{ containerId: 'c1', ifname: 'eth0', ip: a }, { containerId: 'c2', ifname: 'eth0', ip: b }]))
+      .to.deep.equal([a, b]);
+    expect((await ipam.reconcile(['c1', 'c2'])).released).to.deep.equal([]);
+    expect(await ipam.list()).to.deep.equal([{ ip: a, containerId: 'c1', ifname: 'eth0' }, { ip: b, containerId: 'c2', ifname: 'eth0' }]);
+    expect((await ipam.allocate('c3', 'eth0')).ip, 'neither address handed out again').to.not.be.oneOf([a, b]);
   });
 
   it('keeps its state in a 0700 directory and refuses one open to others', async function () {

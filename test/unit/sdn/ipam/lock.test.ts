@@ -74,6 +74,30 @@ describe('IPAM state lock', function () {
     expect(await fs.readlink(file)).to.equal(await tokenOf(process.ppid));
   });
 
+  // A real clock change needs root and would disturb the machine: the wall clock is faked by replacing
+  // Date.now, and jumps an hour while a caller waits; only a deadline on a monotonic clock ignores that.
+  it('times a waiter on a monotonic clock: the wall clock jumping an hour ahead or back changes nothing', async function () {
+    const realNow = Date.now;
+    let jump = 0;
+    Date.now = () => realNow() + jump;
+    try {
+      const file = lockPath();
+      await fs.symlink(await tokenOf(process.ppid), file);
+      setTimeout(() => { jump = 3_600_000; }, 50);
+      setTimeout(() => void fs.rm(file), 300);
+      await new StateLock(file, 5000).withLock(() => Promise.resolve());
+      await fs.symlink(await tokenOf(process.ppid), file);
+      setTimeout(() => { jump = -3_600_000; }, 50);
+      const started = performance.now();
+      const error = await new StateLock(file, 300).withLock(() => Promise.resolve()).catch((err: unknown) => err);
+      expect(error).to.be.instanceOf(IpamLockTimeoutError);
+      expect(performance.now() - started).to.be.below(3000);
+      await fs.rm(file);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   it('keeps two processes out of each other\'s critical sections', async function () {
     this.timeout(30_000);
     const worker = fileURLToPath(new URL('./lock-worker.js', import.meta.url));

@@ -127,6 +127,7 @@ describe('node sync', function () {
   });
 
   it('knows the pods of its own node only, and reports them after every list', async function () {
+    server.create('nodes', { metadata: { name: 'node-1' } });
     const mine = server.create('pods', pod('mine', 'node-1', { 'k8s-ovs/tenant': 'a' }));
     server.create('pods', pod('theirs', 'node-2'));
     const sync = startSync();
@@ -146,6 +147,31 @@ describe('node sync', function () {
     });
     await eventually(() => expect(podLists).to.deep.equal([['mine'], ['new']]));
     expect(sync.pods.has('default', 'mine')).to.equal(false);
+  });
+
+  // A wrong Node name lists no pods however many run here: reclaiming against that list would remove them all.
+  it('reports no pod list while no Node has its name, says so loudly, and reports once the Node appears', async function () {
+    server.create('pods', pod('running', 'node-1'));
+    const { logger, lines } = recordingLogger();
+    const sync = startSync({ logger });
+    await sync.whenSynced();
+    expect(sync.nodeKnown).to.equal(false);
+    expect(sync.pods.has('default', 'running')).to.equal(true);
+    await sleep(300);
+    expect(podLists).to.deep.equal([]);
+    const errors = lines.filter((line) => line.level === 'error').map((line) => line.message);
+    expect(errors).to.deep.equal(['no Kubernetes Node named "node-1": this node\'s pods are never reclaimed until there is']);
+    server.create('nodes', { metadata: { name: 'node-1' } });
+    await eventually(() => expect(podLists).to.deep.equal([['running']]));
+    expect(sync.nodeKnown).to.equal(true);
+  });
+
+  it('finds a pod of its node by the address the kubelet reported', async function () {
+    server.create('pods', { ...pod('old', 'node-1'), status: { podIP: '10.128.0.2' } });
+    const sync = startSync();
+    await sync.whenSynced();
+    expect(sync.pods.byIp('10.128.0.2')).to.deep.include({ namespace: 'default', name: 'old' });
+    expect(sync.pods.byIp('10.128.0.3')).to.equal(undefined);
   });
 
   it('waits briefly for a pod the watch has not delivered yet', async function () {

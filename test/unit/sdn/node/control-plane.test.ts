@@ -13,7 +13,7 @@ function guardWith(overrides: Partial<ControlPlaneGuardOptions> = {}) {
   let members: string[] | Error = ['https://10.0.0.11:2379', 'https://10.0.0.11:2380', 'https://etcd-3.example:2379'];
   let allowed: Ipv4[] = [];
   const guard = new ControlPlaneGuard({
-    configuredUrls: ['https://10.0.0.10:2379'],
+    configuredUrls: () => ['https://10.0.0.10:2379'],
     memberUrls: async () => { if (members instanceof Error) throw members; return members; },
     resolve: async (host) => (host === 'etcd-3.example' ? [ip('10.0.0.12')] : [ip(host)]),
     switch: { setControlPlaneEndpoints: async (e) => { applied.switch.push([...e]); } },
@@ -45,6 +45,14 @@ describe('the control-plane guard', () => {
     allow([ip('10.128.0.7')]);
     await guard.refresh();
     expect(applied.host.map((r) => r.allowedSources)).to.deep.equal([[], ['10.128.0.7']]);
+  });
+
+  it('applies again, unchanged, after a firewall reload removed the host\'s rules', async () => {
+    const { guard, applied } = guardWith();
+    await guard.refresh();
+    await guard.reapply();
+    expect(applied.host).to.have.length(2);
+    expect(applied.host[1]).to.deep.equal(applied.host[0]);
   });
 
   it('keeps the member list it last read while etcd is unreachable', async () => {
