@@ -32,7 +32,7 @@ export const FULL: BenchProfile = {
   cni: { pods: 200, concurrency: 20, caCertsPods: 100, pluginStarts: 20, profiledPods: 20, baselinePods: 50 },
   flows: { retagPods: 500, resync: { nodes: 1000, services: 5000, pods: 110 }, scalingSizes: [10, 100, 1000], reps: 5 },
   scale: { nodes: 1000, namespaces: 50, services: 5000, pods: 110, churn: 10 },
-  fixed: { addPods: 50, nodes: 100, addresses: 5000 },
+  fixed: { addPods: 30, nodes: 100, addresses: 5000 },
   dataplane: { rounds: 3, qperfSeconds: 1, iperfSeconds: 2 },
 };
 

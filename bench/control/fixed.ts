@@ -69,7 +69,7 @@ export async function runFixedSection(profile: BenchProfile, log: (line: string)
     // No master from here on: the thousands of claims name nodes without a daemon, which a master would collect.
     await cluster.stopDaemon(n1);
     let daemon = await startDaemon(cluster, n1, { extraFlags: [...kube, '--master=false'] });
-    await sleep(5000);
+    await sleep(3000);
     const before = await processRss(daemon.pid);
     const nodes = Array.from({ length: size.nodes }, (_, i) => ({ ip: intToIpv4(NODE_BASE + i), subnet: `${intToIpv4(SUBNET_BASE + i * 512)}/23` }));
     await loader.send({ op: 'etcdPut', endpoint: cluster.etcdEndpoint, kvs: nodes.map((node, i) => ({
@@ -79,7 +79,7 @@ export async function runFixedSection(profile: BenchProfile, log: (line: string)
     const start = Date.now();
     await loader.send({ op: 'etcdPut', endpoint: cluster.etcdEndpoint, kvs: claims });
     const routedAt = await seenAt('every claimed address\'s flows', async () => (await fixedFlowCount(n1)) >= 4 * size.addresses);
-    await sleep(5000);
+    await sleep(3000);
     const atScale = await processRss(daemon.pid);
     const fixedFlows = await fixedFlowCount(n1);
     const flows = await tableFlowCount(n1);
