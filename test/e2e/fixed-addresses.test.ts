@@ -120,6 +120,7 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
     const [web] = await Promise.all([
       runPod('n1', 'red', 'web', { [`${ANN}ip-address`]: STATIC, [`${ANN}mac-address`]: STATIC_MAC }),
       runPod('n1', 'red', 'red-a'), runPod('n1', 'blue', 'blue-a'), runPod('n2', 'red', 'red-b'), runPod('n2', 'blue', 'blue-b'),
+      runPod('n2', 'green', 'green-a'),
     ]);
     expect(web.ip, 'the CNI result, as containerd reports the pod IP').to.equal(STATIC);
     expect(await macOf(web)).to.equal(STATIC_MAC);
@@ -135,7 +136,7 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
   });
 
   it('gives a pod of a namespace with a default pool an address of that pool', async () => {
-    const pooled = await runPod('n2', 'green', 'green-a');
+    const pooled = pod('green-a');
     expect(Cidr.parse('10.130.0.0/24').contains(pooled.ip), pooled.ip).to.equal(true);
     const listed = await admIn(['get', 'ips', 'green/green-a']);
     expect(listed.stdout).to.match(new RegExp(`^${pooled.ip.replace(/\./g, '\\.')}\\s+0a:58:\\S+\\s+green/green-a\\s+n2 \\S+\\s+pool\\s+fixed\\s+no$`, 'm'));
@@ -180,7 +181,7 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
   });
 
   it('lets exactly one of two pods racing for one address on different nodes run; the other gets code 101 and nothing', async () => {
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 2; round++) {
       const address = `10.130.0.${100 + round}`;
       const [a, b] = await Promise.all([pluginAdd('n1', 'red', `race-a${round}`, { [`${ANN}ip-address`]: address }),
         pluginAdd('n2', 'red', `race-b${round}`, { [`${ANN}ip-address`]: address })]);
@@ -231,8 +232,7 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
     await removePod('n1', 'web');
     expect((await claims()).has(STATIC), 'DEL freed it without a master').to.equal(false);
     await api.delete('statefulsets', 'db', 'red');
-    await removePod('n1', 'db-0');
-    await removePod('n1', 'db-1');
+    await Promise.all([removePod('n1', 'db-0'), removePod('n1', 'db-1')]);
     const held = await claims();
     expect(SET_ADDRESSES.map((address) => held.get(address)?.Node), 'no master, no release of retained addresses').to.deep.equal(['', '']);
     await cluster.startDaemon(node('n2'), MASTER_FLAGS(api.kubeconfig));
@@ -256,7 +256,7 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
     await cluster.etcdctl('compact', String(header.revision));
     await Promise.all([node('n1').restartVswitchd(), node('n2').restartVswitchd()]);
     const held = [...(await claims()).entries()].filter(([, claim]) => claim.Node !== '');
-    expect(held.map(([ip]) => ip), 'web2 and the race winners').to.include.members([STATIC, '10.130.0.100', '10.130.0.101', '10.130.0.102']);
+    expect(held.map(([ip]) => ip), 'web2 and the race winners').to.include.members([STATIC, '10.130.0.100', '10.130.0.101']);
     const ips = held.map(([ip]) => ip);
     for (const at of [node('n1'), node('n2')]) {
       await waitUntil(`${at.name} to route every claimed address again`, async () => {
