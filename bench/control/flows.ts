@@ -14,7 +14,7 @@ import { LOCAL_SUBNET, type Plane, fillModel, freshPlane, localPods, remoteNodes
 
 const NETWORK: NodeNetwork = {
   clusterNetwork: Cidr.parse('10.128.0.0/12'), serviceNetwork: Cidr.parse('172.30.0.0/16'),
-  localSubnet: Cidr.parse(LOCAL_SUBNET), gateway: '10.128.0.1' as Ipv4, gatewayMac: '0a:58:0a:80:00:01',
+  localSubnet: Cidr.parse(LOCAL_SUBNET), gateway: '10.128.0.1' as Ipv4, gatewayMac: '0a:58:0a:80:00:01', nodeIp: '192.168.50.1' as Ipv4,
 };
 
 export interface RetagData {

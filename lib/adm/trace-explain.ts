@@ -1,6 +1,7 @@
 // Puts an ofproto/trace walk into words, table by table, with the pipeline's own table names (pure).
 import { TUN_PORT, Table, VXLAN_PORT, VXLAN_UDP_PORT } from '../sdn/pipeline/tables.js';
 import { type OfprotoTrace, type TraceStep, flowField } from './trace-output.js';
+import { isPolicyTable, policyDropReason, policyMeaning } from './trace-policy.js';
 
 export interface ExplainContext {
   /** The node whose switch was traced, as it should be named in sentences: "n1 (10.91.0.1)". */
@@ -36,7 +37,7 @@ export interface ExplainedStep {
 
 export type Verdict =
   | { kind: 'delivered'; port: number; pod: string | null; text: string }
-  | { kind: 'host'; text: string }
+  | { kind: 'host'; via: 'service' | 'relayed-reply' | 'gateway' | 'outside'; text: string }
   | { kind: 'vxlan'; remoteIp: string; remoteNode: string | null; vnid: number; neighbourPending: boolean; text: string }
   | { kind: 'dropped'; table: number; tableName: string; reason: string; text: string }
   | { kind: 'unknown'; text: string };
@@ -95,9 +96,22 @@ function outputPort(step: TraceStep): number | undefined {
   return undefined;
 }
 
-/** `ct(table=N,...)` forks the packet through conntrack and resumes it at table N: the `drop` after it is the original's. */
-function throughConntrack(step: TraceStep): boolean {
-  return step.actions.some((action) => /^ct\(.*table=/.test(action));
+/** A flow whose actions neither output nor go on (only notes: a NetworkPolicy drop) ends the packet. */
+function endsHere(step: TraceStep): boolean {
+  return step.actions.length > 0 && step.actions.every((action) => action.startsWith('note:'));
+}
+
+/**
+ * Whether the flow drops the packet. OVS prints a ct() action's empty nested action list as `drop` (and a
+ * `ct(table=N)` forks the packet, to resume at table N): that `drop` is not the flow's.
+ */
+function drops(step: TraceStep): boolean {
+  return step.actions.some((action, index) => action === 'drop' && !step.actions[index - 1]?.startsWith('ct('));
+}
+
+/** Output's flow for replies of connections the host relayed (they go back to tun0, where the host undoes its DNAT). */
+function relayedReply(step: TraceStep): boolean {
+  return step.table === Table.Output && flowField(step.match ?? '', 'ct_mark') !== undefined;
 }
 
 function gotoTable(step: TraceStep): number | undefined {
@@ -121,8 +135,8 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
   const match = step.match ?? '';
   const next = gotoTable(step);
   const out = outputPort(step);
-  if (throughConntrack(step)) return 'through conntrack: is it a reply of a connection the host relayed?';
-  if (step.match === null || step.actions.includes('drop')) {
+  if (isPolicyTable(step.table) && step.match !== null && next !== undefined) return policyMeaning(step);
+  if (step.match === null || drops(step) || endsHere(step)) {
     return `${step.match === null ? 'no flow matched' : 'drop'}: ${dropReason(step, trace, context, walk.vnid)}`;
   }
   switch (step.table) {
@@ -168,10 +182,13 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
     case Table.HostEgress:
       return 'to tun0: the host routes it (and masquerades what leaves the node)';
     case Table.Output:
-      if (step.actions.some((action) => action.startsWith('ct(commit'))) {
+      if (relayedReply(step)) return 'a reply of a connection the host relayed: back to tun0, where the host undoes its DNAT';
+      if (step.actions.some((action) => action.startsWith('ct(commit') && action.includes('exec('))) {
         return `relayed by the host: committed to conntrack so that its replies go back through the host; out of ${portName(context, out ?? 0)}`;
       }
-      if (out === TUN_PORT) return 'a reply of a connection the host relayed: back to tun0, where the host undoes its DNAT';
+      if (step.actions.some((action) => action.startsWith('ct(commit'))) {
+        return `a new connection, committed to conntrack (its later packets and replies pass NetworkPolicy): out of ${portName(context, out ?? 0)}`;
+      }
       return `out of ${portName(context, out ?? 0)}`;
     default:
       return out !== undefined ? `out of ${portName(context, out)}` : next !== undefined ? `on to table ${next}` : step.actions.join(', ');
@@ -183,6 +200,7 @@ function dropReason(step: TraceStep, trace: OfprotoTrace, context: ExplainContex
   const inPort = flowField(trace.flow, 'in_port') ?? '?';
   const match = step.match ?? '';
   const service = `${destination.ip}${destination.port ? `:${destination.port}/${destination.protocol}` : ''}`;
+  if (isPolicyTable(step.table) && step.match !== null) return policyDropReason(step);
   switch (step.table) {
     case Table.Classifier: return `no flow for input port ${inPort}`;
     case Table.TunnelIngress:
@@ -247,19 +265,23 @@ function verdictOf(trace: OfprotoTrace, context: ExplainContext, walk: Walk): Ve
   if (port === TUN_PORT) {
     const gateway = trace.steps.find((s) => s.table === Table.Dispatch && gotoTable(s) === Table.HostEgress
       && !(flowField(s.match ?? '', 'nw_dst') ?? '/').includes('/'));
-    const text = last.table === Table.ServiceAccess
-      ? `sent to tun0 (port 2) for kube-proxy: service ${context.destination.ip} is open to source VNID ${walk.vnid}`
-      : last.table === Table.Output
-        ? 'sent to tun0 (port 2): a reply of a connection the host relayed (DNAT); the host undoes its DNAT and sends it on'
-        : gateway ? `sent to tun0 (port 2): for this node itself (gateway ${context.destination.ip})`
-          : 'sent to tun0 (port 2): it leaves the cluster network; the node routes and masquerades it';
-    return { kind: 'host', text };
+    if (trace.steps.some((s) => s.table === Table.ServiceAccess && s.match !== null && !drops(s))) {
+      return { kind: 'host', via: 'service',
+        text: `sent to tun0 (port 2) for kube-proxy: service ${context.destination.ip} is open to source VNID ${walk.vnid}` };
+    }
+    if (relayedReply(last)) {
+      return { kind: 'host', via: 'relayed-reply',
+        text: 'sent to tun0 (port 2): a reply of a connection the host relayed (DNAT); the host undoes its DNAT and sends it on' };
+    }
+    return gateway
+      ? { kind: 'host', via: 'gateway', text: `sent to tun0 (port 2): for this node itself (gateway ${context.destination.ip})` }
+      : { kind: 'host', via: 'outside', text: 'sent to tun0 (port 2): it leaves the cluster network; the node routes and masquerades it' };
   }
   if (port !== undefined) {
     const pod = context.podsByPort.get(port) ?? null;
     return { kind: 'delivered', port, pod, text: `delivered to port ${port}${pod ? ` (pod ${pod})` : ''}` };
   }
-  if (last.match === null || last.actions.includes('drop')) {
+  if (last.match === null || drops(last) || endsHere(last)) {
     const reason = dropReason(last, trace, context, walk.vnid);
     const name = tableName(last.table);
     return { kind: 'dropped', table: last.table, tableName: name, reason,

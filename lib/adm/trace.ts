@@ -13,7 +13,6 @@ import { type ExplainContext, type Explanation, explainTrace } from './trace-exp
 import {
   type SwitchPod, parseDestination, parsePodRef, parseServiceBackend, podPacket, podsOnSwitch, relayedPacket, vxlanPacket,
 } from './trace-endpoints.js';
-import { Table } from '../sdn/pipeline/tables.js';
 import { parseOfprotoTrace } from './trace-output.js';
 
 interface TraceFlags extends EtcdFlags {
@@ -161,7 +160,7 @@ export async function runTrace(env: AdmEnvironment, flags: TraceFlags): Promise<
     let to = { ip: dstIp, ...(destination.port ? { port: destination.port } : {}), ...(found ? { pod: found } : {}) };
     const legs = [await runLeg(source.sw, podPacket(source.pod, dstIp, destination), context(source.sw, to), nodesByIp)];
     const first = legs[0]!.explanation;
-    if (backend && first.verdict.kind === 'host' && first.steps.at(-1)?.table === Table.ServiceAccess) {
+    if (backend && first.verdict.kind === 'host' && first.verdict.via === 'service') {
       // kube-proxy's DNAT: the host sends the packet back into br0 from tun0, still from the client pod.
       const endpoint = find((p) => p.ip === backend.ip);
       to = { ip: backend.ip, ...(backend.port ? { port: backend.port } : {}), ...(endpoint ? { pod: endpoint } : {}) };

@@ -1,7 +1,7 @@
 // Finding the API server and its credentials, in the order the original k8s-ovs and kubectl look.
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 
 export type ClientNode = typeof import('@kubernetes/client-node');
 let clientNode: Promise<ClientNode> | undefined;
@@ -24,6 +24,7 @@ export class KubeClient {
   readonly server: string;
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
+  readonly networking: NetworkingV1Api;
 
   /** `clientNode` is the loaded @kubernetes/client-node module (loadClientNode). */
   constructor(readonly config: KubeConfig, readonly clientNode: ClientNode, readonly source: KubeConfigSource = 'given') {
@@ -31,6 +32,7 @@ export class KubeClient {
     if (cluster === null) throw new KubeConfigError(`${source}: the current context "${config.getCurrentContext()}" names no cluster`);
     this.server = cluster.server;
     this.core = config.makeApiClient(clientNode.CoreV1Api);
+    this.networking = config.makeApiClient(clientNode.NetworkingV1Api);
     this.apps = config.makeApiClient(clientNode.AppsV1Api);
   }
 

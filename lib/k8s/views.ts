@@ -1,10 +1,8 @@
 // The few fields k8s-ovs reads from Kubernetes objects, parsed once at the edge into typed views.
 import { AddressError, type Ipv4, ipv4OrUndefined, parseIpv4 } from '../net/ipv4.js';
+import { type Fields, ViewError, isFields, optionalText, root, stringMap, text } from './fields.js';
 
-/** An API object lacks a field k8s-ovs needs, or has a value it cannot use. */
-export class ViewError extends Error {
-  override name = 'ViewError';
-}
+export { ViewError } from './fields.js';
 
 export interface KubeNamespace {
   name: string;
@@ -40,8 +38,12 @@ export interface KubePod {
   /** null while the pod is not scheduled. */
   nodeName: string | null;
   annotations: Readonly<Record<string, string>>;
-  /** status.podIP as the kubelet reported it; null before that, or when it is not IPv4. */
+  labels: Readonly<Record<string, string>>;
+  /** status.podIP once the kubelet reported it (IPv4 only); null before, or for an IPv6-only pod. */
   ip: Ipv4 | null;
+  hostNetwork: boolean;
+  /** The containers' named ports, for NetworkPolicy ports given by name. */
+  namedPorts: readonly NamedPort[];
   /** The ownerReference with controller: true (a StatefulSet, a ReplicaSet...), if any. */
   controller: { kind: string; name: string; uid: string } | null;
 }
@@ -54,49 +56,10 @@ export interface KubeStatefulSet {
   replicas: number;
 }
 
-type Fields = Record<string, unknown>;
-
-function isFields(value: unknown): value is Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function section(object: Fields, field: string, path: string): Fields {
-  const value = object[field];
-  if (value === undefined || value === null) return {};
-  if (!isFields(value)) throw new ViewError(`${path}: expected an object, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function text(object: Fields, field: string, path: string): string {
-  const value = object[field];
-  if (typeof value !== 'string' || value === '') throw new ViewError(`${path}: expected a non-empty string, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function optionalText(object: Fields, field: string, path: string): string | null {
-  const value = object[field];
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string') throw new ViewError(`${path}: expected a string, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function stringMap(object: Fields, field: string, path: string): Record<string, string> {
-  const map = section(object, field, path);
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(map)) {
-    if (typeof value !== 'string') throw new ViewError(`${path}.${key}: expected a string, got ${JSON.stringify(value)}`);
-    result[key] = value;
-  }
-  return result;
-}
-
-function root(object: unknown): { metadata: Fields; spec: Fields; status: Fields } {
-  if (!isFields(object)) throw new ViewError(`object: expected an API object, got ${JSON.stringify(object)}`);
-  return {
-    metadata: section(object, 'metadata', 'metadata'),
-    spec: section(object, 'spec', 'spec'),
-    status: section(object, 'status', 'status'),
-  };
+export interface NamedPort {
+  name: string;
+  protocol: ServiceProtocol;
+  port: number;
 }
 
 export function parseNamespace(object: unknown): KubeNamespace {
@@ -193,8 +156,28 @@ export function parsePod(object: unknown): KubePod {
     uid: text(metadata, 'uid', 'metadata.uid'),
     nodeName: optionalText(spec, 'nodeName', 'spec.nodeName'),
     annotations: stringMap(metadata, 'annotations', 'metadata.annotations'),
+    labels: stringMap(metadata, 'labels', 'metadata.labels'),
     // An IPv6 address (dual stack) is not ours: no IPv4 address then.
     ip: ipv4OrUndefined(optionalText(status, 'podIP', 'status.podIP')) ?? null,
+    hostNetwork: spec.hostNetwork === true,
+    namedPorts: namedPorts(spec.containers),
     controller: controllerOf(metadata),
   };
+}
+
+
+/** Named container ports; a malformed entry is skipped (a policy naming it then matches nothing there). */
+function namedPorts(containers: unknown): NamedPort[] {
+  const ports: NamedPort[] = [];
+  for (const container of Array.isArray(containers) ? containers : []) {
+    const entries: unknown = isFields(container) ? container.ports : undefined;
+    for (const entry of Array.isArray(entries) ? entries : []) {
+      if (!isFields(entry) || typeof entry.name !== 'string' || entry.name === '') continue;
+      const protocol = typeof entry.protocol === 'string' ? entry.protocol.toLowerCase() : 'tcp';
+      const port = entry.containerPort;
+      if (!protocols.includes(protocol as ServiceProtocol) || typeof port !== 'number' || !Number.isInteger(port)) continue;
+      ports.push({ name: entry.name, protocol: protocol as ServiceProtocol, port });
+    }
+  }
+  return ports;
 }

@@ -95,3 +95,14 @@ export class Cidr {
     return this.toString();
   }
 }
+
+/** The addresses of `block` that none of `holes` contains, as the fewest disjoint CIDRs (ipBlock minus except). */
+export function subtractCidrs(block: Cidr, holes: readonly Cidr[]): Cidr[] {
+  const inside = holes.filter((hole) => hole.overlaps(block));
+  if (inside.length === 0) return [block];
+  if (inside.some((hole) => hole.prefixLength <= block.prefixLength)) return [];
+  const half = block.prefixLength + 1;
+  const low = Cidr.of(block.base, half);
+  const high = Cidr.of(block.base + 2 ** (32 - half), half);
+  return [...subtractCidrs(low, inside), ...subtractCidrs(high, inside)];
+}

@@ -38,6 +38,10 @@ export interface Match {
   vlanTci?: Masked;
   ctState?: readonly ConntrackFlag[];
   ctMark?: Masked;
+  /** The conjunction a conjunctive match completed (ovs-fields(7) conj_id). */
+  conjId?: number;
+  /** A destination port under a mask (a port range); for a single port use tpDst. */
+  tpDstMasked?: Masked;
 }
 
 /** ovs-actions(7) ct: send the packet to a conntrack zone; `table` recirculates it there with ct_state filled in. */
@@ -54,6 +58,8 @@ export interface ConntrackAction {
 export type Action =
   | { kind: 'output'; port: number }
   | { kind: 'outputToRegister'; register: Register }
+  /** Clause `clause` of `clauses` of conjunctive match `id` (ovs-actions(7) conjunction). */
+  | { kind: 'conjunction'; id: number; clause: number; clauses: number }
   | ConntrackAction
   | { kind: 'gotoTable'; table: number }
   | { kind: 'setRegister'; register: Register; value: number }
@@ -89,6 +95,12 @@ export class FlowBuilder implements Flow {
   matching(match: Match): FlowBuilder {
     return new FlowBuilder(this.table, this.priority, this.cookie, { ...this.match, ...match }, this.actions);
   }
+  /** The same flow with more actions; an action it already has is not repeated (flows merged by match). */
+  appending(actions: readonly Action[]): FlowBuilder {
+    const rendered = new Set(this.actions.map(renderAction));
+    const added = actions.filter((action) => !rendered.has(renderAction(action)));
+    return new FlowBuilder(this.table, this.priority, this.cookie, this.match, [...this.actions, ...added]);
+  }
   private then(action: Action): FlowBuilder {
     return new FlowBuilder(this.table, this.priority, this.cookie, this.match, [...this.actions, action]);
   }
@@ -98,6 +110,12 @@ export class FlowBuilder implements Flow {
   /** Out of the port whose number the register holds (set by an earlier table). */
   outputToRegister(register: Register): FlowBuilder {
     return this.then({ kind: 'outputToRegister', register });
+  }
+  /** A clause of a conjunctive match: a flow with conjunction actions may have no other action. */
+  conjunction(id: number, clause: number, clauses: number): FlowBuilder {
+    if (this.actions.some((a) => a.kind !== 'conjunction')) throw new Error('conjunction actions cannot be mixed with others');
+    if (!(clauses >= 2 && clauses <= 64 && clause >= 1 && clause <= clauses)) throw new RangeError(`conjunction clause ${clause}/${clauses}`);
+    return this.then({ kind: 'conjunction', id, clause, clauses });
   }
   conntrack(action: Omit<ConntrackAction, 'kind'>): FlowBuilder {
     if (action.table !== undefined && action.table < this.table) {
@@ -159,6 +177,8 @@ export function renderMatch(match: Readonly<Match>): string {
   if (match.vlanTci) parts.push(`vlan_tci=${renderMasked(match.vlanTci, 4)}`);
   if (match.ctState?.length) parts.push(`ct_state=${match.ctState.join('')}`);
   if (match.ctMark) parts.push(`ct_mark=${renderMasked(match.ctMark, 1)}`);
+  if (match.tpDstMasked) parts.push(`tp_dst=${renderMasked(match.tpDstMasked, 4)}`);
+  if (match.conjId !== undefined) parts.push(`conj_id=${match.conjId}`);
   return parts.join(',');
 }
 
@@ -180,6 +200,7 @@ function renderAction(action: Action): string {
   switch (action.kind) {
     case 'output': return `output:${action.port}`;
     case 'outputToRegister': return `output:NXM_NX_REG${action.register}[]`;
+    case 'conjunction': return `conjunction(${action.id},${action.clause}/${action.clauses})`;
     case 'conntrack': return renderConntrack(action);
     case 'gotoTable': return `goto_table:${action.table}`;
     case 'setRegister': return `set_field:${action.value}->reg${action.register}`;

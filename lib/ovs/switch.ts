@@ -163,12 +163,20 @@ export class OvsSwitch {
     await this.ofctl('replace-flows', ['-'], flows.map(renderFlow).join('\n') + '\n', ['--bundle']);
   }
 
-  async dumpFlows(filter: { cookie?: Cookie; table?: number } = {}): Promise<DumpedFlow[]> {
+  async dumpFlows(filter: { cookie?: Cookie; table?: number } = {}, options: { stats?: boolean } = {}): Promise<DumpedFlow[]> {
     const parts: string[] = [];
     if (filter.cookie !== undefined) parts.push(`cookie=${renderCookie(filter.cookie)}/${renderCookie(ALL_BITS)}`);
     if (filter.table !== undefined) parts.push(`table=${filter.table}`);
-    const out = await this.ofctl('dump-flows', ['--no-stats', ...(parts.length ? [parts.join(',')] : [])]);
+    const out = await this.ofctl('dump-flows', [...(options.stats ? [] : ['--no-stats']), ...(parts.length ? [parts.join(',')] : [])]);
     return parseDumpFlows(out);
+  }
+
+  /**
+   * Forgets every connection conntrack holds for `ip` in `zone`, as either end: a pod's connections must not outlive
+   * it, or a later pod given its address would inherit them (established connections pass NetworkPolicy).
+   */
+  async flushConnections(zone: number, ip: string): Promise<void> {
+    for (const end of ['ct_nw_src', 'ct_nw_dst']) await this.appctl('dpctl/flush-conntrack', `zone=${zone}`, `${end}=${ip}`);
   }
 
   /** Adds or updates a drop-band meter (userspace and kernel datapaths both support them). */

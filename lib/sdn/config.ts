@@ -2,7 +2,12 @@
 import { AddressError, Cidr } from '../net/ipv4.js';
 import { WireObject, WireObjectError } from './wire.js';
 
-export const PLUGIN_NAMES = ['k8s-ovs-multitenant', 'k8s-ovs-subnet'] as const;
+export const PLUGIN_NAMES = ['k8s-ovs-multitenant', 'k8s-ovs-subnet', 'k8s-ovs-networkpolicy'] as const;
+
+/** Whether the plugin enforces Kubernetes NetworkPolicy (inside the VNIDs' rules for multitenant); subnet does not. */
+export function enforcesNetworkPolicy(plugin: PluginName): boolean {
+  return plugin !== 'k8s-ovs-subnet';
+}
 export type PluginName = (typeof PLUGIN_NAMES)[number];
 
 export interface NetworkConfig {

@@ -52,6 +52,7 @@ export class FixedWorld {
     const dataplane = new NodeDataplane(new FlowSync(table));
     await dataplane.resync({
       clusterNetwork: CLUSTER, serviceNetwork: Cidr.parse('172.30.0.0/16'), localSubnet: subnet, gateway: subnet.address(1), gatewayMac: '0a:58:00:00:00:01',
+      nodeIp: ip,
     });
     let chain: Promise<void> = Promise.resolve();
     const fixed = new NodeFixedAddresses({

@@ -23,9 +23,10 @@ export interface Packet {
 /** The bridge's set-frags mode: which fragments keep their L4 ports for matching (ovs-ofctl(8)). */
 export type FragmentMode = Extract<FragmentHandling, 'normal' | 'nx-match'>;
 
+/** Where the packet went; `notes` are the texts of the note actions it met (a NetworkPolicy rule's name). */
 export type Verdict =
-  | { kind: 'output'; port: number; tunId?: number; tunDst?: string; meter?: number }
-  | { kind: 'drop'; table: number };
+  | { kind: 'output'; port: number; tunId?: number; tunDst?: string; meter?: number; notes?: string[] }
+  | { kind: 'drop'; table: number; notes?: string[] };
 
 /** Connections committed by ct(commit), by their original-direction tuple, with their ct_mark. */
 export class FakeConntrack {
@@ -82,6 +83,7 @@ interface State {
   regs: number[];
   ctState: ConntrackFlag[];
   ctMark: number;
+  conjId?: number;
 }
 
 function ctStateMatches(want: readonly ConntrackFlag[], have: readonly ConntrackFlag[]): boolean {
@@ -110,7 +112,45 @@ function matches(m: Readonly<Match>, p: Packet, state: State, mode: FragmentMode
   if (m.vlanTci && !maskedEqual(p.vlan === undefined ? 0 : 0x1000 | p.vlan, m.vlanTci)) return false;
   if (m.ctState && !ctStateMatches(m.ctState, state.ctState)) return false;
   if (m.ctMark && !maskedEqual(state.ctMark, m.ctMark)) return false;
+  if (m.tpDstMasked && !maskedEqual(visibleTpDst(p, mode) ?? -1, m.tpDstMasked)) return false;
+  if (m.conjId !== undefined && m.conjId !== state.conjId) return false;
   return true;
+}
+
+const isClause = (f: Flow) => f.actions.length > 0 && f.actions.every((a) => a.kind === 'conjunction');
+
+/**
+ * The flow OVS would pick in `table`: the highest-priority match among ordinary flows and completed conjunctive
+ * matches (all clauses of one conjunction matched at one priority); a completed conjunction is resolved by looking
+ * the table up again with conj_id set. Several conjunctions completing at one priority is ambiguous in OVS: the
+ * lowest id is taken here, and a tie between an ordinary flow and a conjunction throws.
+ */
+function bestFlow(flows: readonly Flow[], table: number, packet: Packet, state: State, mode: FragmentMode): Flow | undefined {
+  const inTable = flows.filter((f) => f.table === table);
+  const ordinary = inTable.filter((f) => !isClause(f) && f.match.conjId === undefined && matches(f.match, packet, state, mode))
+    .sort((a, b) => b.priority - a.priority);
+  const clauses = new Map<string, { priority: number; id: number; needed: number; seen: Set<number> }>();
+  for (const f of inTable.filter((f) => isClause(f) && matches(f.match, packet, state, mode))) {
+    for (const action of f.actions) {
+      if (action.kind !== 'conjunction') continue;
+      const key = `${f.priority}/${action.id}`;
+      const entry = clauses.get(key) ?? { priority: f.priority, id: action.id, needed: action.clauses, seen: new Set<number>() };
+      entry.seen.add(action.clause);
+      clauses.set(key, entry);
+    }
+  }
+  const completed = [...clauses.values()].filter((c) => c.seen.size === c.needed)
+    .sort((a, b) => b.priority - a.priority || a.id - b.id);
+  const [best, second] = ordinary;
+  const conjunction = completed[0];
+  if (conjunction && (!best || conjunction.priority >= best.priority)) {
+    if (best && best.priority === conjunction.priority) throw new Error(`ambiguous: a flow and conjunction ${conjunction.id} in table ${table}`);
+    const resolved = inTable.filter((f) => f.match.conjId === conjunction.id
+      && matches(f.match, packet, { ...state, conjId: conjunction.id }, mode)).sort((a, b) => b.priority - a.priority)[0];
+    if (resolved) return resolved;
+  }
+  if (best && second && second.priority === best.priority) throw new Error(`ambiguous flows in table ${table}`);
+  return best;
 }
 
 export interface SimulateOptions {
@@ -128,14 +168,13 @@ export function simulate(flows: readonly Flow[], packet: Packet, options: Simula
   let tunDst: string | undefined;
   let meter: number | undefined;
   let table = 0;
+  const notes: string[] = [];
+  const noted = () => (notes.length ? { notes } : {});
   for (let steps = 0; steps < 64; steps++) {
-    const candidates = flows.filter((f) => f.table === table && matches(f.match, packet, state, mode))
-      .sort((a, b) => b.priority - a.priority);
-    const [best, second] = candidates;
-    if (!best) return { kind: 'drop', table };
-    if (second && second.priority === best.priority) throw new Error(`ambiguous flows in table ${table}`);
+    const best = bestFlow(flows, table, packet, state, mode);
+    if (!best) return { kind: 'drop', table, ...noted() };
     let next: number | undefined;
-    const out = (port: number): Verdict => ({ kind: 'output', port, ...(tunDst ? { tunId, tunDst } : {}), ...(meter ? { meter } : {}) });
+    const out = (port: number): Verdict => ({ kind: 'output', port, ...(tunDst ? { tunId, tunDst } : {}), ...(meter ? { meter } : {}), ...noted() });
     for (const action of best.actions) {
       switch (action.kind) {
         case 'setRegister': state.regs[action.register] = action.value; break;
@@ -144,7 +183,8 @@ export function simulate(flows: readonly Flow[], packet: Packet, options: Simula
         case 'setTunnelDestination': tunDst = action.ip; break;
         case 'meter': meter = action.id; break;
         case 'gotoTable': next = action.table; break;
-        case 'note': case 'setEthernetDestination': break;
+        case 'note': notes.push(action.text); break;
+        case 'setEthernetDestination': case 'conjunction': break;
         case 'conntrack':
           if (action.commit) conntrack.commit(packet, action.setMark?.value ?? 0);
           if (action.table !== undefined) {
@@ -156,7 +196,7 @@ export function simulate(flows: readonly Flow[], packet: Packet, options: Simula
         case 'outputToRegister': return out(state.regs[action.register] ?? 0);
       }
     }
-    if (next === undefined) return { kind: 'drop', table };
+    if (next === undefined) return { kind: 'drop', table, ...noted() };
     table = next;
   }
   throw new Error('the packet looped through more than 64 tables');

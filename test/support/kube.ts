@@ -13,6 +13,7 @@ const PATHS: Record<string, (ns?: string) => string> = {
   services: (ns) => `/api/v1/namespaces/${ns}/services`,
   pods: (ns) => `/api/v1/namespaces/${ns}/pods`,
   statefulsets: (ns) => `/apis/apps/v1/namespaces/${ns}/statefulsets`,
+  networkpolicies: (ns) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
 };
 
 /** HTTPS with a certificate the clients trust through `caFile`, and bearer tokens (see apiserver/authorizer.ts). */
@@ -56,8 +57,19 @@ export class SandboxApiServer {
     return JSON.parse(result.stdout) as Record<string, unknown>;
   }
 
-  create(resource: string, object: { metadata: { name: string; namespace?: string } & Record<string, unknown> } & Record<string, unknown>) {
+  create<T extends { metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> } }>(
+    resource: string, object: T) {
     return this.request('POST', PATHS[resource]!(object.metadata.namespace), object);
+  }
+
+  /** A JSON merge patch of the object, or of its status with `subresource` 'status'. */
+  patch(resource: string, name: string, namespace: string | undefined, patch: object, subresource?: 'status') {
+    return this.request('PATCH', `${PATHS[resource]!(namespace)}/${name}${subresource ? `/${subresource}` : ''}`, patch);
+  }
+
+  /** What the kubelet reports once the pod's sandbox runs: its address, which NetworkPolicy peers are matched by. */
+  podRunning(namespace: string, name: string, ip: string, hostIP: string) {
+    return this.patch('pods', name, namespace, { status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], hostIP } }, 'status');
   }
 
   delete(resource: string, name: string, namespace?: string) {

@@ -41,7 +41,7 @@ export interface NodePlane {
   network: NodeNetwork;
 }
 
-export function nodeNetwork(subnet: string): Omit<NodeNetwork, 'gatewayMac'> {
+export function nodeNetwork(subnet: string): Omit<NodeNetwork, 'gatewayMac' | 'nodeIp'> {
   const localSubnet = Cidr.parse(subnet);
   return { clusterNetwork: CLUSTER_NETWORK, serviceNetwork: SERVICE_NETWORK, localSubnet, gateway: localSubnet.address(1) };
 }
@@ -50,7 +50,7 @@ export function nodeNetwork(subnet: string): Omit<NodeNetwork, 'gatewayMac'> {
 export async function startNodePlane(node: SandboxNode, subnet: string): Promise<NodePlane> {
   const runner = new CountingRunner(localRunner({ netnsPath: node.netnsPath }));
   const ovs = new OvsSwitch(runner, { bridge: 'br0', runDir: node.ovsRunDir, datapathType: 'netdev' });
-  const plan = nodeNetwork(subnet);
+  const plan = { ...nodeNetwork(subnet), nodeIp: parseIpv4(node.ip) };
   const { podMtu, gatewayMac } = await setupNode(ovs, new HostNetwork(runner), plan, parseIpv4(node.ip));
   const network = { ...plan, gatewayMac };
   const flows = new FlowSync(ovs);

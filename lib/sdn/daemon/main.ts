@@ -24,9 +24,12 @@ import { IP_POOL_ANNOTATION, parseFixedRequest } from '../fixed/request.js';
 import { NodeAgent } from '../node/agent.js';
 import { OriginalPodAdoption } from '../node/original-pods.js';
 import { FirewallKeeper, nodeAcceptRules } from '../node/firewall.js';
-import { TUN_PORT_NAME } from '../pipeline/tables.js';
+import { TUN_PORT_NAME, Table } from '../pipeline/tables.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
 import { ControlPlaneGuard, literalIpv4 } from '../node/control-plane.js';
+import { NodePolicies } from '../node/policies.js';
+import { PolicySync, warnIgnoredPolicies } from '../kube/policy-sync.js';
+import { enforcesNetworkPolicy } from '../config.js';
 import { PodGuard } from '../../host/pod-guard.js';
 import { ConfigSource } from './config-source.js';
 import { seedNetworkConfig } from './config-seed.js';
@@ -95,11 +98,15 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
     ...(flags['ovs-rundir'] ? { runDir: flags['ovs-rundir'] } : {}) });
   const exposedPorts = exposedMetricsPorts(flags['metrics-address']);
   const etcdAccess = new Set(flags['etcd-access-namespaces']);
+  let policies: NodePolicies | undefined;
+  const policySync = kube && enforcesNetworkPolicy(config.plugin)
+    ? new PolicySync(kube, { changed: () => void policies?.refresh(), logger: log }) : undefined;
   const originalLeases = new HostLocalLeases(flags['host-local-dir']);
   // Bound late: nodeSync follows the agent, and the agent adopts only once nodeSync has listed the pods.
   const originalPods = new OriginalPodAdoption({ ovs, leases: originalLeases, logger: log,
     podByIp: (ip): KubePod | undefined => nodeSync?.pods.byIp(ip) });
   const agent = new NodeAgent({
+    ...(policySync ? { beforeFirstResync: () => policies!.refresh() } : {}),
     store, config, hostname: flags.hostname, nodeIp, ovs, host, podLinks: new PodLinks(runner), logger: log, originalPods,
     guardedNodePorts: exposedPorts, controlPlaneAccess: (namespace) => etcdAccess.has(namespace),
     requestSubnet: flags['request-subnet'] ?? !kube,
@@ -126,10 +133,18 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
   }
   let ipam: HostSubnetIpam | undefined;
   let podNetwork: NodePodNetwork | undefined;
+  policies = policySync ? new NodePolicies({
+    source: policySync, logger: log, apply: (flows) => agent.setPolicyFlows(flows),
+    localPods: () => agent.dataplane.localPods().map((pod) => ({ namespace: pod.namespace, name: pod.name, ip: pod.port.ip })),
+  }) : undefined;
   const nodeSync = kube ? new NodeSync(kube, { nodeName: flags.hostname, services: agent.services, logger: log,
     podsSynced: (pods) => podNetwork?.reclaimVanished(pods) }) : undefined;
   podNetwork = new NodePodNetwork({ agent, ovs, ipam: () => ipam, logger: log, originalLeases,
-    podsChanged: (namespace) => { if (etcdAccess.has(namespace)) void guard.refresh(); },
+    podsChanged: (namespace) => {
+      if (etcdAccess.has(namespace)) void guard.refresh();
+      void policies?.refresh();
+    },
+    ...(policies ? { policies } : {}),
     ...(nodeSync ? {
       annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)),
       fixedRequest: async (ns: string, name: string) => {
@@ -140,15 +155,26 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
       podGone: (ns: string, name: string) => nodeSync.connected && nodeSync.nodeKnown && !nodeSync.pods.has(ns, name),
     } : {}),
   });
-  const metrics = new DaemonMetrics(daemonMetricsSources({ store, master, agent, ipam: () => ipam, logger: log, ...(nodeSync ? { apiServer: nodeSync } : {}) }));
+  const policyFlowStats = async () => (await Promise.all([Table.EgressPolicy, Table.IngressPolicy]
+    .map((table) => ovs.dumpFlows({ table }, { stats: true })))).flat();
+  const metrics = new DaemonMetrics(daemonMetricsSources({ store, master, agent, ipam: () => ipam, logger: log,
+    ...(nodeSync ? { apiServer: nodeSync } : {}), ...(policies ? { policyFlowStats } : {}) }));
   const cni = new CniServer({ socketPath: flags['cni-socket'], logger: log, backend: podNetwork, observe: metrics.observeCni });
   await cni.start();
   await metrics.start(flags['metrics-address']);
   const heartbeat = startHeartbeat(store, { networkName: config.name, host: flags.hostname, hostIp: nodeIp, logger: log });
   nodeSync?.start();
-  // The first resync should hold the services too; an API server that does not answer delays it 5 s at most.
-  if (nodeSync) await Promise.race([nodeSync.whenSynced().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  policySync?.start();
+  if (kube && !policySync) void warnIgnoredPolicies(kube, config.plugin, log);
+  // The first resync should hold services and policies too; an API server that does not answer delays it 5 s at most.
+  if (nodeSync) {
+    const synced = Promise.all([nodeSync.whenSynced(), policySync?.whenSynced()]).then(() => true, () => false);
+    if (!await Promise.race([synced, new Promise<false>((resolve) => setTimeout(() => resolve(false), 5000).unref())]) && policySync) {
+      log.warn('NetworkPolicies not listed yet: pods they isolate are open until the API server answers');
+    }
+  }
   await agent.start();
+  await policies?.refresh();
   await guard.start();
   // Reconciled before CNI may use it: every running pod's address is recorded (a pod adopted from the
   // original has no record yet), and an address whose container has no port is from an ADD that died.
@@ -171,6 +197,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
     podNetwork?.stop();
     guard.stop();
     await nodeSync?.stop();
+    await policySync?.stop();
     await masterSync?.stop();
     await workloads?.stop();
     await agent.stop();

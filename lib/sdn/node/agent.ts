@@ -5,6 +5,7 @@ import type { HostNetwork } from '../../host/network.js';
 import type { PodLinks } from '../../host/podlink.js';
 import type { Logger } from '../../log.js';
 import type { Ipv4 } from '../../net/ipv4.js';
+import type { Flow } from '../../ovs/flow.js';
 import { FlowSync } from '../../ovs/flowsync.js';
 import type { OvsSwitch } from '../../ovs/switch.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
@@ -43,6 +44,8 @@ export interface NodeAgentOptions {
   guardedNodePorts?: readonly number[];
   /** Whether pods of a namespace may reach the control plane (--etcd-access-namespaces). */
   controlPlaneAccess?: (namespace: string) => boolean;
+  /** Runs once the pods on the switch are known, before the first resync: NetworkPolicy compiles for them here. */
+  beforeFirstResync?: () => Promise<void>;
 }
 
 export class NodeAgent {
@@ -102,7 +105,8 @@ export class NodeAgent {
     const localSubnet = own.subnet!;
     const plan = {
       clusterNetwork: this.options.config.network, serviceNetwork: this.options.config.serviceNetwork,
-      localSubnet, gateway: localSubnet.address(1),
+      localSubnet, gateway: localSubnet.address(1), nodeIp: this.options.nodeIp,
+      conntrackTracksSctp: this.options.ovs.datapathType === 'system',
     };
     const { podMtu, gatewayMac, previousVersion } = await this.setUpSwitch(plan);
     this.network = { ...plan, gatewayMac };
@@ -116,6 +120,7 @@ export class NodeAgent {
       namespacesWith: (vnid) => this.vnids.namespacesWith(vnid), vnidOf: (ns) => this.vnidOf(ns), adopt: (pod) => ports.adopt(pod),
     }) ?? [];
     await this.podPorts.restoreMeters();
+    await this.options.beforeFirstResync?.();
     await this.resyncAll(this.network);
     this.ready = true;
     // Watch events that came during the first resync were only recorded: catch up with the whole sets, once.
@@ -143,6 +148,15 @@ export class NodeAgent {
       await this.dataplane.resync(this.network);
       this.log.info('service network changed', { from: network.serviceNetwork.toString(), to: config.serviceNetwork.toString() });
     });
+  }
+
+  /** The node's NetworkPolicy flows: kept for the first resync until the node is set up, then applied in order. */
+  setPolicyFlows(flows: readonly Flow[]): Promise<void> {
+    if (!this.ready) {
+      this.dataplane.rememberPolicyFlows(flows);
+      return Promise.resolve();
+    }
+    return this.serially(async () => { await this.dataplane.setPolicyFlows(flows); });
   }
 
   /** Replaces the control-plane endpoints pods may not open, in order with the node's other switch changes. */

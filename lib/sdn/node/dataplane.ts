@@ -8,7 +8,7 @@ import {
   type ControlPlaneEndpoint, type NodeNetwork, type PodPort, type RemoteNode, type ServiceEndpoint,
   fixedAddressFlows, guardFlows, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows,
 } from '../pipeline/flows.js';
-import { fixedAddressOwner, guardOwner, nodeOwner, pipelineOwner, podOwner, serviceOwner } from '../pipeline/owners.js';
+import { fixedAddressOwner, guardOwner, nodeOwner, pipelineOwner, podOwner, policyOwner, serviceOwner } from '../pipeline/owners.js';
 
 export interface Bandwidth {
   rateBps: number;
@@ -49,6 +49,7 @@ export class NodeDataplane {
   /** Ports of pods whose fixed address is no longer theirs: they keep the port, but no flow. */
   private readonly fenced = new Set<string>();
   private controlPlane: readonly ControlPlaneEndpoint[] = [];
+  private policies: readonly Flow[] = [];
 
   /** `guardedNodePorts`: TCP ports of the daemons that no pod may open on any node (an exposed metrics port). */
   constructor(private readonly flows: FlowSync, private readonly guardedNodePorts: readonly number[] = []) {}
@@ -80,6 +81,7 @@ export class NodeDataplane {
     const owners = new Map<Cookie, Flow[]>();
     if (this.network) owners.set(pipelineOwner, pipelineFlows(this.network));
     if (this.controlPlane.length) owners.set(guardOwner, guardFlows(this.controlPlane));
+    if (this.policies.length) owners.set(policyOwner, [...this.policies]);
     for (const node of this.nodes.values()) owners.set(nodeOwner(node.ip), remoteNodeFlows(node, this.guardedNodePorts));
     for (const pod of this.pods.values()) owners.set(podOwner(pod.port.portName), this.podFlows(pod.port));
     for (const service of this.services.values()) {
@@ -143,6 +145,17 @@ export class NodeDataplane {
   async setControlPlaneEndpoints(endpoints: readonly ControlPlaneEndpoint[]): Promise<void> {
     this.controlPlane = [...endpoints];
     await this.flows.replaceOwners(new Map([[guardOwner, guardFlows(endpoints)]]));
+  }
+
+  /** Records the policy flows without touching the switch; the first resync installs them (start). */
+  rememberPolicyFlows(flows: readonly Flow[]): void {
+    this.policies = [...flows];
+  }
+
+  /** Every NetworkPolicy flow of this node (lib/sdn/pipeline/policy-flows.ts); only the differences are sent, in one bundle. */
+  async setPolicyFlows(flows: readonly Flow[]): Promise<number> {
+    this.policies = [...flows];
+    return this.flows.replaceOwners(new Map([[policyOwner, this.policies]]));
   }
 
   /** The pod's flows and, if it holds a fixed address, that address's dispatch, in one bundle. */

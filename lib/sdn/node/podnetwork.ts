@@ -1,6 +1,7 @@
 // The daemon's answer to CNI: IPAM plus attach/detach on this node, behind the CNI server's backend contract.
 import { InterfaceExistsError } from '../../host/podlink.js';
 import type { Logger } from '../../log.js';
+import type { Ipv4 } from '../../net/ipv4.js';
 import type { OvsSwitch } from '../../ovs/switch.js';
 import { CniError, CniErrorCode } from '../cni/errors.js';
 import { BandwidthError, type PodBandwidth, effectiveBandwidth } from '../cni/bandwidth.js';
@@ -39,6 +40,11 @@ export interface PodNetworkOptions {
   fixedRequest?: FixedRequestLookup;
   /** Hears of every pod attached or detached, by namespace (the control-plane guard follows allowed pods). */
   podsChanged?: (namespace: string) => void;
+  /** NetworkPolicy: puts the pod's rules in place before its port exists, and hears when the ADD is over. */
+  policies?: {
+    admit(pod: { namespace: string; name: string; ip: Ipv4 }): Promise<void>;
+    admitted(pod: { namespace: string; name: string }): void;
+  };
   logger: Logger;
 }
 
@@ -111,6 +117,7 @@ export class NodePodNetwork implements PodNetworkBackend {
       throw storageFailure(error);
     }
     try {
+      await this.options.policies?.admit({ namespace: pod.namespace, name: pod.name, ip: address.ip });
       const attached = await agent.ports.attach({
         containerId: req.containerId, ifname: req.ifname, netnsPath: req.netns!, namespace: pod.namespace,
         name: pod.name, ip: address.ip, vnid,
@@ -119,6 +126,7 @@ export class NodePodNetwork implements PodNetworkBackend {
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
       });
       this.attachedAt.set(attached.port.portName, performance.now());
+      this.options.policies?.admitted(pod);
       this.options.podsChanged?.(pod.namespace);
       this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
         port: attached.port.portName, ...(lease ? { fixed: lease.held.claim.kind, mac: lease.held.claim.mac } : {}),
@@ -129,8 +137,10 @@ export class NodePodNetwork implements PodNetworkBackend {
       }
       return this.attachment(attached);
     } catch (error) {
+      this.options.policies?.admitted(pod);
       if (lease) await agent.fixed.abandon(lease);
       else await ipam.release(req.containerId, req.ifname);
+      this.options.podsChanged?.(pod.namespace);
       if (error instanceof Error && error.cause instanceof InterfaceExistsError) {
         throw new CniError(CniErrorCode.Internal, 'interface already exists', error.cause.message);
       }

@@ -5,6 +5,7 @@ import type { PodLinks } from '../../host/podlink.js';
 import { Cidr, type Ipv4, ipv4ToInt, parseIpv4 } from '../../net/ipv4.js';
 import type { Vnid } from '../../tenant/vnid.js';
 import type { Bandwidth, LocalPod, NodeDataplane } from './dataplane.js';
+import { CONNTRACK_ZONE } from '../pipeline/tables.js';
 
 export interface AttachRequest {
   containerId: string;
@@ -158,6 +159,7 @@ export class PodPorts {
       if (meters.has(pod.port.egressMeter)) await this.ovs.deleteMeter(pod.port.egressMeter);
     }
     await this.ovs.deletePort(portName);
+    if (pod) await this.ovs.flushConnections(CONNTRACK_ZONE, pod.port.ip);
     // Deleting the host end takes the pod end with it; only a lone pod end needs a run in the netns.
     const hadHostEnd = await this.links.deleteHostEnd(portName);
     if (netnsPath && !hadHostEnd) await this.links.deletePodInterface(netnsPath, ifname);
@@ -177,6 +179,8 @@ export class PodPorts {
       if (!(typeof port.ofport === 'number' && port.ofport > 0)) {
         // The veth went with its netns while the daemon was away: nothing of the pod is left to serve.
         await this.ovs.deletePort(port.name);
+        const ip = ids[POD_PORT_IDS.ip];
+        if (ip) await this.ovs.flushConnections(CONNTRACK_ZONE, ip);
         gone.push(port.name);
         continue;
       }

@@ -1,5 +1,6 @@
 // Which flows the switch should hold: pure functions of the node's network, its pods, nodes and services.
 import { type Flow, type FlowBuilder, type Match, type Masked, flow } from '../../ovs/flow.js';
+import { noteTexts } from '../../ovs/dump.js';
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
 import { fixedAddressOwner, guardOwner, nodeOwner, pipelineOwner, podOwner, serviceOwner } from './owners.js';
@@ -15,6 +16,10 @@ export interface NodeNetwork {
   gateway: Ipv4;
   /** tun0's MAC: what the host accepts frames for (it drops a frame addressed to a pod's MAC). */
   gatewayMac: string;
+  /** The node's own underlay address: with the gateway, the node NetworkPolicy never filters a pod from. */
+  nodeIp: Ipv4;
+  /** Whether conntrack tells SCTP associations apart by port: the kernel datapath's does, the userspace one's does not. */
+  conntrackTracksSctp?: boolean;
 }
 
 export interface RemoteNode {
@@ -60,12 +65,32 @@ export interface ControlPlaneEndpoint {
 /** Frames with an 802.1Q header: a pod has no business sending them (they would carry their own tags onward). */
 const NO_VLAN: Masked = { value: 0, mask: 0x1fff };
 const RELAYED: Masked = { value: RELAYED_CONNECTION_MARK, mask: RELAYED_CONNECTION_MARK };
-const TRACKED_PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
+
+/** Protocols whose connections conntrack tells apart by port (ICMP by id) on both datapaths. */
+const PORT_TRACKED = ['tcp', 'udp', 'icmp'] as const;
+
+/** Through conntrack, then on in `table` with ct_state known: every IP packet is tracked once, where it enters. */
+const tracked = (builder: FlowBuilder, table: Table) => builder.conntrack({ zone: CONNTRACK_ZONE, table });
+/** Out by the port `port` names, through Output, which commits new connections. */
+const leaveBy = (builder: FlowBuilder, port: number) => builder.setRegister(OUTPUT_PORT, port).gotoTable(Table.Output);
 
 /** Flows that depend only on the node's own network: table skeletons and catch-alls. */
 export function pipelineFlows(net: NodeNetwork): Flow[] {
   const owned = (table: Table, priority: number) => flow(table, priority).owner(pipelineOwner);
-  const fromHost = (builder: FlowBuilder) => builder.setRegister(SOURCE_VNID, GLOBAL_VNID).gotoTable(Table.Dispatch);
+  const fromHost = (builder: FlowBuilder) => tracked(builder.setRegister(SOURCE_VNID, GLOBAL_VNID), Table.Dispatch);
+  /**
+   * What a policy table lets through undecided: later packets and replies of a connection it admitted, for protocols
+   * whose connections conntrack tells apart by port (TCP, UDP, ICMP by id; SCTP on the kernel datapath only: the
+   * userspace conntrack keys SCTP by addresses alone, so there SCTP is decided packet by packet); later fragments.
+   */
+  const portTracked = [...PORT_TRACKED, ...(net.conntrackTracksSctp ? ['sctp' as const] : [])];
+  const undecided = (table: Table, next: Table) => [
+    ...portTracked.map((protocol) => owned(table, 300).matching({ protocol, ctState: ['+trk', '+est'] }).gotoTable(next)),
+    owned(table, 300).matching({ protocol: 'ip', ctState: ['+trk', '+rel'] }).gotoTable(next),
+    // The first fragment, which carries the ports, was decided; the rest cannot be reassembled without it.
+    owned(table, 290).matching({ protocol: 'ip', nwFrag: 'later' }).gotoTable(next),
+    owned(table, 0).gotoTable(next),
+  ];
   return [
     owned(Table.Classifier, 200).matching({ inPort: VXLAN_PORT }).gotoTable(Table.TunnelIngress),
     owned(Table.Classifier, 200).matching({ inPort: TUN_PORT }).gotoTable(Table.HostIngress),
@@ -78,14 +103,20 @@ export function pipelineFlows(net: NodeNetwork): Flow[] {
     // A pod address that is not one of this node's pods: its tenant is unknown here, so nothing it sent may pass.
     owned(Table.HostIngress, 150).matching({ protocol: 'ip', nwSrc: net.clusterNetwork.toString() }).drop(),
     fromHost(owned(Table.HostIngress, 100).matching({ protocol: 'ip' })),
-    fromHost(owned(Table.HostIngress, 100).matching({ protocol: 'arp' })),
+    owned(Table.HostIngress, 100).matching({ protocol: 'arp' }).setRegister(SOURCE_VNID, GLOBAL_VNID).gotoTable(Table.Dispatch),
     owned(Table.HostIngress, 0).drop(),
 
     owned(Table.PodIngress, 0).drop(),
 
     // A forged VXLAN packet would reach another node's tunnel port from that node's neighbour (after masquerade).
     owned(Table.EgressGuard, 300).matching({ protocol: 'udp', tpDst: VXLAN_UDP_PORT }).drop(),
-    owned(Table.EgressGuard, 0).gotoTable(Table.Dispatch),
+    owned(Table.EgressGuard, 0).gotoTable(Table.EgressPolicy),
+
+    ...undecided(Table.EgressPolicy, Table.Dispatch),
+    // To a service: decided after kube-proxy's DNAT, when the host relays it back to its endpoint (HostIngress).
+    owned(Table.EgressPolicy, 280).matching({ protocol: 'ip', nwDst: net.serviceNetwork.toString() }).gotoTable(Table.Dispatch),
+    // Traffic between a pod and its own node is never filtered (kubelet probes, node-local DNS).
+    ...[net.gateway, net.nodeIp].map((own) => owned(Table.EgressPolicy, 280).matching({ protocol: 'ip', nwDst: own }).gotoTable(Table.Dispatch)),
 
     owned(Table.Dispatch, 300).matching({ protocol: 'ip', nwDst: net.gateway }).gotoTable(Table.HostEgress),
     owned(Table.Dispatch, 200).matching({ protocol: 'arp', arpTpa: net.localSubnet.toString() })
@@ -107,20 +138,23 @@ export function pipelineFlows(net: NodeNetwork): Flow[] {
     owned(Table.LocalArp, 0).drop(),
     owned(Table.RemoteArp, 0).drop(),
 
-    owned(Table.ServiceAccess, 200).matching({ reg: { [SOURCE_VNID]: GLOBAL_VNID } }).output(TUN_PORT),
+    leaveBy(owned(Table.ServiceAccess, 200).matching({ reg: { [SOURCE_VNID]: GLOBAL_VNID } }), TUN_PORT),
     owned(Table.ServiceAccess, 0).drop(),
     owned(Table.LocalDelivery, 0).drop(),
+    ...undecided(Table.IngressPolicy, Table.Output),
+    // The node itself (kubelet probes, host-network pods) always reaches its pods.
+    ...[net.gateway, net.nodeIp].map((own) => owned(Table.IngressPolicy, 280).matching({ protocol: 'ip', nwSrc: own }).gotoTable(Table.Output)),
     owned(Table.RemoteDelivery, 0).drop(),
-    owned(Table.HostEgress, 0).output(TUN_PORT),
+    leaveBy(owned(Table.HostEgress, 0), TUN_PORT),
 
     // The host's DNAT must see the replies to undo it, or the client gets them from the backend's address.
     owned(Table.Output, 300).matching({ protocol: 'ip', reg: { [PACKET_FLAGS]: PacketFlag.RelayedByHost } })
       .conntrack({ zone: CONNTRACK_ZONE, commit: true, setMark: RELAYED }).outputToRegister(OUTPUT_PORT),
-    owned(Table.Output, 250).matching({ reg: { [OUTPUT_PORT]: VXLAN_PORT } }).output(VXLAN_PORT),
-    ...TRACKED_PROTOCOLS.map((protocol) => owned(Table.Output, 200).matching({ protocol, ctState: ['-trk'] })
-      .conntrack({ zone: CONNTRACK_ZONE, table: Table.Output })),
-    owned(Table.Output, 150).matching({ ctState: ['+trk', '+rpl'], ctMark: RELAYED })
+    owned(Table.Output, 200).matching({ ctState: ['+trk', '+rpl'], ctMark: RELAYED })
       .setEthernetDestination(net.gatewayMac).output(TUN_PORT),
+    // Committed where it leaves this switch, so that NetworkPolicy decides only its first packets.
+    owned(Table.Output, 150).matching({ protocol: 'ip', ctState: ['+trk', '+new'] })
+      .conntrack({ zone: CONNTRACK_ZONE, commit: true }).outputToRegister(OUTPUT_PORT),
     owned(Table.Output, 0).outputToRegister(OUTPUT_PORT),
     owned(Table.Version, 0).note(versionNote(PIPELINE_VERSION)),
   ];
@@ -130,12 +164,9 @@ export function versionNote(version: number): string {
   return `k8s-ovs pipeline ${version}`;
 }
 
-/** Reads the version back from `ovs-ofctl dump-flows` actions (note bytes in hex, zero-padded). */
+/** Reads the version back from `ovs-ofctl dump-flows` actions. */
 export function parseVersionNote(actions: string): number | undefined {
-  const hex = /note:([0-9a-f.]+)/i.exec(actions)?.[1]?.replace(/\./g, '');
-  if (!hex) return undefined;
-  const text = Buffer.from(hex, 'hex').toString('utf8').replace(/\0+$/, '');
-  const match = /^k8s-ovs pipeline (\d+)$/.exec(text);
+  const match = noteTexts(actions).map((text) => /^k8s-ovs pipeline (\d+)$/.exec(text)).find(Boolean);
   return match ? Number(match[1]) : undefined;
 }
 
@@ -151,15 +182,16 @@ export function remoteNodeFlows(node: RemoteNode, guardedPorts: readonly number[
     accept({ protocol: 'ip', nwSrc: node.ip }),
     accept({ protocol: 'arp', arpSpa: node.subnet.toString() }),
     tunnelTo(node.ip, owned(Table.RemoteArp).matching({ protocol: 'arp', arpTpa: node.subnet.toString() })).output(VXLAN_PORT),
-    tunnelTo(node.ip, owned(Table.RemoteDelivery).matching({ protocol: 'ip', nwDst: node.subnet.toString() }))
-      .setRegister(OUTPUT_PORT, VXLAN_PORT).gotoTable(Table.Output),
+    leaveBy(tunnelTo(node.ip, owned(Table.RemoteDelivery).matching({ protocol: 'ip', nwDst: node.subnet.toString() })), VXLAN_PORT),
     ...guardedPorts.map((port) => owned(Table.EgressGuard).matching({ protocol: 'tcp', nwDst: node.ip, tpDst: port }).drop()),
   ];
 }
 
 /** VXLAN from `nodeIp` matching `match`: its tunnel key becomes the source VNID. */
 function acceptFrom(nodeIp: Ipv4, builder: FlowBuilder, match: Match): FlowBuilder {
-  return builder.matching({ tunSrc: nodeIp, ...match }).copyTunnelIdToRegister(SOURCE_VNID).gotoTable(Table.Dispatch);
+  const accepted = builder.matching({ tunSrc: nodeIp, ...match }).copyTunnelIdToRegister(SOURCE_VNID);
+  // IP is tracked where it enters, as from every ingress table; ARP has no connection.
+  return match.protocol === 'arp' ? accepted.gotoTable(Table.Dispatch) : tracked(accepted, Table.Dispatch);
 }
 
 /** Over VXLAN to `nodeIp`, the source VNID as the tunnel key. */
@@ -185,8 +217,7 @@ export function fixedAddressFlows(route: FixedAddressRoute): Flow[] {
     acceptFrom(holder, owned(Table.TunnelIngress, 100), { protocol: 'ip', nwSrc: route.ip }),
     acceptFrom(holder, owned(Table.TunnelIngress, 100), { protocol: 'arp', arpSpa: route.ip }),
     tunnelTo(holder, owned(Table.RemoteArp, 200).matching({ protocol: 'arp', arpTpa: route.ip })).output(VXLAN_PORT),
-    tunnelTo(holder, owned(Table.RemoteDelivery, 200).matching({ protocol: 'ip', nwDst: route.ip }))
-      .setRegister(OUTPUT_PORT, VXLAN_PORT).gotoTable(Table.Output),
+    leaveBy(tunnelTo(holder, owned(Table.RemoteDelivery, 200).matching({ protocol: 'ip', nwDst: route.ip })), VXLAN_PORT),
   ];
 }
 
@@ -201,20 +232,20 @@ export function podFlows(pod: PodPort): Flow[] {
   const admitted = (builder: FlowBuilder): FlowBuilder[] => (pod.vnid === GLOBAL_VNID ? [builder]
     : [pod.vnid, GLOBAL_VNID].map((vnid) => builder.matching({ reg: { [SOURCE_VNID]: vnid } })));
   return [
-    metered(owned(Table.PodIngress).matching({ inPort: pod.ofport, protocol: 'ip', dlSrc: pod.mac, nwSrc: pod.ip, vlanTci: NO_VLAN }))
-      .setRegister(SOURCE_VNID, pod.vnid).gotoTable(Table.EgressGuard),
+    tracked(metered(owned(Table.PodIngress).matching({ inPort: pod.ofport, protocol: 'ip', dlSrc: pod.mac, nwSrc: pod.ip, vlanTci: NO_VLAN }))
+      .setRegister(SOURCE_VNID, pod.vnid), Table.EgressGuard),
     metered(owned(Table.PodIngress).matching({
       inPort: pod.ofport, protocol: 'arp', dlSrc: pod.mac, arpSpa: pod.ip, arpSha: pod.mac, vlanTci: NO_VLAN,
     })).setRegister(SOURCE_VNID, pod.vnid).gotoTable(Table.Dispatch),
-    owned(Table.HostIngress, 200).matching({ protocol: 'ip', nwSrc: pod.ip })
-      .setRegister(SOURCE_VNID, pod.vnid).setRegister(PACKET_FLAGS, PacketFlag.RelayedByHost).gotoTable(Table.EgressGuard),
+    tracked(owned(Table.HostIngress, 200).matching({ protocol: 'ip', nwSrc: pod.ip })
+      .setRegister(SOURCE_VNID, pod.vnid).setRegister(PACKET_FLAGS, PacketFlag.RelayedByHost), Table.EgressGuard),
     ...(pod.controlPlaneAccess
-      ? [owned(Table.EgressGuard, 200).matching({ protocol: 'ip', nwSrc: pod.ip }).gotoTable(Table.Dispatch)]
+      ? [owned(Table.EgressGuard, 200).matching({ protocol: 'ip', nwSrc: pod.ip }).gotoTable(Table.EgressPolicy)]
       : []),
     ...admitted(owned(Table.LocalArp).matching({ protocol: 'arp', arpTpa: pod.ip })).map((b) => b.output(pod.ofport)),
     // The frame may carry the gateway's MAC (a pod routing via its default route): address it to the pod.
     ...admitted(owned(Table.LocalDelivery).matching({ protocol: 'ip', nwDst: pod.ip }))
-      .map((b) => b.setEthernetDestination(pod.mac).setRegister(OUTPUT_PORT, pod.ofport).gotoTable(Table.Output)),
+      .map((b) => b.setEthernetDestination(pod.mac).setRegister(OUTPUT_PORT, pod.ofport).gotoTable(Table.IngressPolicy)),
   ];
 }
 
@@ -229,13 +260,12 @@ export function serviceFlows(service: ServiceEndpoint): Flow[] {
       ...match,
       nwDst: service.ip,
       ...(service.vnid === GLOBAL_VNID ? {} : { reg: { [SOURCE_VNID]: service.vnid } }),
-    })
-    .output(TUN_PORT);
+    });
   const protocols = [...new Set(service.ports.map((p) => p.protocol))];
   return [
     ...service.ports.map(({ protocol, port }) => open({ protocol, tpDst: port })),
     ...protocols.map((protocol) => open({ protocol, nwFrag: 'later' })),
-  ];
+  ].map((builder) => leaveBy(builder, TUN_PORT));
 }
 
 /** The control plane's endpoints, closed to every pod whose namespace is not allowed in (see podFlows). */

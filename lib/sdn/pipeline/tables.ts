@@ -16,10 +16,18 @@ export enum Table {
    * source is dropped; everything else is the host itself, VNID 0.
    */
   HostIngress = 15,
-  /** PodIngress: anti-spoofing on port + MAC + IP (ARP: sender MAC and IP), no VLAN tag; tags the pod's VNID; egress meter. */
+  /**
+   * PodIngress: anti-spoofing on port + MAC + IP (ARP: sender MAC and IP), no VLAN tag; tags the pod's VNID; egress
+   * meter; IP goes through conntrack (zone 19279), as from every other ingress table.
+   */
   PodIngress = 20,
   /** EgressGuard: what pods (and the host's relays of their packets) may never reach: the control plane, VXLAN. */
   EgressGuard = 25,
+  /**
+   * EgressPolicy: the NetworkPolicies that isolate the sending pod for egress admit a new connection, by conjunctive
+   * match of pod, destination and port; established connections, later fragments and service addresses pass.
+   */
+  EgressPolicy = 27,
   /** Dispatch: by destination: gateway/host, local subnet, service network, other nodes' subnets, outside. */
   Dispatch = 30,
   /** LocalArp: ARP for a local pod goes out of its port when the VNIDs allow it; ARP for the gateway to tun0. */
@@ -33,13 +41,18 @@ export enum Table {
   ServiceAccess = 60,
   /** LocalDelivery: IP to a local pod when source and destination VNIDs match or either is 0, addressed to its MAC. */
   LocalDelivery = 70,
+  /**
+   * IngressPolicy: the NetworkPolicies that isolate the receiving pod for ingress admit a new connection, by conjunctive
+   * match of pod, source and port; established connections, later fragments and the node itself pass.
+   */
+  IngressPolicy = 80,
   /** RemoteDelivery: IP to another node's subnet over VXLAN, the source VNID as tunnel key. */
   RemoteDelivery = 90,
   /** HostEgress: what leaves the cluster network goes to tun0 (the host routes and masquerades it). */
   HostEgress = 100,
   /**
-   * Output: relayed connections are committed to conntrack; replies of relayed connections go back to tun0,
-   * where the host reverses its DNAT; everything else leaves by the port LocalDelivery or RemoteDelivery chose.
+   * Output: new connections are committed to conntrack (relayed ones marked); replies of relayed connections go back
+   * to tun0, where the host reverses its DNAT; everything else leaves by the port an earlier table chose (reg2).
    */
   Output = 110,
   /** Version: one flow whose note holds the pipeline version the switch was programmed with. */
@@ -47,7 +60,7 @@ export enum Table {
 }
 
 /** Bumped whenever the flows of any table change shape; a daemon seeing another version rebuilds. */
-export const PIPELINE_VERSION = 5;
+export const PIPELINE_VERSION = 6;
 
 /**
  * The bridge's fragment handling the flows are written for. In OVS's default (`normal`) every fragment,
@@ -60,7 +73,7 @@ export const FRAGMENT_HANDLING = 'nx-match' satisfies FragmentHandling;
 export const SOURCE_VNID = 0;
 /** reg1 carries flags about the packet's path (PacketFlag). */
 export const PACKET_FLAGS = 1;
-/** reg2 carries the port LocalDelivery or RemoteDelivery chose, for Output. */
+/** reg2 carries the port the packet leaves by, for Output. */
 export const OUTPUT_PORT = 2;
 
 export enum PacketFlag {
@@ -69,8 +82,9 @@ export enum PacketFlag {
 }
 
 /**
- * Our conntrack zone: connections the host relayed (DNATed pod traffic) are committed here, so their replies
- * can be sent back through the host. A zone of its own, apart from the host's (0) on the kernel datapath.
+ * Our conntrack zone: every connection the pipeline delivers is committed here, so that NetworkPolicy decides only
+ * a connection's first packets and replies pass, and those the host relayed (DNATed pod traffic) are marked, so
+ * that their replies go back through the host. A zone of its own, apart from the host's (0) on the kernel datapath.
  */
 export const CONNTRACK_ZONE = 0x4b4f;
 /** ct_mark bit of a connection committed because the host relayed it. */

@@ -23,15 +23,16 @@ export type TokenTable = Readonly<Record<string, TokenIdentity>>;
 
 export interface ResourceAttributes {
   verb: Verb;
+  /** The resource's API group: '' for core. */
+  group: string;
   resource: ResourceName;
   namespace?: string;
   name?: string;
 }
 
-/** Every resource this server serves is in the core group (""). */
 export function allows(rules: readonly PolicyRule[], request: ResourceAttributes): boolean {
   return rules.some((rule) =>
-    (rule.apiGroups ?? []).some((group) => group === '' || group === '*')
+    (rule.apiGroups ?? []).some((group) => group === request.group || group === '*')
     && (rule.resources ?? []).some((resource) => resource === request.resource || resource === '*')
     && rule.verbs.some((verb) => verb === request.verb || verb === '*')
     && (!rule.resourceNames?.length || (request.name !== undefined && rule.resourceNames.includes(request.name))));
@@ -52,5 +53,5 @@ export function authorize(identity: TokenIdentity, request: ResourceAttributes):
   if (allows(identity.rules, request)) return;
   const scope = request.namespace === undefined ? 'at the cluster scope' : `in the namespace "${request.namespace}"`;
   throw new ApiError(403, 'Forbidden', `${request.resource}${request.name ? ` "${request.name}"` : ''} is forbidden: User "${identity.user}" `
-    + `cannot ${request.verb} resource "${request.resource}" in API group "" ${scope}`, { kind: request.resource, ...(request.name ? { name: request.name } : {}) });
+    + `cannot ${request.verb} resource "${request.resource}" in API group "${request.group}" ${scope}`, { kind: request.resource, ...(request.name ? { name: request.name } : {}) });
 }

@@ -4,7 +4,11 @@ import type { ObjectStore } from './object-store.js';
 import type { ServiceIpAllocator } from './service-ips.js';
 import { releaseOnRemoval } from './strategy.js';
 import type { KubeObject, ObjectRef } from './types.js';
-import { timestamp } from './types.js';
+import { resourceNames, timestamp } from './types.js';
+import { descriptors } from './resources.js';
+
+/** What the namespace controller empties a deleted namespace of. */
+const namespacedResources = resourceNames.filter((resource) => descriptors[resource].namespaced);
 
 export interface DeleteOptions {
   /** Seconds a scheduled pod gets to terminate; 0 removes at once. Unset: the pod's own default. */
@@ -76,7 +80,7 @@ export class DeletionLifecycle {
     }
     // The namespace controller deletes the contents with the caller's grace period, on every
     // pass; a pod that is still terminating keeps the namespace until its kubelet is done.
-    for (const resource of ['pods', 'services', 'statefulsets'] as const) {
+    for (const resource of namespacedResources) {
       for (const object of this.store.list(resource, name)) {
         const ref = { resource, name: object.metadata.name, namespace: name };
         this.deleteObject(ref, object, { gracePeriodSeconds: options.gracePeriodSeconds }, false);
@@ -91,7 +95,7 @@ export class DeletionLifecycle {
     const ref: ObjectRef = { resource: 'namespaces', name };
     const namespace = this.store.get(ref);
     if (namespace?.metadata.deletionTimestamp === undefined) return undefined;
-    if (this.store.list('pods', name).length > 0 || this.store.list('services', name).length > 0) return undefined;
+    if (namespacedResources.some((resource) => this.store.list(resource, name).length > 0)) return undefined;
     const finalizers = namespace.spec?.finalizers;
     if (Array.isArray(finalizers) && finalizers.includes(namespaceFinalizer)) {
       namespace.spec = { ...namespace.spec, finalizers: finalizers.filter((entry) => entry !== namespaceFinalizer) };

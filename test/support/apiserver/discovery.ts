@@ -1,7 +1,7 @@
 // Discovery, version and health endpoints: what kubectl reads before it touches a resource.
-import type { GroupVersion, JsonObject } from './types.js';
+import type { JsonObject } from './types.js';
 import { resourceNames } from './types.js';
-import { descriptors } from './resources.js';
+import { type ResourceDescriptor, apiGroups, descriptors } from './resources.js';
 
 /** The Kubernetes release whose core/v1 behaviour this server imitates. */
 export const imitatedVersion = { major: '1', minor: '32', gitVersion: 'v1.32.0-k8s-ovs-testapiserver' };
@@ -17,12 +17,32 @@ export function apiVersions(serverAddress: string): JsonObject {
   };
 }
 
-/** GET /api/v1 or /apis/apps/v1: the resources served, with the subresources this server implements. */
-export function groupResourceList(groupVersion: GroupVersion): JsonObject {
+/** GET /api/v1: the core resources served, with the subresources this server implements. */
+export function coreResourceList(): JsonObject {
+  const resources = resourceEntries(resourceNames.map((name) => descriptors[name]).filter((d) => d.group === ''));
+  resources.push({ name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] });
+  return { kind: 'APIResourceList', groupVersion: 'v1', resources };
+}
+
+/** GET /apis/<group>/v1, or undefined for a group this server does not serve. */
+export function groupResourceList(group: string): JsonObject | undefined {
+  const served = apiGroups().get(group);
+  return served ? { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/v1`, resources: resourceEntries(served) } : undefined;
+}
+
+/** GET /apis/<group>, or undefined for a group this server does not serve. */
+export function apiGroup(group: string): JsonObject | undefined {
+  return apiGroups().has(group) ? groupEntry(group) : undefined;
+}
+
+function groupEntry(group: string): JsonObject {
+  const version = { groupVersion: `${group}/v1`, version: 'v1' };
+  return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: [version], preferredVersion: version };
+}
+
+function resourceEntries(served: readonly ResourceDescriptor[]): JsonObject[] {
   const resources: JsonObject[] = [];
-  for (const resource of resourceNames) {
-    if (descriptors[resource].groupVersion !== groupVersion) continue;
-    const { kind, namespaced, shortNames } = descriptors[resource];
+  for (const { resource, kind, namespaced, shortNames } of served) {
     resources.push({
       name: resource,
       singularName: kind.toLowerCase(),
@@ -33,20 +53,12 @@ export function groupResourceList(groupVersion: GroupVersion): JsonObject {
     });
     resources.push({ name: `${resource}/status`, singularName: '', namespaced, kind, verbs: ['get', 'patch', 'update'] });
   }
-  if (groupVersion === 'v1') resources.push({ name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] });
-  return { kind: 'APIResourceList', groupVersion, resources };
+  return resources;
 }
 
-/** GET /apis/apps: the one named group served, with its one version. */
-export function appsGroup(): JsonObject {
-  const version = { groupVersion: 'apps/v1', version: 'v1' };
-  return { kind: 'APIGroup', apiVersion: 'v1', name: 'apps', versions: [version], preferredVersion: version };
-}
-
-/** GET /apis: the named groups served besides core (apps, for StatefulSets). */
+/** GET /apis: the API groups served besides core. */
 export function apiGroupList(): JsonObject {
-  const { kind: _kind, apiVersion: _apiVersion, ...group } = appsGroup();
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [group] };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...apiGroups().keys()].map(groupEntry) };
 }
 
 export function versionInfo(): JsonObject {

@@ -2,7 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { ApiError } from './api-error.js';
 import type { ResourceDescriptor } from './resources.js';
-import { nameProblem } from './resources.js';
+import { nameProblem, apiVersionOf } from './resources.js';
 import type { JsonObject, KubeObject, ObjectMeta } from './types.js';
 import { cloneJson, isJsonObject } from './types.js';
 
@@ -39,8 +39,9 @@ function stringList(metadata: JsonObject, field: 'finalizers'): string[] | undef
 export function parseObject(descriptor: ResourceDescriptor, body: unknown, pathNamespace?: string): KubeObject {
   if (!isJsonObject(body)) throw ApiError.badRequest(`the body must be a JSON object, got ${JSON.stringify(body)}`);
   const object = cloneJson(body);
-  if (object.apiVersion !== undefined && object.apiVersion !== descriptor.groupVersion) {
-    throw ApiError.badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${descriptor.groupVersion})`);
+  const apiVersion = apiVersionOf(descriptor);
+  if (object.apiVersion !== undefined && object.apiVersion !== apiVersion) {
+    throw ApiError.badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${apiVersion})`);
   }
   if (object.kind !== undefined && object.kind !== descriptor.kind) {
     throw ApiError.badRequest(`the kind in the data (${String(object.kind)}) does not match the expected kind (${descriptor.kind})`);
@@ -65,7 +66,7 @@ export function parseObject(descriptor: ResourceDescriptor, body: unknown, pathN
   return withKeysFirst(
     {
       ...object,
-      apiVersion: descriptor.groupVersion,
+      apiVersion,
       kind: descriptor.kind,
       metadata: withKeysFirst(metadata, metadataKeyOrder),
       spec: isJsonObject(object.spec) ? object.spec : undefined,

@@ -1,12 +1,13 @@
-// The resources served (core/v1 and apps/v1 StatefulSets): kinds, scope, name rules and supported field selector labels.
-import type { GroupVersion, JsonValue, KubeObject, ResourceName } from './types.js';
+// The resources served (core/v1, networking.k8s.io/v1 and apps/v1): kinds, scope, name rules and supported field selector labels.
+import type { JsonValue, KubeObject, ResourceName } from './types.js';
 import { resourceNames } from './types.js';
 
 export type NameRule = 'dns1123Label' | 'dns1123Subdomain';
 
 export interface ResourceDescriptor {
   readonly resource: ResourceName;
-  readonly groupVersion: GroupVersion;
+  /** The API group ('' for core, served under /api/v1; the others under /apis/<group>/v1). */
+  readonly group: string;
   readonly kind: string;
   readonly namespaced: boolean;
   readonly shortNames: readonly string[];
@@ -23,7 +24,7 @@ const status = (field: string) => (object: KubeObject) => object.status?.[field]
 export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   namespaces: {
     resource: 'namespaces',
-    groupVersion: 'v1',
+    group: '',
     kind: 'Namespace',
     namespaced: false,
     shortNames: ['ns'],
@@ -32,7 +33,7 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   },
   nodes: {
     resource: 'nodes',
-    groupVersion: 'v1',
+    group: '',
     kind: 'Node',
     namespaced: false,
     shortNames: ['no'],
@@ -41,7 +42,7 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   },
   services: {
     resource: 'services',
-    groupVersion: 'v1',
+    group: '',
     kind: 'Service',
     namespaced: true,
     shortNames: ['svc'],
@@ -50,7 +51,7 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
   },
   pods: {
     resource: 'pods',
-    groupVersion: 'v1',
+    group: '',
     kind: 'Pod',
     namespaced: true,
     shortNames: ['po'],
@@ -69,9 +70,18 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
       'status.nominatedNodeName': status('nominatedNodeName'),
     },
   },
+  networkpolicies: {
+    resource: 'networkpolicies',
+    group: 'networking.k8s.io',
+    kind: 'NetworkPolicy',
+    namespaced: true,
+    shortNames: ['netpol'],
+    nameRule: 'dns1123Subdomain',
+    fieldLabels: { 'metadata.name': name, 'metadata.namespace': namespace },
+  },
   statefulsets: {
     resource: 'statefulsets',
-    groupVersion: 'apps/v1',
+    group: 'apps',
     kind: 'StatefulSet',
     namespaced: true,
     shortNames: ['sts'],
@@ -79,6 +89,20 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
     fieldLabels: { 'metadata.name': name, 'metadata.namespace': namespace },
   },
 };
+
+/** `v1`, or `<group>/v1`: what objects of the resource carry as apiVersion. */
+export function apiVersionOf(descriptor: ResourceDescriptor): string {
+  return descriptor.group === '' ? 'v1' : `${descriptor.group}/v1`;
+}
+
+/** The API groups served besides core, with their resources. */
+export function apiGroups(): Map<string, ResourceDescriptor[]> {
+  const groups = new Map<string, ResourceDescriptor[]>();
+  for (const descriptor of Object.values(descriptors)) {
+    if (descriptor.group !== '') groups.set(descriptor.group, [...(groups.get(descriptor.group) ?? []), descriptor]);
+  }
+  return groups;
+}
 
 export function isResourceName(text: string): text is ResourceName {
   return (resourceNames as readonly string[]).includes(text);

@@ -1,8 +1,8 @@
-// Maps HTTP requests to discovery, list, watch and the registry's reads and writes, as paths under /api/v1 and /apis/apps/v1.
+// Maps HTTP requests to discovery, list, watch and the registry's reads and writes, under /api/v1 and /apis/<group>/v1.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './api-error.js';
 import { type TokenTable, authenticate, authorize } from './authorizer.js';
-import { apiGroupList, apiVersions, appsGroup, groupResourceList, versionInfo } from './discovery.js';
+import { apiGroup, apiGroupList, apiVersions, coreResourceList, groupResourceList, versionInfo } from './discovery.js';
 import { mediaType, readJsonBody, sendError, sendJson, sendText } from './http-io.js';
 import type { ObjectStore } from './object-store.js';
 import { applyPatch, isPatchContentType, patchContentTypes } from './patch.js';
@@ -18,8 +18,8 @@ import {
 } from './query.js';
 import type { Registry } from './registry.js';
 import type { ResourceDescriptor } from './resources.js';
-import { descriptors, isResourceName } from './resources.js';
-import type { GroupVersion, ObjectRef, ResourceName } from './types.js';
+import { apiVersionOf, descriptors, isResourceName } from './resources.js';
+import type { ObjectRef, ResourceName } from './types.js';
 import { WatchStream } from './watch-stream.js';
 
 export type Verb = 'list' | 'watch' | 'get' | 'create' | 'update' | 'patch' | 'delete' | 'other';
@@ -55,30 +55,20 @@ interface Route {
 
 const notFound = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
 
-/** Resolves the path segments after /api/v1 or /apis/apps/v1; undefined for paths the real server does not serve either. */
-function resolveRoute(segments: string[], groupVersion: GroupVersion): Route | undefined {
+/** Resolves the path segments after /api/v1 (group '') or /apis/<group>/v1; undefined for paths the real server does not serve either. */
+function resolveRoute(segments: string[], group: string): Route | undefined {
   const [first, second, third, fourth, fifth, ...extra] = segments;
-  const served = (name: string | undefined): name is ResourceName =>
-    name !== undefined && isResourceName(name) && descriptors[name].groupVersion === groupVersion;
   if (first === undefined || extra.length > 0) return undefined;
-  if (first === 'namespaces' && second !== undefined && served(third)) {
-    const descriptor = descriptors[third];
+  const inGroup = (name: string) => isResourceName(name) && descriptors[name].group === group;
+  if (first === 'namespaces' && second !== undefined && third !== undefined && inGroup(third)) {
+    const descriptor = descriptors[third as ResourceName];
     return descriptor.namespaced ? { descriptor, namespace: second, name: fourth, subresource: fifth } : undefined;
   }
-  if (!served(first) || fourth !== undefined) return undefined;
-  const descriptor = descriptors[first];
+  if (!inGroup(first) || fourth !== undefined) return undefined;
+  const descriptor = descriptors[first as ResourceName];
   // Namespaced objects are only addressable under /namespaces/{namespace}/.
   if (descriptor.namespaced && second !== undefined) return undefined;
   return { descriptor, name: second, subresource: third };
-}
-
-/** The route of a resource path under /api/v1 (core) or /apis/apps/v1. */
-function routeOf(segments: string[]): Route | undefined {
-  if (segments[0] === 'api' && segments[1] === 'v1' && segments.length > 2) return resolveRoute(segments.slice(2), 'v1');
-  if (segments[0] === 'apis' && segments[1] === 'apps' && segments[2] === 'v1' && segments.length > 3) {
-    return resolveRoute(segments.slice(3), 'apps/v1');
-  }
-  return undefined;
 }
 
 function verbOf(method: string, route: Route, params: URLSearchParams): Verb {
@@ -105,7 +95,9 @@ export class ApiRouter {
     const url = new URL(request.url ?? '/', 'http://apiserver');
     const method = request.method ?? 'GET';
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const route = routeOf(segments);
+    const route = segments[0] === 'api' && segments[1] === 'v1' && segments.length > 2 ? resolveRoute(segments.slice(2), '')
+      : segments[0] === 'apis' && segments[1] !== undefined && segments[2] === 'v1' && segments.length > 3
+        ? resolveRoute(segments.slice(3), segments[1]) : undefined;
     const verb = route ? verbOf(method, route, url.searchParams) : 'other';
     this.context.record({
       method,
@@ -115,7 +107,7 @@ export class ApiRouter {
       resource: route?.descriptor.resource,
     });
     const identity = authenticate(this.context.tokens, request);
-    if (identity && route) authorize(identity, { verb, resource: route.descriptor.resource, namespace: route.namespace, name: route.name });
+    if (identity && route) authorize(identity, { verb, group: route.descriptor.group, resource: route.descriptor.resource, namespace: route.namespace, name: route.name });
     if (!route) return this.serveNonResource(method, url.pathname, response);
     if (route.name === undefined) return this.serveCollection(method, route, url.searchParams, request, response);
     return this.serveItem(method, route as Route & { name: string }, url.searchParams, request, response);
@@ -125,10 +117,11 @@ export class ApiRouter {
     if (method !== 'GET') throw notFound();
     const normalized = path.replace(/\/+$/, '') || '/';
     if (normalized === '/api') return sendJson(response, 200, apiVersions(this.context.serverAddress()));
-    if (normalized === '/api/v1') return sendJson(response, 200, groupResourceList('v1'));
+    if (normalized === '/api/v1') return sendJson(response, 200, coreResourceList());
     if (normalized === '/apis') return sendJson(response, 200, apiGroupList());
-    if (normalized === '/apis/apps') return sendJson(response, 200, appsGroup());
-    if (normalized === '/apis/apps/v1') return sendJson(response, 200, groupResourceList('apps/v1'));
+    const group = /^\/apis\/([^/]+)(\/v1)?$/.exec(normalized);
+    const served = group ? (group[2] ? groupResourceList(group[1]!) : apiGroup(group[1]!)) : undefined;
+    if (served) return sendJson(response, 200, served);
     if (normalized === '/version') return sendJson(response, 200, versionInfo());
     if (['/healthz', '/livez', '/readyz'].includes(normalized)) return sendText(response, 200, 'ok');
     throw notFound();
@@ -209,7 +202,7 @@ export class ApiRouter {
       .map(({ kind: _kind, apiVersion: _apiVersion, ...item }) => item);
     sendJson(response, 200, {
       kind: `${descriptor.kind}List`,
-      apiVersion: descriptor.groupVersion,
+      apiVersion: apiVersionOf(descriptor),
       metadata: { resourceVersion: String(store.currentRevision) },
       items,
     });

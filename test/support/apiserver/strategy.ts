@@ -174,6 +174,7 @@ export function prepareForCreate(
     case 'statefulsets':
       return prepareStatefulSet(object, undefined, scope);
     case 'nodes':
+    case 'networkpolicies':
       return;
   }
 }
@@ -192,6 +193,7 @@ export function prepareForUpdate(resource: ResourceName, next: KubeObject, exist
     case 'statefulsets':
       return prepareStatefulSet(next, existing, scope);
     case 'nodes':
+    case 'networkpolicies':
       return;
   }
 }

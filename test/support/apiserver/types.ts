@@ -1,9 +1,6 @@
-// The JSON shapes the test API server stores and serves: core/v1 and apps/v1 objects as plain data.
+// The JSON shapes the test API server stores and serves: core/v1, networking.k8s.io/v1 and apps/v1 objects as plain data.
 
-export const resourceNames = ['namespaces', 'nodes', 'services', 'pods', 'statefulsets'] as const;
-
-/** The group/versions served: the core group's v1, and apps/v1 (StatefulSets). */
-export type GroupVersion = 'v1' | 'apps/v1';
+export const resourceNames = ['namespaces', 'nodes', 'services', 'pods', 'networkpolicies', 'statefulsets'] as const;
 
 /** The plural resource name as it appears in REST paths. */
 export type ResourceName = (typeof resourceNames)[number];
@@ -28,7 +25,8 @@ export interface ObjectMeta extends JsonObject {
 
 /** A stored object: always carries apiVersion, kind and server-owned metadata. */
 export interface KubeObject extends JsonObject {
-  apiVersion: GroupVersion;
+  /** `v1` for the core group, `<group>/v1` for the others. */
+  apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
   spec?: JsonObject;

@@ -4,7 +4,7 @@ import { ApiError } from './api-error.js';
 import type { ObjectStore } from './object-store.js';
 import type { Selection } from './query.js';
 import { selects } from './query.js';
-import type { ResourceDescriptor } from './resources.js';
+import { type ResourceDescriptor, apiVersionOf } from './resources.js';
 import type { ChangeEvent, JsonObject, KubeObject, WatchEventType } from './types.js';
 import { cloneJson } from './types.js';
 
@@ -137,7 +137,7 @@ export class WatchStream {
   private sendBookmark(endsInitialEvents: boolean): void {
     const metadata: JsonObject = { resourceVersion: String(this.store.currentRevision) };
     if (endsInitialEvents) metadata.annotations = { [initialEventsEnd]: 'true' };
-    this.send('BOOKMARK', { kind: this.request.descriptor.kind, apiVersion: this.request.descriptor.groupVersion, metadata });
+    this.send('BOOKMARK', { kind: this.request.descriptor.kind, apiVersion: apiVersionOf(this.request.descriptor), metadata });
   }
 
   private send(type: WatchEventType, object: JsonObject): void {

@@ -104,6 +104,8 @@ export interface StartOptions {
   pidDir?: string;
   /** Where stdout/stderr go: ignored unless 'pipe'. */
   stdio?: 'ignore' | 'pipe';
+  /** Standard input: none unless 'pipe' (a helper that takes requests line by line). */
+  stdin?: 'ignore' | 'pipe';
 }
 
 /**
@@ -116,7 +118,7 @@ export async function startProcess(label: string, cmd: string, args: readonly st
     env: helperEnv(options.env),
     extendEnv: false,
     reject: false,
-    stdin: 'ignore',
+    stdin: options.stdin ?? 'ignore',
     stdout: options.stdio ?? 'ignore',
     stderr: options.stdio ?? 'ignore',
     buffer: false,

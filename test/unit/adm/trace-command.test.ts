@@ -98,7 +98,7 @@ describe('k8s-ovs-adm trace', () => {
     const env = fakeEnvironment(store(), { runner });
     expect(await runAdm(['trace', 'red/red-a', 'red/red-b', '--ovs-rundir', n1, '--remote-ovs-rundir', `n2=${n2}`], env, {}), env.stderr).to.equal(0);
     expect(appctl[1]).to.equal('n2 in_port=1,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,ip,nw_src=10.128.0.2,nw_dst=10.128.2.2');
-    expect(env.stdout).to.match(/n1 \(10\.91\.0\.1\): ofproto\/trace br0 .*\n(.*\n){6}  => sent over VXLAN to node n2 \(10\.91\.0\.2\) with VNID 11/);
+    expect(env.stdout).to.match(/n1 \(10\.91\.0\.1\): ofproto\/trace br0 .*\n(.*\n){7}  => sent over VXLAN to node n2 \(10\.91\.0\.2\) with VNID 11/);
     expect(env.stdout).to.contain('\nResult: delivered to port 3 (pod red/red-b) on n2 (10.91.0.2)\n');
   });
 

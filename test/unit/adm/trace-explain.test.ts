@@ -21,27 +21,29 @@ describe('ofproto/trace output', () => {
   it('reads the walk of br0 table by table, with actions, notes and the datapath verdict', () => {
     const trace = parseOfprotoTrace(recorded.vxlanArpMiss.output);
     expect(trace.bridge).to.equal('br0');
-    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 30, 90, 110]);
+    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 27, 30, 90, 110]);
     expect(trace.steps[0]).to.deep.include({ match: '', priority: 50, cookie: '0x1bf0d244a4cb62c', actions: ['goto_table:20'] });
-    expect(trace.steps[4]!.actions).to.deep.equal(['move:NXM_NX_REG0[]->NXM_NX_TUN_ID[0..31]', 'set_field:10.91.0.2->tun_dst',
+    expect(trace.steps[5]!.actions).to.deep.equal(['move:NXM_NX_REG0[]->NXM_NX_TUN_ID[0..31]', 'set_field:10.91.0.2->tun_dst',
       'set_field:0x1->reg2', 'goto_table:110']);
-    expect(trace.steps[4]!.notes[0]).to.equal('NXM_NX_TUN_ID[0..31] is now 0xb');
-    expect(trace.datapathActions).to.equal('drop');
+    expect(trace.steps[5]!.notes[0]).to.equal('NXM_NX_TUN_ID[0..31] is now 0xb');
+    // The ARP for n2 is pending: the packet goes no further than conntrack's commit.
+    expect(trace.datapathActions).to.equal('ct(commit,zone=19279)');
     expect(flowField(trace.flow, 'nw_dst')).to.equal('10.128.2.2');
   });
 
   it('stops at the end of br0 when the tunnel continues into br-phy', () => {
     const trace = parseOfprotoTrace(recorded.vxlanWarm.output);
-    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 30, 90, 110]);
-    expect(trace.datapathActions).to.match(/^tnl_push/);
+    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 27, 30, 90, 110]);
+    expect(trace.datapathActions).to.match(/^ct\(commit,zone=19279\),tnl_push\(/);
   });
 
   it('follows a packet through conntrack into the walk that resumes after it', () => {
     const trace = parseOfprotoTrace(recorded.localTcp.output);
-    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 30, 70, 110, 110]);
-    expect(trace.steps[5]!.actions[0]).to.equal('ct(table=110,zone=19279)');
-    expect(trace.steps[6]).to.deep.include({ priority: 0, actions: ['output:NXM_NX_REG2[]'], notes: ['output port is 5'] });
-    expect(trace.datapathActions).to.equal('8');
+    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 27, 30, 70, 80, 110]);
+    expect(trace.steps[1]!.actions).to.deep.equal(['set_field:0xb->reg0', 'ct(table=25,zone=19279)', 'drop']);
+    expect(trace.steps[7]).to.deep.include({ priority: 150, actions: ['ct(commit,zone=19279)', 'drop', 'output:NXM_NX_REG2[]'] });
+    expect(trace.steps[7]!.notes).to.include('output port is 5');
+    expect(trace.datapathActions).to.equal('set(eth(dst=0a:58:0a:80:00:04)),ct(commit,zone=19279),8');
   });
 
   it('reads a table where no flow matched', () => {
@@ -63,16 +65,19 @@ describe('trace explainer', () => {
       '0 Classifier: from a pod port',
       '20 PodIngress: port 3 (pod red/red-a) sends with its own MAC and IP: source VNID 11',
       '25 EgressGuard: not for the control plane or the VXLAN port',
+      '27 EgressPolicy: no NetworkPolicy isolates the pod for egress',
       '30 Dispatch: in this node\'s subnet 10.128.0.0/23',
       '70 LocalDelivery: VNIDs allow it (source 11): to port 5 (pod red/red-c)',
-      '110 Output: out of port 5 (pod red/red-c)',
+      '80 IngressPolicy: no NetworkPolicy isolates the pod for ingress',
+      '110 Output: a new connection, committed to conntrack (its later packets and replies pass NetworkPolicy): out of port 5 (pod red/red-c)',
     ]);
   });
 
-  it('explains TCP that conntrack finds to be no reply of a relayed connection as an ordinary delivery', () => {
+  it('explains TCP that conntrack finds new, not the reply of a relayed connection, as an ordinary delivery', () => {
     const { verdict, steps } = explain(recorded.localTcp, context({ destination: { ip: '10.128.0.4', protocol: 'tcp', port: 80, label: 'red/red-c', vnid: 11, local: true } }));
     expect(steps.map((s) => s.meaning).slice(-2)).to.deep.equal([
-      'through conntrack: is it a reply of a connection the host relayed?', 'out of port 5 (pod red/red-c)']);
+      'no NetworkPolicy isolates the pod for ingress',
+      'a new connection, committed to conntrack (its later packets and replies pass NetworkPolicy): out of port 5 (pod red/red-c)']);
     expect(verdict.text).to.equal('delivered to port 5 (pod red/red-c)');
   });
 
@@ -126,7 +131,9 @@ describe('trace explainer', () => {
 
   it('explains the way out: gateway, outside the cluster, and services', () => {
     expect(explain(recorded.gateway, context({ destination: { ip: '10.128.0.1', protocol: 'ip' } })).verdict)
-      .to.deep.equal({ kind: 'host', text: 'sent to tun0 (port 2): for this node itself (gateway 10.128.0.1)' });
+      .to.deep.equal({ kind: 'host', via: 'gateway', text: 'sent to tun0 (port 2): for this node itself (gateway 10.128.0.1)' });
+    expect(explain(recorded.serviceOpen, context({ destination: { ip: '172.30.0.11', protocol: 'tcp', port: 80 } })).verdict)
+      .to.deep.equal({ kind: 'host', via: 'service', text: 'sent to tun0 (port 2) for kube-proxy: service 172.30.0.11 is open to source VNID 11' });
     expect(explain(recorded.external, context({ destination: { ip: '10.91.0.254', protocol: 'ip' } })).verdict.text)
       .to.equal('sent to tun0 (port 2): it leaves the cluster network; the node routes and masquerades it');
     expect(explain(recorded.serviceDropped, context({ destination: { ip: '172.30.0.10', protocol: 'tcp', port: 80 } })).verdict.text)
@@ -140,6 +147,39 @@ describe('trace explainer', () => {
     const { steps, verdict } = explain(recorded.fromHost, context({ destination: { ip: '10.128.0.3', protocol: 'ip' } }));
     expect(steps.slice(0, 2).map((s) => s.meaning)).to.deep.equal(['from the host (tun0)', 'from the host itself (10.128.0.1): source VNID 0']);
     expect(verdict.text).to.equal('delivered to port 4 (pod blue/blue-a)');
+  });
+
+  describe('NetworkPolicy', () => {
+    const redC = { ip: '10.128.0.4', protocol: 'tcp', label: 'red/red-c', vnid: 11, local: true };
+    const hub = { ip: '10.91.0.254', protocol: 'tcp' };
+
+    it('names the ingress rule that admits a packet, and delivers it', () => {
+      const { steps, verdict } = explain(recorded.policyAllowed, context({ destination: { ...redC, port: 8080 } }));
+      expect(steps.find((s) => s.table === 80)!.meaning).to.equal('allowed by NetworkPolicy red/web ingress rule 0');
+      expect(verdict.text).to.equal('delivered to port 5 (pod red/red-c)');
+    });
+
+    it('names the policy that isolates the destination when no rule admits the packet', () => {
+      expect(explain(recorded.policyIsolated, context({ destination: { ...redC, port: 9090 } })).verdict).to.deep.equal({
+        kind: 'dropped', table: 80, tableName: 'IngressPolicy',
+        reason: 'the pod is isolated for ingress by NetworkPolicy red/web, and no rule of theirs admits this packet',
+        text: 'dropped in IngressPolicy (table 80): the pod is isolated for ingress by NetworkPolicy red/web, and no rule of theirs admits this packet',
+      });
+    });
+
+    it('does the same for egress, before the packet leaves its pod\'s node', () => {
+      const allowed = explain(recorded.policyEgressAllowed, context({ destination: { ...hub, port: 443 } }));
+      expect(allowed.steps.find((s) => s.table === 27)!.meaning).to.equal('allowed by NetworkPolicy red/egress-a egress rule 0');
+      expect(allowed.verdict.kind).to.equal('host');
+      expect(explain(recorded.policyEgressIsolated, context({ destination: { ...hub, port: 80 } })).verdict.text).to.equal(
+        'dropped in EgressPolicy (table 27): the pod is isolated for egress by NetworkPolicy red/egress-a, and no rule of theirs admits this packet');
+    });
+
+    it('says that a pod no policy selects is not isolated', () => {
+      const { steps } = explain(recorded.localDelivered, context({ destination: { ...redC, protocol: 'ip' } }));
+      expect(steps.filter((s) => s.table === 27 || s.table === 80).map((s) => s.meaning)).to.deep.equal([
+        'no NetworkPolicy isolates the pod for egress', 'no NetworkPolicy isolates the pod for ingress']);
+    });
   });
 
   describe('a hostile tenant\'s paths', () => {

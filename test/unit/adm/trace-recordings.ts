@@ -17,8 +17,28 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x1)
+
+===============================================================================
+recirc(0x1) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x1,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=10.128.0.0/14, priority 100, cookie 0x1bf0d244a4cb62c
     goto_table:90
@@ -28,15 +48,19 @@ bridge("br0")
     set_field:10.91.0.2->tun_dst
     set_field:0x1->reg2
     goto_table:110
-110. reg2=0x1, priority 250, cookie 0x1bf0d244a4cb62c
-    output:1
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+    output:NXM_NX_REG2[]
+     -> output port is 1
      -> output to native tunnel
      -> tunneling to 10.91.0.2 via br-phy
      -> neighbor cache miss for 10.91.0.2 on bridge br-phy, sending ARP request
 
-Final flow: ip,reg0=0xb,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_dst=10.128.2.0/23,nw_proto=0,nw_ecn=0,nw_frag=no
-Datapath actions: drop`,
+Final flow: recirc_id=0x1,eth,ip,reg0=0xb,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0x1,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,nw_dst=10.128.2.0/23,nw_proto=0,nw_ecn=0,nw_frag=no
+Datapath actions: ct(commit,zone=19279)`,
 };
 
 export const localDelivered: RecordedTrace = {
@@ -49,22 +73,47 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:70
 70. ip,reg0=0xb,nw_dst=10.128.0.4, priority 100, cookie 0x3efbc08d4f18741
     set_field:0a:58:0a:80:00:04->eth_dst
     set_field:0x5->reg2
+    goto_table:80
+80. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:110
-110. priority 0, cookie 0x1bf0d244a4cb62c
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
     output:NXM_NX_REG2[]
      -> output port is 5
 
-Final flow: ip,reg0=0xb,reg2=0x5,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,ct_state=-rpl-trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_frag=no
-Datapath actions: set(eth(dst=0a:58:0a:80:00:04)),8`,
+Final flow: recirc_id=0x2,eth,ip,reg0=0xb,reg2=0x5,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2/31,nw_dst=10.128.0.4,nw_proto=0,nw_frag=no
+Datapath actions: set(eth(dst=0a:58:0a:80:00:04)),ct(commit,zone=19279),8`,
 };
 
 export const localDropped: RecordedTrace = {
@@ -77,21 +126,41 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:70
 70. priority 0, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_frag=no
+Final flow: unchanged
+Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_dst=10.128.0.3,nw_proto=0,nw_frag=no
 Datapath actions: drop`,
 };
 
 export const localTcp: RecordedTrace = {
-  setting: "n1: red/red-a to red/red-c tcp port 80: conntrack looks for a relayed connection, then out of port 5",
+  setting: "n1: red/red-a to red/red-c tcp port 80: conntrack finds it new, commits it, then out of port 5",
   output: `Flow: tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
 
 bridge("br0")
@@ -100,42 +169,47 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:70
 70. ip,reg0=0xb,nw_dst=10.128.0.4, priority 100, cookie 0x3efbc08d4f18741
     set_field:0a:58:0a:80:00:04->eth_dst
     set_field:0x5->reg2
+    goto_table:80
+80. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:110
-110. ct_state=-trk,tcp, priority 200, cookie 0x1bf0d244a4cb62c
-    ct(table=110,zone=19279)
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 110.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
-
-Final flow: tcp,reg0=0xb,reg2=0x5,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
-Megaflow: recirc_id=0,ct_state=-trk,eth,tcp,in_port=3,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_frag=no
-Datapath actions: set(eth(dst=0a:58:0a:80:00:04)),ct(zone=19279),recirc(0x1)
-
-===============================================================================
-recirc(0x1) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
-===============================================================================
-
-Flow: recirc_id=0x1,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,reg2=0x5,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
-
-bridge("br0")
--------------
-    thaw
-        Resuming from table 110
-110. priority 0, cookie 0x1bf0d244a4cb62c
     output:NXM_NX_REG2[]
      -> output port is 5
 
-Final flow: unchanged
-Megaflow: recirc_id=0x1,ct_state=-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_dst=0a:58:0a:80:00:04,nw_frag=no
-Datapath actions: 8`,
+Final flow: recirc_id=0x2,eth,tcp,reg0=0xb,reg2=0x5,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,tcp,in_port=3,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2/31,nw_dst=10.128.0.4,nw_frag=no
+Datapath actions: set(eth(dst=0a:58:0a:80:00:04)),ct(commit,zone=19279),8`,
 };
 
 export const vxlanWarm: RecordedTrace = {
@@ -148,8 +222,28 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: udp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,udp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=10.128.0.0/14, priority 100, cookie 0x1bf0d244a4cb62c
     goto_table:90
@@ -159,11 +253,15 @@ bridge("br0")
     set_field:10.91.0.2->tun_dst
     set_field:0x1->reg2
     goto_table:110
-110. reg2=0x1, priority 250, cookie 0x1bf0d244a4cb62c
-    output:1
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+    output:NXM_NX_REG2[]
+     -> output port is 1
      -> output to native tunnel
      -> tunneling to 10.91.0.2 via br-phy
-     -> tunneling from 96:6c:61:e1:c0:44 10.91.0.1 to 76:74:d3:23:d4:48 10.91.0.2
+     -> tunneling from 3e:77:9a:56:1f:4e 10.91.0.1 to 56:26:20:83:06:41 10.91.0.2
 
 bridge("br-phy")
 ----------------
@@ -171,9 +269,9 @@ bridge("br-phy")
     NORMAL
      -> forwarding to learned port
 
-Final flow: udp,reg0=0xb,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
-Megaflow: recirc_id=0,eth,udp,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_dst=10.128.2.0/23,nw_ecn=0,nw_frag=no,tp_dst=0x0/0xf000
-Datapath actions: tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=76:74:d3:23:d4:48,src=96:6c:61:e1:c0:44,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(2)),1`,
+Final flow: recirc_id=0x2,eth,udp,reg0=0xb,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,udp,in_port=3,nw_dst=10.128.2.0/23,nw_ecn=0,nw_frag=no,tp_dst=0x0/0xf000
+Datapath actions: ct(commit,zone=19279),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=56:26:20:83:06:41,src=3e:77:9a:56:1f:4e,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(2)),1`,
 };
 
 export const receivedDelivered: RecordedTrace = {
@@ -187,20 +285,43 @@ bridge("br0")
 10. ip,tun_src=10.91.0.1,nw_src=10.128.0.0/23, priority 100, cookie 0x2d3da798113c01f
     move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG0[]
      -> NXM_NX_REG0[] is now 0xb
-    goto_table:30
+    ct(table=30,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 30.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: ip,reg0=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0,eth,ip,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_src=10.128.0.0/23,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x3)
+
+===============================================================================
+recirc(0x3) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x3,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 30
 30. ip,nw_dst=10.128.2.0/23, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:70
 70. ip,reg0=0xb,nw_dst=10.128.2.2, priority 100, cookie 0x3ddd3389c0e74aa
     set_field:0a:58:0a:80:02:02->eth_dst
     set_field:0x3->reg2
+    goto_table:80
+80. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:110
-110. priority 0, cookie 0x1bf0d244a4cb62c
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
     output:NXM_NX_REG2[]
      -> output port is 3
 
-Final flow: ip,reg0=0xb,reg2=0x3,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:02:02,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,ct_state=-rpl-trk,ct_mark=0/0x1,eth,ip,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.0/23,nw_dst=10.128.2.2,nw_proto=0,nw_frag=no
-Datapath actions: set(eth(dst=0a:58:0a:80:02:02)),6`,
+Final flow: recirc_id=0x3,eth,ip,reg0=0xb,reg2=0x3,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:02:02,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0x3,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.0/23,nw_dst=10.128.2.2,nw_frag=no
+Datapath actions: set(eth(dst=0a:58:0a:80:02:02)),ct(commit,zone=19279),6`,
 };
 
 export const receivedDropped: RecordedTrace = {
@@ -214,14 +335,32 @@ bridge("br0")
 10. ip,tun_src=10.91.0.1,nw_src=10.128.0.0/23, priority 100, cookie 0x2d3da798113c01f
     move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG0[]
      -> NXM_NX_REG0[] is now 0xc
-    goto_table:30
+    ct(table=30,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 30.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: ip,reg0=0xc,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.3,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0,eth,ip,tun_id=0xc,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_src=10.128.0.0/23,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x4)
+
+===============================================================================
+recirc(0x4) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x4,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xc,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.3,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 30
 30. ip,nw_dst=10.128.2.0/23, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:70
 70. priority 0, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: ip,reg0=0xc,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.3,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,eth,ip,tun_id=0xc,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_src=10.128.0.0/23,nw_dst=10.128.2.2/31,nw_frag=no
+Final flow: unchanged
+Megaflow: recirc_id=0x4,eth,ip,tun_id=0xc,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_dst=10.128.2.2/31,nw_frag=no
 Datapath actions: drop`,
 };
 
@@ -236,40 +375,43 @@ bridge("br0")
 10. ip,tun_src=10.91.0.1,nw_src=10.128.0.0/23, priority 100, cookie 0x2d3da798113c01f
     move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG0[]
      -> NXM_NX_REG0[] is now 0xb
-    goto_table:30
+    ct(table=30,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 30.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: udp,reg0=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
+Megaflow: recirc_id=0,eth,ip,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_src=10.128.0.0/23,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x5)
+
+===============================================================================
+recirc(0x5) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x5,ct_state=new|trk,ct_zone=19279,eth,udp,reg0=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 30
 30. ip,nw_dst=10.128.2.0/23, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:70
 70. ip,reg0=0xb,nw_dst=10.128.2.2, priority 100, cookie 0x3ddd3389c0e74aa
     set_field:0a:58:0a:80:02:02->eth_dst
     set_field:0x3->reg2
+    goto_table:80
+80. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:110
-110. ct_state=-trk,udp, priority 200, cookie 0x1bf0d244a4cb62c
-    ct(table=110,zone=19279)
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 110.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
-
-Final flow: udp,reg0=0xb,reg2=0x3,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:02:02,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
-Megaflow: recirc_id=0,ct_state=-trk,eth,udp,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.0/23,nw_dst=10.128.2.2,nw_frag=no
-Datapath actions: set(eth(dst=0a:58:0a:80:02:02)),ct(zone=19279),recirc(0x1)
-
-===============================================================================
-recirc(0x1) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
-===============================================================================
-
-Flow: recirc_id=0x1,ct_state=new|trk,ct_zone=19279,eth,udp,reg0=0xb,reg2=0x3,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:02:02,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
-
-bridge("br0")
--------------
-    thaw
-        Resuming from table 110
-110. priority 0, cookie 0x1bf0d244a4cb62c
     output:NXM_NX_REG2[]
      -> output port is 3
 
-Final flow: unchanged
-Megaflow: recirc_id=0x1,ct_state=-rpl+trk,ct_mark=0/0x1,eth,ip,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,dl_dst=0a:58:0a:80:02:02,nw_frag=no
-Datapath actions: 6`,
+Final flow: recirc_id=0x5,eth,udp,reg0=0xb,reg2=0x3,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:02:02,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
+Megaflow: recirc_id=0x5,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.0/23,nw_dst=10.128.2.2,nw_frag=no
+Datapath actions: set(eth(dst=0a:58:0a:80:02:02)),ct(commit,zone=19279),6`,
 };
 
 export const tunnelSourceForged: RecordedTrace = {
@@ -330,17 +472,44 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip, priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:100
 100. priority 0, cookie 0x1bf0d244a4cb62c
-    output:2
+    set_field:0x2->reg2
+    goto_table:110
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+    output:NXM_NX_REG2[]
+     -> output port is 2
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_frag=no
-Datapath actions: 5`,
+Final flow: recirc_id=0x2,eth,ip,reg0=0xb,reg2=0x2,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_dst=00:00:00:00:00:00,nw_dst=10.91.0.254,nw_proto=0,nw_frag=no
+Datapath actions: ct(commit,zone=19279),5`,
 };
 
 export const serviceDropped: RecordedTrace = {
@@ -353,16 +522,36 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.10,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.10,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. ip,nw_dst=172.30.0.0/16, priority 280, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=172.30.0.0/16, priority 100, cookie 0x1bf0d244a4cb62c
     goto_table:60
 60. priority 0, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.10,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
-Megaflow: recirc_id=0,eth,tcp,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_dst=172.30.0.10,nw_frag=no
+Final flow: unchanged
+Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,tcp,in_port=3,nw_dst=172.30.0.10,nw_frag=no
 Datapath actions: drop`,
 };
 
@@ -376,17 +565,44 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.11,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.11,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. ip,nw_dst=172.30.0.0/16, priority 280, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=172.30.0.0/16, priority 100, cookie 0x1bf0d244a4cb62c
     goto_table:60
 60. tcp,reg0=0xb,nw_dst=172.30.0.11,tp_dst=80, priority 100
-    output:2
+    set_field:0x2->reg2
+    goto_table:110
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+    output:NXM_NX_REG2[]
+     -> output port is 2
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.11,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
-Megaflow: recirc_id=0,eth,tcp,in_port=3,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.11,nw_frag=no,tp_dst=80
-Datapath actions: 5`,
+Final flow: recirc_id=0x2,eth,tcp,reg0=0xb,reg2=0x2,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.11,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,tcp,in_port=3,dl_dst=00:00:00:00:00:00,nw_dst=172.30.0.11,nw_frag=no,tp_dst=80
+Datapath actions: ct(commit,zone=19279),5`,
 };
 
 export const gateway: RecordedTrace = {
@@ -399,17 +615,44 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. ip,nw_dst=10.128.0.1, priority 280, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=10.128.0.1, priority 300, cookie 0x1bf0d244a4cb62c
     goto_table:100
 100. priority 0, cookie 0x1bf0d244a4cb62c
-    output:2
+    set_field:0x2->reg2
+    goto_table:110
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+    output:NXM_NX_REG2[]
+     -> output port is 2
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_frag=no
-Datapath actions: 5`,
+Final flow: recirc_id=0x2,eth,ip,reg0=0xb,reg2=0x2,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_dst=00:00:00:00:00:00,nw_dst=10.128.0.1,nw_proto=0,nw_frag=no
+Datapath actions: ct(commit,zone=19279),5`,
 };
 
 export const fromHost: RecordedTrace = {
@@ -422,20 +665,43 @@ bridge("br0")
     goto_table:15
 15. ip,nw_src=10.128.0.1, priority 300, cookie 0x1bf0d244a4cb62c
     set_field:0->reg0
-    goto_table:30
+    ct(table=30,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 30.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: unchanged
+Megaflow: recirc_id=0,eth,ip,in_port=2,nw_src=10.128.0.1,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x4)
+
+===============================================================================
+recirc(0x4) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x4,ct_state=new|trk,ct_zone=19279,eth,ip,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.1,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 30
 30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:70
 70. ip,reg0=0,nw_dst=10.128.0.3, priority 100, cookie 0x37ce51e8f72f7ff
     set_field:0a:58:0a:80:00:03->eth_dst
     set_field:0x4->reg2
+    goto_table:80
+80. ip,nw_src=10.128.0.1, priority 280, cookie 0x1bf0d244a4cb62c
     goto_table:110
-110. priority 0, cookie 0x1bf0d244a4cb62c
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
     output:NXM_NX_REG2[]
      -> output port is 4
 
-Final flow: ip,reg2=0x4,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:00:03,nw_src=10.128.0.1,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,ct_state=-rpl-trk,ct_mark=0/0x1,eth,ip,in_port=2,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.1,nw_dst=10.128.0.3,nw_proto=0,nw_frag=no
-Datapath actions: set(eth(dst=0a:58:0a:80:00:03)),7`,
+Final flow: recirc_id=0x4,eth,ip,reg2=0x4,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:00:03,nw_src=10.128.0.1,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0x4,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=2,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.1,nw_dst=10.128.0.3,nw_frag=no
+Datapath actions: set(eth(dst=0a:58:0a:80:00:03)),ct(commit,zone=19279),7`,
 };
 
 export const relayedForeign: RecordedTrace = {
@@ -449,16 +715,36 @@ bridge("br0")
 15. ip,nw_src=10.128.0.2, priority 200, cookie 0x341235834e7eb98
     set_field:0xb->reg0
     set_field:0x1->reg1
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: tcp,reg0=0xb,reg1=0x1,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,in_port=2,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x5)
+
+===============================================================================
+recirc(0x5) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x5,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,reg1=0x1,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:70
 70. priority 0, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: tcp,reg0=0xb,reg1=0x1,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
-Megaflow: recirc_id=0,eth,tcp,in_port=2,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_frag=no
+Final flow: unchanged
+Megaflow: recirc_id=0x5,ct_state=-est-rel+trk,eth,tcp,in_port=2,nw_dst=10.128.0.3,nw_frag=no
 Datapath actions: drop`,
 };
 
@@ -473,8 +759,28 @@ bridge("br0")
 15. ip,nw_src=10.128.0.2, priority 200, cookie 0x341235834e7eb98
     set_field:0xb->reg0
     set_field:0x1->reg1
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: tcp,reg0=0xb,reg1=0x1,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,in_port=2,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x6)
+
+===============================================================================
+recirc(0x6) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x6,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,reg1=0x1,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=10.128.0.0/14, priority 100, cookie 0x1bf0d244a4cb62c
     goto_table:90
@@ -492,7 +798,7 @@ bridge("br0")
      -> output port is 1
      -> output to native tunnel
      -> tunneling to 10.91.0.2 via br-phy
-     -> tunneling from 96:6c:61:e1:c0:44 10.91.0.1 to 76:74:d3:23:d4:48 10.91.0.2
+     -> tunneling from 3e:77:9a:56:1f:4e 10.91.0.1 to 56:26:20:83:06:41 10.91.0.2
 
 bridge("br-phy")
 ----------------
@@ -500,9 +806,9 @@ bridge("br-phy")
     NORMAL
      -> forwarding to learned port
 
-Final flow: tcp,reg0=0xb,reg1=0x1,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
-Megaflow: recirc_id=0,eth,tcp,in_port=2,nw_src=10.128.0.2,nw_dst=10.128.2.0/23,nw_ecn=0,nw_frag=no
-Datapath actions: ct(commit,zone=19279,mark=0x1/0x1),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=76:74:d3:23:d4:48,src=96:6c:61:e1:c0:44,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(2)),1`,
+Final flow: recirc_id=0x6,eth,tcp,reg0=0xb,reg1=0x1,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Megaflow: recirc_id=0x6,ct_state=-est-rel+trk,eth,tcp,in_port=2,nw_dst=10.128.2.0/23,nw_ecn=0,nw_frag=no
+Datapath actions: ct(commit,zone=19279,mark=0x1/0x1),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=56:26:20:83:06:41,src=3e:77:9a:56:1f:4e,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(2)),1`,
 };
 
 export const hostUnknownSource: RecordedTrace = {
@@ -531,12 +837,30 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: udp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=4789
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,udp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=4789
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. udp,tp_dst=4789, priority 300, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: udp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=4789
-Megaflow: recirc_id=0,eth,udp,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no,tp_dst=4789
+Final flow: unchanged
+Megaflow: recirc_id=0x2,eth,udp,in_port=3,nw_frag=no,tp_dst=4789
 Datapath actions: drop`,
 };
 
@@ -550,12 +874,30 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=2379,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=2379,tcp_flags=0
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. tcp,nw_dst=10.91.0.254,tp_dst=2379, priority 100, cookie 0x582666514c07508
     drop
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=2379,tcp_flags=0
-Megaflow: recirc_id=0,eth,tcp,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_frag=no,tp_dst=2379
+Final flow: unchanged
+Megaflow: recirc_id=0x2,eth,tcp,in_port=3,nw_dst=10.91.0.254,nw_frag=no,tp_dst=2379
 Datapath actions: drop`,
 };
 
@@ -607,12 +949,30 @@ bridge("br0")
 10. ip,tun_src=10.91.0.1,nw_src=10.128.0.0/23, priority 100, cookie 0x2d3da798113c01f
     move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG0[]
      -> NXM_NX_REG0[] is now 0xb
-    goto_table:30
+    ct(table=30,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 30.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: ip,reg0=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=8.8.8.8,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0,eth,ip,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_src=10.128.0.0/23,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x6)
+
+===============================================================================
+recirc(0x6) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x6,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=8.8.8.8,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 30
 30. in_port=1, priority 150, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: ip,reg0=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=8.8.8.8,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,eth,ip,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_src=10.128.0.0/23,nw_dst=8.0.0.0/7,nw_frag=no
+Final flow: unchanged
+Megaflow: recirc_id=0x6,eth,ip,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_dst=8.0.0.0/7,nw_frag=no
 Datapath actions: drop`,
 };
 
@@ -626,16 +986,221 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.130.0.5,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.130.0.5,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=10.128.0.0/14, priority 100, cookie 0x1bf0d244a4cb62c
     goto_table:90
 90. priority 0, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.130.0.5,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_dst=10.130.0.0/15,nw_proto=0,nw_frag=no
+Final flow: unchanged
+Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_dst=10.130.0.0/15,nw_proto=0,nw_frag=no
+Datapath actions: drop`,
+};
+
+export const policyAllowed: RecordedTrace = {
+  setting: "n1: red/red-b (on n2, over VXLAN) to red/red-c:8080, which red/web admits (ingress rule 0)",
+  output: `Flow: tcp,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+
+bridge("br0")
+-------------
+ 0. in_port=1, priority 200, cookie 0x1bf0d244a4cb62c
+    goto_table:10
+10. ip,tun_src=10.91.0.2,nw_src=10.128.2.0/23, priority 100, cookie 0x236e7ab0a8b29bd
+    move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG0[]
+     -> NXM_NX_REG0[] is now 0xb
+    ct(table=30,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 30.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: tcp,reg0=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,tun_id=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_src=10.128.2.0/23,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x7)
+
+===============================================================================
+recirc(0x7) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x7,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 30
+30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
+    goto_table:70
+70. ip,reg0=0xb,nw_dst=10.128.0.4, priority 100, cookie 0x3efbc08d4f18741
+    set_field:0a:58:0a:80:00:04->eth_dst
+    set_field:0x5->reg2
+    goto_table:80
+80. conj_id=1,ip, priority 100, cookie 0x66944d530ee1b44
+    note:6e.65.74.70.6f.6c.20.69.6e.67.72.65.73.73.20.72.65.64.2f.77.65.62.5b.30.5d.00.00.00.00.00
+    goto_table:110
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+    output:NXM_NX_REG2[]
+     -> output port is 5
+
+Final flow: recirc_id=0x7,eth,tcp,reg0=0xb,reg2=0x5,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Megaflow: recirc_id=0x7,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,tcp,tun_id=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_tos=0,tun_flags=-df-csum-key,in_port=1,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_frag=no,tp_dst=8080
+Datapath actions: set(eth(dst=0a:58:0a:80:00:04)),ct(commit,zone=19279),8`,
+};
+
+export const policyIsolated: RecordedTrace = {
+  setting: "n1: red/red-b (on n2, over VXLAN) to red/red-c:9090: red/web isolates red-c for ingress and admits only 8080",
+  output: `Flow: tcp,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
+
+bridge("br0")
+-------------
+ 0. in_port=1, priority 200, cookie 0x1bf0d244a4cb62c
+    goto_table:10
+10. ip,tun_src=10.91.0.2,nw_src=10.128.2.0/23, priority 100, cookie 0x236e7ab0a8b29bd
+    move:NXM_NX_TUN_ID[0..31]->NXM_NX_REG0[]
+     -> NXM_NX_REG0[] is now 0xb
+    ct(table=30,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 30.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: tcp,reg0=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,tun_id=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_tos=0,tun_flags=-df-csum-key,in_port=1,nw_src=10.128.2.0/23,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x8)
+
+===============================================================================
+recirc(0x8) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x8,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 30
+30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
+    goto_table:70
+70. ip,reg0=0xb,nw_dst=10.128.0.4, priority 100, cookie 0x3efbc08d4f18741
+    set_field:0a:58:0a:80:00:04->eth_dst
+    set_field:0x5->reg2
+    goto_table:80
+80. ip,nw_dst=10.128.0.4, priority 50, cookie 0x66944d530ee1b44
+    note:6e.65.74.70.6f.6c.20.69.6e.67.72.65.73.73.20.69.73.6f.6c.61.74.65.64.20.62.79.20.72.65.64.2f.77.65.62.00.00.00.00
+
+Final flow: recirc_id=0x8,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,reg2=0x5,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=9090,tcp_flags=0
+Megaflow: recirc_id=0x8,ct_state=-est-rel+trk,eth,tcp,tun_id=0xb,tun_src=10.91.0.2,tun_dst=10.91.0.1,tun_tos=0,tun_flags=-df-csum-key,in_port=1,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.2,nw_dst=10.128.0.4,nw_frag=no,tp_dst=0x2000/0xe000
+Datapath actions: drop`,
+};
+
+export const policyEgressAllowed: RecordedTrace = {
+  setting: "n1: red/red-a to the hub 10.91.0.254:443, which red/egress-a admits (egress rule 0)",
+  output: `Flow: tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=443,tcp_flags=0
+
+bridge("br0")
+-------------
+ 0. priority 50, cookie 0x1bf0d244a4cb62c
+    goto_table:20
+20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=443,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=443,tcp_flags=0
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
+25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. conj_id=2,ip, priority 100, cookie 0x66944d530ee1b44
+    note:6e.65.74.70.6f.6c.20.65.67.72.65.73.73.20.72.65.64.2f.65.67.72.65.73.73.2d.61.5b.30.5d.00
+    goto_table:30
+30. ip, priority 50, cookie 0x1bf0d244a4cb62c
+    goto_table:100
+100. priority 0, cookie 0x1bf0d244a4cb62c
+    set_field:0x2->reg2
+    goto_table:110
+110. ct_state=+new+trk,ip, priority 150, cookie 0x1bf0d244a4cb62c
+    ct(commit,zone=19279)
+    drop
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+    output:NXM_NX_REG2[]
+     -> output port is 2
+
+Final flow: recirc_id=0x2,eth,tcp,reg0=0xb,reg2=0x2,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=443,tcp_flags=0
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,tcp,in_port=3,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_frag=no,tp_dst=443
+Datapath actions: ct(commit,zone=19279),5`,
+};
+
+export const policyEgressIsolated: RecordedTrace = {
+  setting: "n1: red/red-a to the hub 10.91.0.254:80: red/egress-a isolates red-a for egress",
+  output: `Flow: tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+
+bridge("br0")
+-------------
+ 0. priority 50, cookie 0x1bf0d244a4cb62c
+    goto_table:20
+20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
+25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. ip,nw_src=10.128.0.2, priority 50, cookie 0x66944d530ee1b44
+    note:6e.65.74.70.6f.6c.20.65.67.72.65.73.73.20.69.73.6f.6c.61.74.65.64.20.62.79.20.72.65.64.2f.65.67.72.65.73.73.2d.61
+
+Final flow: unchanged
+Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,tcp,in_port=3,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_frag=no,tp_dst=0x0/0xff00
 Datapath actions: drop`,
 };
 
@@ -649,15 +1214,35 @@ bridge("br0")
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
     set_field:0xb->reg0
-    goto_table:25
+    ct(table=25,zone=19279)
+    drop
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> Sets the packet to an untracked state, and clears all the conntrack fields.
+
+Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
+Datapath actions: ct(zone=19279),recirc(0x2)
+
+===============================================================================
+recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
+===============================================================================
+
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+
+bridge("br0")
+-------------
+    thaw
+        Resuming from table 25
 25. priority 0, cookie 0x1bf0d244a4cb62c
+    goto_table:27
+27. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:30
 30. ip,nw_dst=10.128.0.0/23, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:70
 70. No match.
     drop
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_dst=10.128.0.2/31,nw_proto=0,nw_frag=no
+Final flow: unchanged
+Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_dst=10.128.0.2/31,nw_proto=0,nw_frag=no
 Datapath actions: drop`,
 };

@@ -59,7 +59,7 @@ describe('k8s views', function () {
       spec: { nodeName: 'node-1' },
     });
     expect(pod).to.deep.equal({ namespace: 'a', name: 'web', uid: 'u-1', nodeName: 'node-1', annotations: { 'k8s-ovs/bandwidth': '10M' },
-      ip: null, controller: null });
+      labels: {}, ip: null, hostNetwork: false, namedPorts: [], controller: null });
     expect(parsePod({ metadata: { name: 'pending', namespace: 'a', uid: 'u-2' }, spec: {} }).nodeName).to.equal(null);
     const running = (podIP: string) => parsePod({ metadata: { name: 'r', namespace: 'a', uid: 'u-3' }, spec: {}, status: { podIP } }).ip;
     expect(running('10.128.0.5')).to.equal('10.128.0.5');
@@ -85,5 +85,19 @@ describe('k8s views', function () {
       .to.deep.equal({ namespace: 'a', name: 'db', uid: 'set-1', replicas: 3 });
     expect(parseStatefulSet({ metadata: { name: 'db', namespace: 'a', uid: 'set-1' }, spec: {} }).replicas).to.equal(1);
     expect(() => parseStatefulSet({ metadata: { name: 'db', namespace: 'a', uid: 's' }, spec: { replicas: -1 } })).to.throw(ViewError, 'spec.replicas');
+  });
+
+  it('reads what NetworkPolicy needs of a pod: labels, address, host network and named ports', function () {
+    const pod = parsePod({
+      metadata: { name: 'web', namespace: 'a', uid: 'u-1', labels: { app: 'web' } },
+      spec: { hostNetwork: false, containers: [
+        { name: 'c', ports: [{ name: 'http', containerPort: 8080 }, { containerPort: 9000 }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] },
+        { name: 'd', ports: [{ name: 'bad', containerPort: 'x' }] },
+      ] },
+      status: { podIP: '10.128.0.7' },
+    });
+    expect(pod).to.deep.include({ labels: { app: 'web' }, ip: '10.128.0.7', hostNetwork: false });
+    expect(pod.namedPorts).to.deep.equal([{ name: 'http', protocol: 'tcp', port: 8080 }, { name: 'dns', protocol: 'udp', port: 53 }]);
+    expect(parsePod({ metadata: { name: 'v6', namespace: 'a', uid: 'u' }, status: { podIP: 'fd00::7' } }).ip, 'an IPv6-only pod').to.equal(null);
   });
 });

@@ -37,6 +37,17 @@ describe('test API server bearer tokens and RBAC', () => {
     expect(server.list('namespaces').map((ns) => ns.metadata.name)).to.include('default');
   });
 
+  it('tells API groups apart: a core-group rule does not open networking.k8s.io NetworkPolicies', async () => {
+    const path = '/apis/networking.k8s.io/v1/networkpolicies';
+    const refused = await call(path, 'reader-token');
+    expect(refused.status).to.equal(403);
+    expect(((await refused.json()) as { message: string }).message).to.contain('cannot list resource "networkpolicies" in API group "networking.k8s.io" at the cluster scope');
+    await server.stop();
+    server = await TestApiServer.start({ tokens: { 'reader-token': { ...READER, rules: [...READER.rules,
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] }] } } });
+    expect((await call(path, 'reader-token')).status).to.equal(200);
+  });
+
   it('answers 401 to an unknown token and leaves requests without a token unrestricted', async () => {
     expect((await call('/api/v1/pods', 'stolen')).status).to.equal(401);
     expect((await call('/api/v1/namespaces', undefined, { method: 'POST', body: JSON.stringify({ metadata: { name: 'admin-made' } }) })).status).to.equal(201);

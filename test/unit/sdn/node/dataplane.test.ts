@@ -11,7 +11,7 @@ import { simulate } from '../../../support/flowsim.js';
 
 const network = {
   clusterNetwork: Cidr.parse('10.128.0.0/14'), serviceNetwork: Cidr.parse('172.30.0.0/16'),
-  localSubnet: Cidr.parse('10.128.0.0/23'), gateway: parseIpv4('10.128.0.1'), gatewayMac: '0a:58:0a:80:00:01',
+  localSubnet: Cidr.parse('10.128.0.0/23'), gateway: parseIpv4('10.128.0.1'), gatewayMac: '0a:58:0a:80:00:01', nodeIp: parseIpv4('192.168.50.1'),
 };
 const pod = (n: number, namespace: string, vnid: number): LocalPod => ({
   containerId: `c${n}`, ifname: 'eth0', namespace, name: `p${n}`, netnsPath: `/run/netns/p${n}`,

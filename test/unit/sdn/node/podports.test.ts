@@ -8,11 +8,13 @@ import type { OvsSwitch, PortInfo, PortSpec } from '../../../../lib/ovs/switch.j
 import type { Vnid } from '../../../../lib/tenant/vnid.js';
 import { type LocalPod, NodeDataplane } from '../../../../lib/sdn/node/dataplane.js';
 import { PodPorts } from '../../../../lib/sdn/node/podports.js';
+import { CONNTRACK_ZONE } from '../../../../lib/sdn/pipeline/tables.js';
 import { FakeFlowTable } from '../../../support/fakeflows.js';
 
 /** The ports of a bridge in memory, with the calls PodPorts makes. */
 class FakePorts {
   readonly ports = new Map<string, PortInfo>();
+  readonly flushed: string[] = [];
   async ensurePort(spec: PortSpec): Promise<number> {
     const ofport = this.ports.get(spec.name)?.ofport ?? this.ports.size + 3;
     this.ports.set(spec.name, { name: spec.name, ofport, externalIds: { ...spec.externalIds } });
@@ -23,6 +25,9 @@ class FakePorts {
   }
   async deletePort(name: string): Promise<void> {
     this.ports.delete(name);
+  }
+  async flushConnections(zone: number, ip: string): Promise<void> {
+    this.flushed.push(`${zone}/${ip}`);
   }
   async meterIds(): Promise<Set<number>> {
     return new Set();
@@ -68,5 +73,6 @@ describe('pods adopted from the original k8s-ovs', () => {
     expect(ovs.ports.size).to.equal(0);
     expect(deletedLinks).to.include('vethfd78e7eb');
     expect(dataplane.localPods()).to.deep.equal([]);
+    expect(ovs.flushed, 'its connections, so that a later holder of its address inherits none').to.deep.equal([`${CONNTRACK_ZONE}/10.128.4.3`]);
   });
 });

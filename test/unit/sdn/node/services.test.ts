@@ -10,7 +10,7 @@ import { CountingFlowSync, FakeFlowTable } from '../../../support/fakeflows.js';
 
 const network = {
   clusterNetwork: Cidr.parse('10.128.0.0/14'), serviceNetwork: Cidr.parse('172.30.0.0/16'),
-  localSubnet: Cidr.parse('10.128.0.0/23'), gateway: parseIpv4('10.128.0.1'), gatewayMac: '0a:58:0a:80:00:01',
+  localSubnet: Cidr.parse('10.128.0.0/23'), gateway: parseIpv4('10.128.0.1'), gatewayMac: '0a:58:0a:80:00:01', nodeIp: parseIpv4('192.168.50.1'),
 };
 const service = (i: number, namespace = `ns${i % 10}`): KubeService => ({
   namespace, name: `svc${i}`, clusterIp: parseIpv4(`172.30.${i >> 8}.${i & 255}`), ports: [{ protocol: 'tcp', port: 80 }],

@@ -33,7 +33,7 @@ const [redB, blueB] = b.pods as [PodPort, PodPort];
 function network(self: SimNode): NodeNetwork {
   return {
     clusterNetwork: Cidr.parse('10.128.0.0/14'), serviceNetwork: Cidr.parse('172.30.0.0/16'), localSubnet: self.subnet,
-    gateway: self.subnet.address(1), gatewayMac: '0a:58:0a:80:00:01',
+    gateway: self.subnet.address(1), gatewayMac: '0a:58:0a:80:00:01', nodeIp: self.ip,
   };
 }
 

@@ -8,7 +8,7 @@ import { type Packet, type SimulateOptions, simulate } from '../../../support/fl
 
 export const net: NodeNetwork = {
   clusterNetwork: Cidr.parse('10.128.0.0/14'), serviceNetwork: Cidr.parse('172.30.0.0/16'),
-  localSubnet: Cidr.parse('10.128.0.0/23'), gateway: parseIpv4('10.128.0.1'), gatewayMac: '0a:58:0a:80:00:01',
+  localSubnet: Cidr.parse('10.128.0.0/23'), gateway: parseIpv4('10.128.0.1'), gatewayMac: '0a:58:0a:80:00:01', nodeIp: parseIpv4('192.168.50.1'),
 };
 export const remote = { ip: parseIpv4('192.168.50.2'), subnet: Cidr.parse('10.128.2.0/23') };
 export const pod = (ofport: number, ip: string, vnid: number): PodPort => ({

@@ -1,0 +1,182 @@
+// Upstream's NetworkPolicy model (namespaces x, y, z; pods a, b, c) on the sandbox: real daemons on two nodes, the
+// test API server, pods attached through the CNI plugin and serving TCP and UDP on 80 and 81; cases run against it.
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { type PluginName } from '../../../lib/sdn/config.js';
+import { repoRoot, PREFIX, SandboxCluster, waitUntil } from '../cluster.js';
+import { SandboxApiServer } from '../kube.js';
+import { type PodNetns, type Sandbox, type TrackedProcess, randomPrefix } from '../sandbox/index.js';
+import type { Protocol } from './api.js';
+import type { CaseStep } from './case-kit.js';
+import { NAMESPACE_KEYS, POD_KEYS, type PodKey, TruthTable } from './matrix.js';
+import { type CaseAction, type CaseEnv, MODEL_PORTS, modelPods } from './model.js';
+
+const AGENT = path.join(repoRoot, 'test', 'support', 'netpol', 'pod-agent.py');
+
+/** One pod's test agent (pod-agent.py): its servers, and probes to other pods on request. */
+export class PodAgent {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (ok: boolean) => void>();
+
+  private constructor(readonly pod: PodNetns, private readonly process: TrackedProcess) {}
+
+  static async start(sandbox: Sandbox, pod: PodNetns): Promise<PodAgent> {
+    const process = await sandbox.startProcess(pod, 'python3', [AGENT, ...MODEL_PORTS.map(String)], { stdio: 'pipe', stdin: 'pipe' });
+    const agent = new PodAgent(pod, process);
+    const lines = createInterface({ input: process.subprocess.stdout! });
+    const ready = new Promise<void>((resolve) => {
+      lines.on('line', (line) => {
+        const message = JSON.parse(line) as { ready?: boolean; id?: number; ok?: boolean };
+        if (message.ready) resolve();
+        else agent.waiting.get(message.id!)?.(message.ok === true);
+      });
+    });
+    await Promise.race([ready, new Promise((_, reject) => setTimeout(() => reject(new Error(`agent in ${pod.netns} not ready`)), 15_000))]);
+    return agent;
+  }
+
+  request(body: Record<string, unknown>): Promise<boolean> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, (ok) => { this.waiting.delete(id); resolve(ok); });
+      this.process.subprocess.stdin!.write(`${JSON.stringify({ id, ...body })}\n`);
+    });
+  }
+}
+
+export interface ModelPod {
+  key: PodKey;
+  namespace: string;
+  name: string;
+  ip: string;
+  agent: PodAgent;
+}
+
+/** The nine-pod model on a two-node sandbox, in one network plugin mode. */
+export class NetpolSandbox {
+  readonly pods = new Map<PodKey, ModelPod>();
+  private nextTag = 1;
+
+  private constructor(readonly cluster: SandboxCluster, readonly api: SandboxApiServer) {}
+
+  /** `joinTenants`: in multitenant mode, y and z join x's VNID, so that only policy decides between them. */
+  static async start(options: { plugin: PluginName; underlaySubnet: string; joinTenants?: boolean }): Promise<NetpolSandbox> {
+    const config = { Name: 'k8ssdn', Network: '10.128.0.0/14', HostSubnetLength: 9, ServiceNetwork: '172.30.0.0/16', PluginName: options.plugin };
+    const cluster = await SandboxCluster.start({ prefix: randomPrefix('knp'), nodes: 2, underlaySubnet: options.underlaySubnet, config });
+    try {
+      const api = new SandboxApiServer(cluster, config.ServiceNetwork);
+      await api.start();
+      const model = new NetpolSandbox(cluster, api);
+      await model.populate(options.joinTenants ?? false);
+      return model;
+    } catch (error) {
+      await cluster.destroy();
+      throw error;
+    }
+  }
+
+  /** What the cases build their policies from: these namespace names and these pods' addresses. */
+  get env(): CaseEnv {
+    return { namespace: (key) => key, podIP: (key) => this.pods.get(key)!.ip };
+  }
+
+  private async populate(joinTenants: boolean): Promise<void> {
+    const { cluster, api } = this;
+    const nodes = cluster.sandbox.nodes;
+    for (const node of nodes) await api.node(node.name, node.ip);
+    for (const ns of NAMESPACE_KEYS) await api.create('namespaces', { metadata: { name: ns, labels: { ns } } });
+    await Promise.all(nodes.map((node) => cluster.startDaemon(node, ['--kubeconfig', api.kubeconfig])));
+    if (joinTenants) {
+      const net = `${PREFIX}/k8ssdn/netnamespaces`;
+      const x = await waitUntil('x\'s VNID', async () => cluster.etcdGet(`${net}/x`) as Promise<{ NetID: number } | undefined>);
+      for (const ns of ['y', 'z']) {
+        await cluster.etcdctl('put', `${net}/${ns}`, JSON.stringify({ NetName: ns, NetID: x.NetID, Action: 'join', Namespace: 'x' }));
+      }
+      await waitUntil('y and z joined to x', async () => {
+        const ids = await Promise.all(['y', 'z'].map(async (ns) => ((await cluster.etcdGet(`${net}/${ns}`)) as { NetID: number }).NetID));
+        return ids.every((id) => id === x.NetID);
+      });
+    }
+    const specs = modelPods({ namespace: (key) => key, podIP: () => '' });
+    for (const [i, key] of POD_KEYS.entries()) {
+      const spec = specs[i]!;
+      const node = nodes[i % nodes.length]!;
+      await api.create('pods', { metadata: { name: spec.name, namespace: spec.namespace, labels: { ...spec.labels } },
+        spec: { nodeName: node.name, containers: spec.containers.map((c, j) => ({ name: `c${j}`, image: 'agnhost', ports: c.ports })) } });
+      const netns = await cluster.sandbox.createPodNetns(`${spec.namespace}-${spec.name}`);
+      const run = await cluster.cni(node, 'ADD', { containerId: `ctr-${spec.namespace}-${spec.name}`, netns: netns.netnsPath,
+        namespace: spec.namespace, pod: spec.name });
+      if (run.exitCode !== 0) throw new Error(`ADD ${key}: ${run.stdout}`);
+      const ip = ((run.json!.ips as Array<{ address: string }>)[0]!.address).split('/')[0]!;
+      await api.podRunning(spec.namespace, spec.name, ip, node.ip);
+      this.pods.set(key, { key, namespace: spec.namespace, name: spec.name, ip, agent: await PodAgent.start(cluster.sandbox, netns) });
+    }
+  }
+
+  async apply(action: CaseAction): Promise<void> {
+    const { api } = this;
+    switch (action.kind) {
+      case 'createPolicy':
+        return void await api.create('networkpolicies', action.policy);
+      case 'updatePolicy': {
+        const { namespace, name } = action.policy.metadata;
+        return void await api.request('PUT', `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/${name}`, action.policy);
+      }
+      case 'deleteAllPolicies': {
+        for (const ns of NAMESPACE_KEYS) {
+          const list = await api.request('GET', `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`);
+          for (const item of (list.items ?? []) as Array<{ metadata: { name: string } }>) await api.delete('networkpolicies', item.metadata.name, ns);
+        }
+        return;
+      }
+      case 'addNamespaceLabels':
+        return void await api.patch('namespaces', action.namespace, undefined, { metadata: { labels: action.labels } });
+      case 'addPodLabels': {
+        const pod = this.pods.get(action.pod)!;
+        return void await api.patch('pods', pod.name, pod.namespace, { metadata: { labels: action.labels } });
+      }
+    }
+  }
+
+  /** Every pod to every pod at once; the diagonal is probed too but cases ignore it, as upstream does. */
+  async probe(protocol: Protocol, port: number): Promise<TruthTable> {
+    const results = new Map<string, boolean>();
+    await Promise.all(POD_KEYS.flatMap((from) => POD_KEYS.map(async (to) => {
+      results.set(`${from}>${to}`, await this.probeOne(from, to, protocol, port));
+    })));
+    return TruthTable.from((from, to) => results.get(`${from}>${to}`)!);
+  }
+
+  private async probeOne(from: PodKey, to: PodKey, protocol: Protocol, port: number): Promise<boolean> {
+    const source = this.pods.get(from)!;
+    const target = this.pods.get(to)!;
+    if (protocol !== 'SCTP') return source.agent.request({ op: 'probe', protocol: protocol.toLowerCase(), ip: target.ip, port, timeout: 1 });
+    // No SCTP in this kernel: the probe is one crafted INIT, and whether the receiver saw it.
+    const tag = this.nextTag++;
+    await source.agent.request({ op: 'probe', protocol: 'sctp', ip: target.ip, port, tag });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return target.agent.request({ op: 'sctp-seen', tag });
+  }
+
+  /**
+   * Applies a case step and probes until the tables match or `deadlineMs` passes (the daemons apply a change a
+   * moment after the API server has it, as upstream's probes allow for); returns the mismatches left.
+   */
+  async runStep(step: CaseStep, deadlineMs = 12_000): Promise<string[]> {
+    for (const action of step.actions) await this.apply(action);
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+      const failures: string[] = [];
+      for (const { protocol, port, expected } of step.probes) {
+        const observed = await this.probe(protocol, port);
+        if (expected.compare(observed).length > 0) failures.push(`${protocol}/${port}:\nexpected\n${String(expected)}\nobserved\n${String(observed)}`);
+      }
+      if (failures.length === 0 || Date.now() > deadline) return failures;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.cluster.destroy();
+  }
+}
