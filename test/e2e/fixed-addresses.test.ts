@@ -4,6 +4,7 @@ import { Cidr, parseIpv4 } from '../../lib/net/ipv4.js';
 import { CATEGORY_MASK, type Cookie, renderCookie } from '../../lib/ovs/cookie.js';
 import { hostPortName } from '../../lib/sdn/node/podports.js';
 import { OwnerKind, fixedAddressOwner, podOwner } from '../../lib/sdn/pipeline/owners.js';
+import { Table } from '../../lib/sdn/pipeline/tables.js';
 import { adm } from '../support/adm.js';
 import { MULTITENANT_CONFIG, PREFIX, SandboxCluster, waitUntil } from '../support/cluster.js';
 import { type CriPod, NodeContainerd } from '../support/containerd.js';
@@ -249,6 +250,19 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
     expect(joined.exitCode, joined.stderr).to.equal(0);
     await waitUntil('blue-b on n2 to reach web2 on n1', () => reaches('blue-b', STATIC), 20_000, 0);
     expect(await reaches('blue-a', STATIC), 'blue-a on n1').to.equal(true);
+  });
+
+  it('applies NetworkPolicy to what a fixed pod\'s /32 route brings: a deny-all ingress on red stops blue-b until it is deleted', async () => {
+    const isolations = async () => (await node('n1').ofctl(['dump-flows', node('n1').mgmtSocket('br0'), '--no-stats', `table=${Table.IngressPolicy}`]))
+      .stdout.split('\n').filter((line) => line.includes('priority=50,')).length;
+    await api.create('networkpolicies', { metadata: { name: 'deny-in', namespace: 'red' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
+    try {
+      await waitUntil('n1 to isolate red\'s pods for ingress', async () => (await isolations()) > 0);
+      expect(await reaches('blue-b', STATIC), 'blue-b on n2 to web2 on n1, isolated').to.equal(false);
+    } finally {
+      await api.delete('networkpolicies', 'deny-in', 'red');
+    }
+    await waitUntil('blue-b to reach web2 again', () => reaches('blue-b', STATIC), 20_000, 0);
   });
 
   it('routes on every node exactly the addresses etcd holds, after an etcd compaction and ovs-vswitchd restarts on both nodes', async () => {
