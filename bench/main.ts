@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runCniSection } from './control/cni.js';
+import { runFixedSection } from './control/fixed.js';
 import { runFlowsSection } from './control/flows.js';
 import { runPluginStartSection } from './control/plugin-start.js';
 import { runScaleSection } from './control/scale.js';
@@ -11,7 +12,7 @@ import { writeReport } from './report/write.js';
 import { SECTIONS, type SectionName, machineInfo, resultsDir, saveSection, watchBuild } from './results.js';
 import { installSignalHandlers } from './teardown.js';
 
-const USAGE = `usage: bench/run.sh [--quick] [--only cni,plugin,flows,scale,dataplane] [--report-only]
+const USAGE = `usage: bench/run.sh [--quick] [--only cni,plugin,flows,scale,fixed,dataplane] [--report-only]
   --quick        small sizes and one round (a few minutes); results go to bench/results/quick/
                  and docs/ is left alone unless --docs is given
   --only LIST    run only these sections; the report uses the last saved results of the others
@@ -23,6 +24,7 @@ const RUNNERS: Record<SectionName, (profile: BenchProfile, log: (line: string) =
   plugin: runPluginStartSection,
   flows: runFlowsSection,
   scale: runScaleSection,
+  fixed: runFixedSection,
   dataplane: runDataplaneSection,
 };
 

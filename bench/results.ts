@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 /** The repository root, from dist/bench/. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export type SectionName = 'cni' | 'plugin' | 'flows' | 'scale' | 'dataplane';
-export const SECTIONS: readonly SectionName[] = ['cni', 'plugin', 'flows', 'scale', 'dataplane'];
+export type SectionName = 'cni' | 'plugin' | 'flows' | 'scale' | 'fixed' | 'dataplane';
+export const SECTIONS: readonly SectionName[] = ['cni', 'plugin', 'flows', 'scale', 'fixed', 'dataplane'];
 
 export interface MachineInfo {
   cpus: number;

@@ -24,12 +24,15 @@ export class TakenError extends AllocationError {
 /** How errors name the pool and its members, e.g. "VNID 12", "all 4 VNIDs of 10..13". */
 export interface PoolWording {
   member(n: number): string;
-  full(capacity: number): string;
+  /** `blocked`: free numbers that are blocked (not taken, never handed out). */
+  full(capacity: number, blocked: number): string;
   outOfRange(n: number): string;
 }
 
 export class NextFitPool {
   private readonly taken = new Set<number>();
+  /** Numbers never handed out (nor counted as free), though not taken either. */
+  private blocked = new Set<number>();
   private next: number;
 
   constructor(readonly first: number, readonly last: number, private readonly wording: PoolWording) {
@@ -53,10 +56,20 @@ export class NextFitPool {
     return this.taken.has(n);
   }
 
+  /** Replaces the blocked numbers. */
+  block(numbers: Iterable<number>): void {
+    this.blocked = new Set(numbers);
+  }
+
+  isBlocked(n: number): boolean {
+    return this.blocked.has(n);
+  }
+
   allocate(): number {
-    if (this.taken.size >= this.capacity) throw new PoolFullError(this.wording.full(this.capacity));
+    const blocked = [...this.blocked].filter((n) => this.inRange(n) && !this.taken.has(n)).length;
+    if (this.taken.size + blocked >= this.capacity) throw new PoolFullError(this.wording.full(this.capacity, blocked));
     let candidate = this.next;
-    while (this.taken.has(candidate)) candidate = this.after(candidate);
+    while (this.taken.has(candidate) || this.blocked.has(candidate)) candidate = this.after(candidate);
     this.taken.add(candidate);
     this.next = this.after(candidate);
     return candidate;

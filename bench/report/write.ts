@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CniData } from '../control/cni.js';
+import type { FixedData } from '../control/fixed.js';
 import type { FlowsData } from '../control/flows.js';
 import type { PluginStartData } from '../control/plugin-start.js';
 import type { ScaleData } from '../control/scale.js';
@@ -10,6 +11,7 @@ import { type SectionName, type SectionResult, loadSections, repoRoot } from '..
 import { causes, findings, proposals } from './analysis.js';
 import { cniSection, flowsSection, pluginStartSection, scaleSection, scalingSection } from './control.js';
 import { dataplaneSection } from './dataplane.js';
+import { fixedSection } from './fixed.js';
 import { bold, num, table } from './format.js';
 import { plotScaling } from './plot.js';
 import { type Results, targetRows } from './targets.js';
@@ -19,6 +21,7 @@ const WHAT: Record<SectionName, string> = {
   plugin: 'CNI plugin start: the self-contained executable (DaemonSet) against the Node.js script (RPM) and `node -e 0`',
   flows: 'retag, resync and growth with the lib objects on a sandbox switch',
   scale: 'the real daemon with 1000 nodes, 5000 services, 110 pods: memory, start, churn, join, restart',
+  fixed: 'ADD with a fixed address against a dynamic one; 5000 fixed addresses across 100 nodes: flows, memory, restart',
   dataplane: 'qperf and iperf3: node network, our pipeline, one NORMAL table, Linux bridge CNI',
 };
 
@@ -39,8 +42,8 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     '```',
     'Needs root on Debian 12 with the packages of `scripts/install-deps.sh` (Open vSwitch, etcd, iproute2, iptables, ethtool, qperf, iperf3, ' +
     'containernetworking-plugins for `/usr/lib/cni/bridge`, gnuplot-nox for the plot) and `node_modules`; `bench/run.sh` builds with `tsc` first. ' +
-    'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane and 10.84.0.0/24 for the ' +
-    'data plane) and removes it afterwards, also on failure or Ctrl-C. The bench is not part of the test suite.',
+    'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane, 10.61.200.0/24 for ' +
+    'fixed addresses and 10.84.0.0/24 for the data plane) and removes it afterwards, also on failure or Ctrl-C. The bench is not part of the test suite.',
     '', table(['section', 'measures', 'last run took'], rows), '',
     `Sum of the sections in the results below: ${num(total / 60, 1)} min (target for the default run: under 10 min, ` +
     `${total < 600 ? 'met' : 'missed'}; other work kept up to ${num(maxBusy, 1)} of the 2 cores busy just before the sections started, see below). ` +
@@ -80,6 +83,7 @@ export async function writeReport(dir: string): Promise<string[]> {
     dataplane: sections.dataplane?.data as DataplaneData | undefined,
   };
   const rows = targetRows(results);
+  const fixed = sections.fixed?.data as FixedData | undefined;
   const quick = Object.values(sections).some((s) => s?.profile === 'quick');
   const doc = [
     '# Benchmarks',
@@ -100,6 +104,7 @@ export async function writeReport(dir: string): Promise<string[]> {
     results.flows ? flowsSection(results.flows) : '_Flows section not run._', '',
     results.scale ? scaleSection(results.scale) : '_Scale section not run._', '',
     results.flows ? scalingSection(results.flows) : '', '',
+    fixed ? fixedSection(fixed) : '_Fixed-address section not run._', '',
     '## Data plane', '',
     results.dataplane ? dataplaneSection(results.dataplane) : '_Data-plane section not run._', '',
   ].join('\n');

@@ -6,6 +6,8 @@ export type Cookie = bigint & { readonly __brand?: 'Cookie' };
 const ID_BITS = 56n;
 const ID_MASK = (1n << ID_BITS) - 1n;
 export const ALL_BITS = (1n << 64n) - 1n;
+/** The category byte: `cookie=<category cookie>/CATEGORY_MASK` selects every flow of one owner kind. */
+export const CATEGORY_MASK = ALL_BITS ^ ID_MASK;
 
 /** Owner cookie for a category (1..255) and a key unique within it (hashed to 56 bits). */
 export function ownerCookie(category: number, key: string): Cookie {

@@ -1,6 +1,7 @@
 // In-memory stand-ins for what a node changes (its switch, host networking, veths, etcd), to unit-test the node
 // agent, pod ports and the CNI backend: each records what it was asked, can fail a named call once, and can
 // hold a named call at a gate until the test releases it.
+import { Transaction } from '../../lib/etcd/txn.js';
 import type { KeyValue, Listing, Store, TxnResult, WatchEvent, Watching } from '../../lib/etcd/types.js';
 import type { WatchHandlers } from '../../lib/etcd/watch.js';
 import type { PodInterfaceConfig, PodInterfaceState } from '../../lib/host/podlink.js';
@@ -68,7 +69,7 @@ class Faults<Name extends string> {
 }
 
 type SwitchCall = 'ensurePort' | 'deletePort' | 'listPorts' | 'setMeter' | 'deleteMeter' | 'setPortRateLimit' | 'bundle'
-  | 'replaceAllFlows' | 'ensureBridge' | 'dumpFlows' | 'openVswitchdSession' | 'watchBridge' | 'flushConnections';
+  | 'replaceAllFlows' | 'ensureBridge' | 'dumpFlows' | 'openVswitchdSession' | 'watchBridge' | 'flushConnections' | 'packetOut';
 
 /** A switch: flows (all-or-nothing bundles), ports with OVS-assigned numbers, meters, bridge settings. */
 export class FakeSwitch extends FakeFlowTable implements NodeSwitch {
@@ -158,6 +159,14 @@ export class FakeSwitch extends FakeFlowTable implements NodeSwitch {
   async deletePort(name: string): Promise<void> {
     await this.faults.enter('deletePort', name);
     this.ports.delete(name);
+  }
+
+  /** Frames sent with packet-out, as `inPort:hex`. */
+  readonly packetsOut: string[] = [];
+
+  async packetOut(inPort: number, frame: Buffer): Promise<void> {
+    await this.faults.enter('packetOut', inPort);
+    this.packetsOut.push(`${inPort}:${frame.toString('hex')}`);
   }
 
   async flushConnections(zone: number, ip: string): Promise<void> {
@@ -300,15 +309,39 @@ export class FakeLinks implements PodLinkOps {
 }
 
 /** etcd as the node sees it: keys, create-if-absent, and prefix watches that deliver a snapshot then each put. */
-export class FakeNodeStore implements Pick<Store, 'watchPrefix' | 'create'> {
+export class FakeNodeStore implements Pick<Store, 'watchPrefix' | 'create' | 'get' | 'txn'> {
   readonly data = new Map<string, string>();
   private revision = 1;
+  /** Each key's last write; a key set through `data` directly counts as written at revision 1. */
+  private readonly modRevisions = new Map<string, number>();
   private readonly watches = new Set<{ prefix: string; handlers: WatchHandlers }>();
 
   async create(key: string, value: string): Promise<TxnResult> {
     if (this.data.has(key)) return { succeeded: false, revision: this.revision, current: new Map([[key, this.kv(key)]]) };
     await this.put(key, value);
     return { succeeded: true, revision: this.revision, current: new Map() };
+  }
+
+  async get(key: string): Promise<KeyValue | null> {
+    return this.data.has(key) ? this.kv(key) : null;
+  }
+
+  /** Conditional writes as etcd does them: all conditions hold, or nothing is written. */
+  txn(): Transaction {
+    return new Transaction(async (plan) => {
+      const holds = plan.conditions.every((c) => (c.kind === 'absent' ? !this.data.has(c.key)
+        : this.data.has(c.key) && this.kv(c.key).modRevision === c.revision));
+      if (!holds) {
+        // The node's transactions carry no leadership fence.
+        return { succeeded: false, revision: this.revision, fenceHeld: true,
+          current: new Map(plan.conditions.map((c) => [c.key, this.data.has(c.key) ? this.kv(c.key) : null])) };
+      }
+      for (const write of plan.writes) {
+        if (write.kind === 'delete') await this.delete(write.key);
+        else await this.put(write.key, write.value);
+      }
+      return { succeeded: true, revision: this.revision, current: new Map(), fenceHeld: true };
+    });
   }
 
   watchPrefix(prefix: string, handlers: WatchHandlers): Watching {
@@ -322,12 +355,14 @@ export class FakeNodeStore implements Pick<Store, 'watchPrefix' | 'create'> {
   async put(key: string, value: string): Promise<void> {
     this.revision += 1;
     this.data.set(key, value);
+    this.modRevisions.set(key, this.revision);
     await this.deliver(key, { type: 'put', kv: this.kv(key) });
   }
 
   async delete(key: string): Promise<void> {
     this.revision += 1;
     this.data.delete(key);
+    this.modRevisions.delete(key);
     await this.deliver(key, { type: 'delete', key, modRevision: this.revision });
   }
 
@@ -336,7 +371,8 @@ export class FakeNodeStore implements Pick<Store, 'watchPrefix' | 'create'> {
   }
 
   private kv(key: string): KeyValue {
-    return { key, value: this.data.get(key) ?? '', createRevision: this.revision, modRevision: this.revision };
+    const revision = this.modRevisions.get(key) ?? 1;
+    return { key, value: this.data.get(key) ?? '', createRevision: revision, modRevision: revision };
   }
 
   private listing(prefix: string): Listing {

@@ -65,7 +65,7 @@ export abstract class RecordController<R> {
   }
 
   /** Runs `work` after everything queued before it, so the model always matches what was written. */
-  protected run<T>(work: () => Promise<T>): Promise<T> {
+  protected run<T>(work: () => T | Promise<T>): Promise<T> {
     return this.serial.run(work);
   }
 

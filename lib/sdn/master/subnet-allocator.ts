@@ -18,7 +18,8 @@ export class SubnetAllocator {
     const count = 2 ** (this.subnetPrefixLength - network.prefixLength);
     this.pool = new NextFitPool(0, count - 1, {
       member: (index) => this.subnetAt(index).toString(),
-      full: (capacity) => `all ${capacity} /${this.subnetPrefixLength} subnets of ${network.toString()} are in use`,
+      full: (capacity, blocked) => `all ${capacity} /${this.subnetPrefixLength} subnets of ${network.toString()} are in use`
+        + (blocked ? ` or overlap IP pools (${blocked})` : ''),
       outOfRange: (index) => `subnet ${index} is not a node subnet of ${network.toString()}`,
     });
   }
@@ -49,6 +50,15 @@ export class SubnetAllocator {
 
   isAllocated(subnet: Cidr): boolean {
     return this.isNodeSubnet(subnet) && this.pool.isTaken(this.indexOf(subnet));
+  }
+
+  /** Replaces the node subnets (by index) that IP pools use: never handed out. */
+  block(indexes: Iterable<number>): void {
+    this.pool.block(indexes);
+  }
+
+  isBlocked(subnet: Cidr): boolean {
+    return this.isNodeSubnet(subnet) && this.pool.isBlocked(this.indexOf(subnet));
   }
 
   allocate(): Cidr {

@@ -2,13 +2,14 @@
 import type { Cookie } from '../../ovs/cookie.js';
 import type { Flow } from '../../ovs/flow.js';
 import type { FlowSync } from '../../ovs/flowsync.js';
+import type { Ipv4 } from '../../net/ipv4.js';
 import type { Vnid } from '../../tenant/vnid.js';
 import type { BandwidthLimit } from '../cni/bandwidth.js';
 import {
   type ControlPlaneEndpoint, type NodeNetwork, type PodPort, type RemoteNode, type ServiceEndpoint,
-  guardFlows, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows,
+  fixedAddressFlows, guardFlows, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows,
 } from '../pipeline/flows.js';
-import { guardOwner, nodeOwner, pipelineOwner, podOwner, policyOwner, serviceOwner } from '../pipeline/owners.js';
+import { fixedAddressOwner, guardOwner, nodeOwner, pipelineOwner, podOwner, policyOwner, serviceOwner } from '../pipeline/owners.js';
 import { type OwnerChange, OwnedSet } from './owned-set.js';
 
 /** A pod attached to this node, with what a restart needs to rebuild its flows. */
@@ -23,6 +24,11 @@ export interface LocalPod {
   egress?: BandwidthLimit;
 }
 
+/** A claimed fixed address: held by another node, or by this node's container `containerId`. */
+export type FixedAddress =
+  | { held: 'remote'; ip: Ipv4; holder: Ipv4 }
+  | { held: 'local'; ip: Ipv4; containerId: string };
+
 /** Names a service whose flows to set or remove. */
 export interface ServiceRef {
   namespace: string;
@@ -36,13 +42,16 @@ export class NodeDataplane {
   private controlPlane: readonly ControlPlaneEndpoint[] = [];
   private readonly nodes: OwnedSet<RemoteNode, RemoteNode['ip']>;
   private readonly pods = new OwnedSet<LocalPod, string>({
-    ref: (pod) => pod.port.portName, key: (portName) => portName, owner: podOwner, flows: (pod) => podFlows(pod.port),
+    ref: (pod) => pod.port.portName, key: (portName) => portName, owner: podOwner, flows: (pod) => this.podFlows(pod.port),
   });
   private readonly services = new OwnedSet<ServiceEndpoint, ServiceRef>({
     ref: serviceRef, key: (ref) => `${ref.namespace}/${ref.name}`, owner: (ref) => serviceOwner(ref.namespace, ref.name),
     flows: serviceFlows,
   });
   private policies: readonly Flow[] = [];
+  private readonly fixed = new Map<string, FixedAddress>();
+  /** Ports of pods whose fixed address is no longer theirs: they keep the port, but no flow. */
+  private readonly fenced = new Set<string>();
 
   /** `guardedNodePorts`: TCP ports of the daemons that no pod may open on any node (an exposed metrics port). */
   constructor(private readonly flows: FlowSync, guardedNodePorts: readonly number[] = []) {
@@ -82,7 +91,20 @@ export class NodeDataplane {
     this.nodes.desired(owners);
     this.pods.desired(owners);
     this.services.desired(owners);
+    for (const address of this.fixed.values()) owners.set(fixedAddressOwner(address.ip), this.fixedFlows(address, this.pods.values()));
     return owners;
+  }
+
+  private podFlows(port: PodPort): Flow[] {
+    return this.fenced.has(port.portName) ? [] : podFlows(port);
+  }
+
+  /** A fixed address held here is dispatched to its pod only while that pod is attached and not fenced. */
+  private fixedFlows(address: FixedAddress, pods: readonly LocalPod[]): Flow[] {
+    if (address.held === 'remote') return fixedAddressFlows({ ip: address.ip, holder: address.holder });
+    const attached = pods.some((pod) => pod.containerId === address.containerId && pod.port.ip === address.ip
+      && !this.fenced.has(pod.port.portName));
+    return attached ? fixedAddressFlows({ ip: address.ip, holder: 'local' }) : [];
   }
 
   /** Sets the node network and makes the whole switch match the model in one bundle (start, restart, upgrade). */
@@ -129,12 +151,65 @@ export class NodeDataplane {
     return this.flows.replaceOwners(new Map([[policyOwner, [...this.policies]]]));
   }
 
+  /** The pod's flows and, if it holds a fixed address, that address's dispatch, in one bundle. */
   addPod(pod: LocalPod): Promise<void> {
-    return this.commit(this.pods.change([pod], []));
+    this.fenced.delete(pod.port.portName);
+    const pods = [...this.pods.values().filter((p) => p.port.portName !== pod.port.portName), pod];
+    return this.commit(this.pods.change([pod], []), this.fixedChange(pod, pods));
   }
 
-  removePod(portName: string): Promise<void> {
-    return this.commit(this.pods.change([], [portName]));
+  async removePod(portName: string): Promise<void> {
+    const pod = this.pods.get(portName);
+    const rest = this.pods.values().filter((p) => p.port.portName !== portName);
+    await this.commit(this.pods.change([], [portName]), ...(pod ? [this.fixedChange(pod, rest)] : []));
+    this.fenced.delete(portName);
+  }
+
+  /** The dispatch of the fixed address `pod` holds, if any, rendered for `pods`; nothing to record. */
+  private fixedChange(pod: LocalPod, pods: readonly LocalPod[]): OwnerChange {
+    const address = this.fixed.get(pod.port.ip);
+    return { flows: new Map(address ? [[fixedAddressOwner(address.ip), this.fixedFlows(address, pods)]] : []), record: () => undefined };
+  }
+
+  /**
+   * Takes every flow from a pod whose fixed address is no longer its own (another container or node holds it
+   * now) while keeping its port, so DEL still finds it; `false` gives them back.
+   */
+  async fencePod(portName: string, fenced = true): Promise<void> {
+    const pod = this.pods.get(portName);
+    if (!pod || this.fenced.has(portName) === fenced) return;
+    if (fenced) this.fenced.add(portName);
+    else this.fenced.delete(portName);
+    const changes = new Map([[podOwner(portName), this.podFlows(pod.port)], ...this.fixedChange(pod, this.pods.values()).flows]);
+    await this.flows.replaceOwners(changes).catch((error: unknown) => {
+      if (fenced) this.fenced.delete(portName);
+      else this.fenced.add(portName);
+      throw error;
+    });
+  }
+
+  isFenced(portName: string): boolean {
+    return this.fenced.has(portName);
+  }
+
+  fixedAddresses(): FixedAddress[] {
+    return [...this.fixed.values()];
+  }
+
+  /** Sets and removes just these fixed addresses in one bundle (claim watch events). */
+  async updateFixedAddresses(set: readonly FixedAddress[], removed: readonly Ipv4[]): Promise<void> {
+    const changes = new Map<Cookie, Flow[]>();
+    for (const ip of removed) changes.set(fixedAddressOwner(ip), []);
+    for (const address of set) changes.set(fixedAddressOwner(address.ip), this.fixedFlows(address, this.pods.values()));
+    await this.flows.replaceOwners(changes);
+    for (const ip of removed) this.fixed.delete(ip);
+    for (const address of set) this.fixed.set(address.ip, address);
+  }
+
+  /** Records the fixed addresses without touching the switch; the next resync installs their flows (start, recovery). */
+  rememberFixedAddresses(addresses: readonly FixedAddress[]): void {
+    this.fixed.clear();
+    for (const address of addresses) this.fixed.set(address.ip, address);
   }
 
   /** Records the other nodes without touching the switch; the next resync installs their flows (start, recovery). */

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { OvsSwitch } from '../../ovs/switch.js';
 import type { PodLinks } from '../../host/podlink.js';
-import { type Ipv4, parseIpv4 } from '../../net/ipv4.js';
+import { Cidr, type Ipv4, ipv4ToInt, parseIpv4 } from '../../net/ipv4.js';
 import { type Mac, macOf, parseMac } from '../../net/mac.js';
 import type { SerialQueue } from '../../serial-queue.js';
 import type { Vnid } from '../../tenant/vnid.js';
@@ -20,6 +20,10 @@ export interface AttachRequest {
   namespace: string;
   name: string;
   ip: Ipv4;
+  /** A fixed address's MAC; otherwise one derived from the address. */
+  mac?: Mac | undefined;
+  /** A fixed address (outside the HostSubnet): the pod gets it as a /32, reaching the gateway on-link. */
+  fixedAddress?: boolean | undefined;
   ingress?: BandwidthLimit;
   egress?: BandwidthLimit;
 }
@@ -127,12 +131,13 @@ export class PodPorts {
     const network = this.dataplane.nodeNetwork;
     if (!network) throw new AttachError('the node network is not set up yet');
     const portName = hostPortName(request.containerId, request.ifname);
-    const mac = podMac(request.ip);
+    const mac = request.mac ?? podMac(request.ip);
     const undo: Array<() => Promise<void>> = [];
     try {
       const podEnd = {
         netnsPath: request.netnsPath, ifname: request.ifname, mac, address: request.ip,
-        subnet: network.localSubnet, gateway: network.gateway, onLinkRoutes: [network.clusterNetwork],
+        subnet: request.fixedAddress ? Cidr.of(ipv4ToInt(request.ip), 32) : network.localSubnet, gateway: network.gateway,
+        onLinkRoutes: [network.clusterNetwork],
         mtu: this.settings.podMtu, disableTxChecksumOffload: this.settings.disableTxChecksumOffload,
       };
       await this.links.create(portName, hostPortMac(request.containerId, request.ifname), podEnd);
