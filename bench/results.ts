@@ -9,8 +9,10 @@ import { promisify } from 'node:util';
 /** The repository root, from dist/bench/. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export type SectionName = 'cni' | 'plugin' | 'flows' | 'scale' | 'dataplane';
-export const SECTIONS: readonly SectionName[] = ['cni', 'plugin', 'flows', 'scale', 'dataplane'];
+export type SectionName = 'cni' | 'plugin' | 'flows' | 'scale' | 'dataplane' | 'netpol' | 'netpol-dataplane' | 'service-ab';
+export const SECTIONS: readonly SectionName[] = ['cni', 'plugin', 'flows', 'scale', 'dataplane', 'netpol', 'netpol-dataplane', 'service-ab'];
+/** What a run without --only measures: service-ab needs a second checkout (--baseline) and runs only when asked for. */
+export const DEFAULT_SECTIONS: readonly SectionName[] = SECTIONS.filter((section) => section !== 'service-ab');
 
 export interface MachineInfo {
   cpus: number;

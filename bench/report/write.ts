@@ -3,14 +3,18 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CniData } from '../control/cni.js';
 import type { FlowsData } from '../control/flows.js';
+import type { NetpolData } from '../control/netpol.js';
 import type { PluginStartData } from '../control/plugin-start.js';
 import type { ScaleData } from '../control/scale.js';
+import type { NetpolDataplaneData } from '../dataplane/netpol.js';
 import type { DataplaneData } from '../dataplane/run.js';
+import type { ServiceAbData } from '../dataplane/service-ab.js';
 import { type SectionName, type SectionResult, loadSections, repoRoot } from '../results.js';
 import { causes, findings, proposals } from './analysis.js';
 import { cniSection, flowsSection, pluginStartSection, scaleSection, scalingSection } from './control.js';
 import { dataplaneSection } from './dataplane.js';
 import { bold, num, table } from './format.js';
+import { netpolDataplaneSection, netpolSection, serviceAbSection } from './netpol.js';
 import { plotScaling } from './plot.js';
 import { type Results, targetRows } from './targets.js';
 
@@ -20,6 +24,9 @@ const WHAT: Record<SectionName, string> = {
   flows: 'retag, resync and growth with the lib objects on a sandbox switch',
   scale: 'the real daemon with 1000 nodes, 5000 services, 110 pods: memory, start, churn, join, restart',
   dataplane: 'qperf and iperf3: node network, our pipeline, one NORMAL table, Linux bridge CNI',
+  netpol: 'NetworkPolicy: compile time, flows against the cross product, apply to a sandbox switch, one pod relabelled',
+  'netpol-dataplane': 'qperf and iperf3 between pods with 1000 NetworkPolicies against none',
+  'service-ab': 'pod to service through another checkout\'s pipeline (--baseline) against this one, back to back',
 };
 
 function runningSection(sections: Partial<Record<SectionName, SectionResult<unknown>>>): string {
@@ -100,8 +107,11 @@ export async function writeReport(dir: string): Promise<string[]> {
     results.flows ? flowsSection(results.flows) : '_Flows section not run._', '',
     results.scale ? scaleSection(results.scale) : '_Scale section not run._', '',
     results.flows ? scalingSection(results.flows) : '', '',
+    sections.netpol ? netpolSection(sections.netpol.data as NetpolData) : '_NetworkPolicy section not run._', '',
     '## Data plane', '',
     results.dataplane ? dataplaneSection(results.dataplane) : '_Data-plane section not run._', '',
+    sections['netpol-dataplane'] ? netpolDataplaneSection(sections['netpol-dataplane'].data as NetpolDataplaneData) : '_NetworkPolicy data-plane section not run._', '',
+    sections['service-ab'] ? serviceAbSection(sections['service-ab'].data as ServiceAbData) : '', '',
   ].join('\n');
   const written: string[] = [];
   const docFile = path.join(repoRoot, 'docs', 'benchmarks.md');
