@@ -1,14 +1,13 @@
 // What the NetworkPolicy tables did with a traced packet, in words: the rule that admitted it (from the note its flow
 // carries), why it passed undecided, or which policies isolate the pod that dropped it.
+import { parseIsolatedNote } from '../sdn/pipeline/policy-flows.js';
 import { Table } from '../sdn/pipeline/tables.js';
+import { noteTexts } from '../ovs/dump.js';
 import { type TraceStep, flowField } from './trace-output.js';
 
-/** The texts of a step's note actions (`note:6e.65.74...`, hex bytes, zero-padded). */
+/** The texts of a step's note actions. */
 export function notes(step: TraceStep): string[] {
-  return step.actions.flatMap((action) => {
-    const hex = /^note:([0-9a-f.]+)$/i.exec(action)?.[1];
-    return hex ? [Buffer.from(hex.replace(/\./g, ''), 'hex').toString('utf8').replace(/\0+$/, '')] : [];
-  });
+  return step.actions.flatMap(noteTexts);
 }
 
 export const isPolicyTable = (table: number) => table === Table.EgressPolicy || table === Table.IngressPolicy;
@@ -40,8 +39,8 @@ export function policyMeaning(step: TraceStep): string {
 
 /** Why a policy table dropped the packet: the policies that isolate the pod, none of whose rules admits it. */
 export function policyDropReason(step: TraceStep): string {
-  const isolated = notes(step).map((note) => /^netpol (?:ingress|egress) isolated by (.+)$/.exec(note)?.[1]).find(Boolean);
+  const isolated = notes(step).map(parseIsolatedNote).find(Boolean);
   return isolated
-    ? `the pod is isolated for ${side(step.table)} by NetworkPolicy ${isolated.split(',').join(', ')}, and no rule of theirs admits this packet`
+    ? `the pod is isolated for ${side(step.table)} by NetworkPolicy ${isolated.policies.join(', ')}, and no rule of theirs admits this packet`
     : `no rule admits it for ${side(step.table)}`;
 }

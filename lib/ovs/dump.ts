@@ -8,6 +8,13 @@ export interface DumpedFlow {
   match: string;
   /** The actions as OVS prints them, e.g. "set_field:0xa->reg0,goto_table:30". */
   actions: string;
+  /** Packets the flow matched, when dumped with statistics. */
+  packets?: number;
+}
+
+/** The texts of the `note:` actions in OVS's rendering of actions (hex bytes, dot-separated, zero-padded). */
+export function noteTexts(actions: string): string[] {
+  return [...actions.matchAll(/note:([0-9a-f.]+)/gi)].map((m) => Buffer.from(m[1]!.replace(/\./g, ''), 'hex').toString('utf8').replace(/\0+$/, ''));
 }
 
 const DEFAULT_PRIORITY = 32768;
@@ -26,6 +33,7 @@ export function parseDumpFlows(output: string): DumpedFlow[] {
       if (key === 'cookie' && value) flow.cookie = BigInt(value);
       else if (key === 'table' && value) flow.table = Number(value);
       else if (key === 'priority' && value) flow.priority = Number(value);
+      else if (key === 'n_packets' && value) flow.packets = Number(value);
       else if (!['duration', 'n_packets', 'n_bytes', 'idle_age', 'hard_age', 'reset_counts'].includes(key)) {
         match.push(field);
       }

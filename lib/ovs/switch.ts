@@ -163,11 +163,11 @@ export class OvsSwitch {
     await this.ofctl('replace-flows', ['-'], flows.map(renderFlow).join('\n') + '\n', ['--bundle']);
   }
 
-  async dumpFlows(filter: { cookie?: Cookie; table?: number } = {}): Promise<DumpedFlow[]> {
+  async dumpFlows(filter: { cookie?: Cookie; table?: number } = {}, options: { stats?: boolean } = {}): Promise<DumpedFlow[]> {
     const parts: string[] = [];
     if (filter.cookie !== undefined) parts.push(`cookie=${renderCookie(filter.cookie)}/${renderCookie(ALL_BITS)}`);
     if (filter.table !== undefined) parts.push(`table=${filter.table}`);
-    const out = await this.ofctl('dump-flows', ['--no-stats', ...(parts.length ? [parts.join(',')] : [])]);
+    const out = await this.ofctl('dump-flows', [...(options.stats ? [] : ['--no-stats']), ...(parts.length ? [parts.join(',')] : [])]);
     return parseDumpFlows(out);
   }
 

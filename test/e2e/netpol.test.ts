@@ -2,8 +2,11 @@
 // k8s-ovs-networkpolicy mode and, inside one tenant, in k8s-ovs-multitenant mode. CI runs every case in one mode and
 // a sample in the other; KOVS_NETPOL_FULL=1 (scripts/netpol-conformance.sh) runs every case in both.
 import { expect } from 'chai';
+import { PREFIX, waitUntil } from '../support/cluster.js';
 import { NETPOL_CASES, type NetpolCase, caseTitle } from '../support/netpol/cases.js';
 import { NetpolSandbox } from '../support/netpol/sandbox-model.js';
+import { type NamespaceKey, TruthTable } from '../support/netpol/matrix.js';
+import { policy } from '../support/netpol/case-kit.js';
 
 const full = process.env.KOVS_NETPOL_FULL === '1';
 /** In CI the second mode runs these, one of each kind: ingress, egress, ports, named ports, ipBlock, label changes. */
@@ -47,5 +50,46 @@ for (const [plugin, underlaySubnet, everyCase] of [
     });
 
     runCases(() => sandbox, everyCase ? NETPOL_CASES : NETPOL_CASES.filter((c) => c.group === 'TCP' && SAMPLE.has(c.name)));
+
+    if (plugin === 'k8s-ovs-networkpolicy') {
+      it('counts the packets it drops per isolating policy in the daemons\' metrics', async () => {
+        await sandbox.apply({ kind: 'deleteAllPolicies' });
+        await sandbox.apply({ kind: 'createPolicy', policy: policy(sandbox.env, 'x', 'deny-all', { podSelector: {}, policyTypes: ['Ingress'] }) });
+        const dropped = async () => {
+          let total = 0;
+          for (const node of sandbox.cluster.sandbox.nodes) {
+            const text = (await node.exec('curl', ['-sf', 'http://127.0.0.1:9101/metrics'])).stdout;
+            const line = /^k8s_ovs_networkpolicy_dropped_packets_total\{direction="ingress",policy="x\/deny-all"\} (\d+)$/m.exec(text);
+            total += line ? Number(line[1]) : 0;
+          }
+          return total;
+        };
+        const before = await dropped();
+        // y/a to x/a, x/b, x/c: dropped where each x pod lives.
+        await waitUntil('drops counted for x/deny-all', async () => {
+          await sandbox.probe('TCP', 80);
+          return (await dropped()) > before;
+        }, 20_000, 500);
+      });
+    } else {
+      it('opens nothing that tenant isolation closes: with allow-all policies everywhere, an isolated z stays apart', async () => {
+        const net = `${PREFIX}/k8ssdn/netnamespaces`;
+        const allowAll = (namespace: NamespaceKey) =>
+          policy(sandbox.env, namespace, 'allow-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] });
+        await sandbox.apply({ kind: 'deleteAllPolicies' });
+        for (const ns of ['x', 'y', 'z'] as const) await sandbox.apply({ kind: 'createPolicy', policy: allowAll(ns) });
+        const joined = (await sandbox.cluster.etcdGet(`${net}/z`)) as { NetID: number };
+        await sandbox.cluster.etcdctl('put', `${net}/z`, JSON.stringify({ NetName: 'z', NetID: joined.NetID, Action: 'isolate', Namespace: '' }));
+        try {
+          await waitUntil('z isolated', async () => ((await sandbox.cluster.etcdGet(`${net}/z`)) as { NetID: number }).NetID !== joined.NetID);
+          const expected = TruthTable.from((from, to) => (from.startsWith('z/') === to.startsWith('z/')));
+          expect(await sandbox.runStep({ title: 'z isolated, allow-all policies', actions: [], probes: [{ protocol: 'TCP', port: 80, expected }] }))
+            .to.deep.equal([]);
+        } finally {
+          await sandbox.cluster.etcdctl('put', `${net}/z`, JSON.stringify({ NetName: 'z', NetID: joined.NetID, Action: 'join', Namespace: 'x' }));
+          await waitUntil('z joined again', async () => ((await sandbox.cluster.etcdGet(`${net}/z`)) as { NetID: number }).NetID === joined.NetID);
+        }
+      });
+    }
   });
 }

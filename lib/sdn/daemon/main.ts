@@ -22,7 +22,7 @@ import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
 import { NodeAgent } from '../node/agent.js';
 import { OriginalPodAdoption } from '../node/original-pods.js';
 import { FirewallKeeper, nodeAcceptRules } from '../node/firewall.js';
-import { TUN_PORT_NAME } from '../pipeline/tables.js';
+import { TUN_PORT_NAME, Table } from '../pipeline/tables.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
 import { ControlPlaneGuard, literalIpv4 } from '../node/control-plane.js';
 import { NodePolicies } from '../node/policies.js';
@@ -145,7 +145,10 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
       podGone: (ns: string, name: string) => nodeSync.connected && nodeSync.nodeKnown && !nodeSync.pods.has(ns, name),
     } : {}),
   });
-  const metrics = new DaemonMetrics(daemonMetricsSources({ store, master, agent, ipam: () => ipam, logger: log, ...(nodeSync ? { apiServer: nodeSync } : {}) }));
+  const policyFlowStats = async () => (await Promise.all([Table.EgressPolicy, Table.IngressPolicy]
+    .map((table) => ovs.dumpFlows({ table }, { stats: true })))).flat();
+  const metrics = new DaemonMetrics(daemonMetricsSources({ store, master, agent, ipam: () => ipam, logger: log,
+    ...(nodeSync ? { apiServer: nodeSync } : {}), ...(policies ? { policyFlowStats } : {}) }));
   const cni = new CniServer({ socketPath: flags['cni-socket'], logger: log, backend: podNetwork, observe: metrics.observeCni });
   await cni.start();
   await metrics.start(flags['metrics-address']);

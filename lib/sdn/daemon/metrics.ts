@@ -5,9 +5,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ConnectionState } from '../../etcd/connection.js';
 import { type Logger, silentLogger } from '../../log.js';
 import { type Cookie, cookieCategory } from '../../ovs/cookie.js';
+import type { DumpedFlow } from '../../ovs/dump.js';
 import type { HostSubnetIpam } from '../ipam/allocator.js';
 import type { NodeAgent } from '../node/agent.js';
 import { OwnerKind } from '../pipeline/owners.js';
+import { policyDrops } from '../pipeline/policy-flows.js';
 import { PIPELINE_VERSION } from '../pipeline/tables.js';
 import { packageVersion } from './heartbeat.js';
 
@@ -17,6 +19,8 @@ export interface MetricsSources {
   master: { readonly leading: boolean };
   /** The node's API-server watches, when the daemon follows an API server. */
   apiServer?: { readonly connected: boolean };
+  /** The policy tables' flows with their statistics, when the plugin enforces NetworkPolicy. */
+  policyFlowStats?: () => Promise<readonly DumpedFlow[]>;
   /** Flows the node wants on its switch, per owner (the dataplane's desired state). */
   desiredFlows: () => ReadonlyMap<Cookie, readonly unknown[]>;
   /** Namespaces whose VNID the node knows. */
@@ -36,13 +40,15 @@ export function daemonMetricsSources(daemon: {
   store: MetricsSources['store'];
   master: MetricsSources['master'];
   apiServer?: MetricsSources['apiServer'];
+  policyFlowStats?: MetricsSources['policyFlowStats'];
   agent: NodeAgent;
   ipam: () => HostSubnetIpam | undefined;
   logger?: Logger;
 }): MetricsSources {
-  const { store, master, apiServer, agent, ipam, logger } = daemon;
+  const { store, master, apiServer, policyFlowStats, agent, ipam, logger } = daemon;
   return {
     store, master, ipam, version: packageVersion(), ...(logger ? { logger } : {}), ...(apiServer ? { apiServer } : {}),
+    ...(policyFlowStats ? { policyFlowStats } : {}),
     desiredFlows: () => agent.dataplane.desiredFlows(),
     vnidCount: () => agent.vnids.size,
     notReady: () => [
@@ -115,6 +121,17 @@ export class DaemonMetrics {
       registers, collect() { this.set(sources.store.connection.state === 'up' ? 1 : 0); } });
     new Gauge({ name: 'k8s_ovs_master_leading', help: '1 while this daemon is the elected SDN master',
       registers, collect() { this.set(sources.master.leading ? 1 : 0); } });
+    const policyFlowStats = sources.policyFlowStats;
+    if (policyFlowStats) {
+      // Read from the drop flows' own counters at scrape time: a flow re-installed (its pod's isolation changed) starts at 0.
+      new Counter({ name: 'k8s_ovs_networkpolicy_dropped_packets_total',
+        help: 'Packets dropped because NetworkPolicy isolates their pod and no rule admits them, by direction and isolating policy',
+        labelNames: ['direction', 'policy'], registers,
+        async collect() {
+          this.reset();
+          for (const { direction, policy, packets } of policyDrops(await policyFlowStats()).values()) this.inc({ direction, policy }, packets);
+        } });
+    }
     const apiServer = sources.apiServer;
     if (apiServer) {
       new Gauge({ name: 'k8s_ovs_apiserver_up', help: '1 while the node\'s watches reach the Kubernetes API server',

@@ -1,5 +1,6 @@
 // Which flows the switch should hold: pure functions of the node's network, its pods, nodes and services.
 import { type Flow, type FlowBuilder, type Match, type Masked, flow } from '../../ovs/flow.js';
+import { noteTexts } from '../../ovs/dump.js';
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
 import { guardOwner, nodeOwner, pipelineOwner, podOwner, serviceOwner } from './owners.js';
@@ -157,12 +158,9 @@ export function versionNote(version: number): string {
   return `k8s-ovs pipeline ${version}`;
 }
 
-/** Reads the version back from `ovs-ofctl dump-flows` actions (note bytes in hex, zero-padded). */
+/** Reads the version back from `ovs-ofctl dump-flows` actions. */
 export function parseVersionNote(actions: string): number | undefined {
-  const hex = /note:([0-9a-f.]+)/i.exec(actions)?.[1]?.replace(/\./g, '');
-  if (!hex) return undefined;
-  const text = Buffer.from(hex, 'hex').toString('utf8').replace(/\0+$/, '');
-  const match = /^k8s-ovs pipeline (\d+)$/.exec(text);
+  const match = noteTexts(actions).map((text) => /^k8s-ovs pipeline (\d+)$/.exec(text)).find(Boolean);
   return match ? Number(match[1]) : undefined;
 }
 

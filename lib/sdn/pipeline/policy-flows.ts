@@ -1,5 +1,6 @@
 // NetworkPolicy as flows (pure): each compiled rule a conjunctive match of its pods, its peers and its ports (flows
 // grow with their sum, not their product), a note naming the rule, and a drop for every pod a policy isolates.
+import { type DumpedFlow, noteTexts } from '../../ovs/dump.js';
 import { type Action, type Flow, type FlowBuilder, type Match, flow, flowKey, renderActions } from '../../ovs/flow.js';
 import type { Ipv4 } from '../../net/ipv4.js';
 import type { CompiledPolicies, CompiledRule, Direction, PortMatch } from '../policy/compile.js';
@@ -17,6 +18,31 @@ export function ruleNote(rule: Pick<CompiledRule, 'direction' | 'policy' | 'inde
 /** The note on an isolated pod's drop flow, naming the policies that isolate it. */
 export function isolatedNote(direction: Direction, policies: readonly string[]): string {
   return `netpol ${direction} isolated by ${policies.join(',')}`;
+}
+
+export function parseIsolatedNote(note: string): { direction: Direction; policies: string[] } | undefined {
+  const match = /^netpol (ingress|egress) isolated by (.+)$/.exec(note);
+  return match ? { direction: match[1] as Direction, policies: match[2]!.split(',') } : undefined;
+}
+
+/**
+ * Packets dropped per policy and direction, from the statistics of the isolated pods' drop flows: a packet dropped for a
+ * pod that several policies isolate counts for each of them (none of their rules admitted it).
+ */
+export function policyDrops(flows: readonly DumpedFlow[]): Map<string, { direction: Direction; policy: string; packets: number }> {
+  const drops = new Map<string, { direction: Direction; policy: string; packets: number }>();
+  for (const dumped of flows) {
+    if (dumped.priority !== POLICY_PRIORITY.isolated || !(dumped.table === Table.IngressPolicy || dumped.table === Table.EgressPolicy)) continue;
+    const isolated = noteTexts(dumped.actions).map(parseIsolatedNote).find(Boolean);
+    if (!isolated) continue;
+    for (const policy of isolated.policies) {
+      const key = `${isolated.direction} ${policy}`;
+      const entry = drops.get(key) ?? { direction: isolated.direction, policy, packets: 0 };
+      entry.packets += dumped.packets ?? 0;
+      drops.set(key, entry);
+    }
+  }
+  return drops;
 }
 
 interface Sides {

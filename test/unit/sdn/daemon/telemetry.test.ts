@@ -1,6 +1,7 @@
 // The daemon side of operability, unit-tested here with the CLI that reads it: heartbeats and the metrics endpoint.
 import { expect } from 'chai';
 import { ownerCookie } from '../../../../lib/ovs/cookie.js';
+import { parseDumpFlows } from '../../../../lib/ovs/dump.js';
 import { HeartbeatWriter, type LeaseGrantor, heartbeatKey, parseHeartbeat } from '../../../../lib/sdn/daemon/heartbeat.js';
 import { DaemonMetrics, type MetricsSources, parseListenAddress } from '../../../../lib/sdn/daemon/metrics.js';
 import { OwnerKind } from '../../../../lib/sdn/pipeline/owners.js';
@@ -61,6 +62,20 @@ describe('daemon heartbeat', () => {
   });
 });
 
+/** A note as ovs-ofctl dump-flows prints it: hex bytes, dot-separated, zero-padded to 8-byte multiples. */
+const dumpedNote = (text: string) => {
+  const bytes = Buffer.concat([Buffer.from(text), Buffer.alloc((8 - ((text.length + 2) % 8)) % 8)]);
+  return `note:${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('.')}`;
+};
+
+// Two isolated pods' drop flows (one of them isolated by two policies) and an allow flow, which counts nothing.
+const POLICY_TABLES = [
+  ` cookie=0x600000000000001, duration=9.1s, table=80, n_packets=7, n_bytes=518, priority=50,ip,nw_dst=10.128.0.4 actions=${dumpedNote('netpol ingress isolated by red/web')}`,
+  ` cookie=0x600000000000001, duration=9.1s, table=80, n_packets=3, n_bytes=222, priority=50,ip,nw_dst=10.128.0.5 actions=${dumpedNote('netpol ingress isolated by red/db,red/web')}`,
+  ` cookie=0x600000000000001, duration=9.1s, table=80, n_packets=40, n_bytes=2960, priority=200,ip,nw_dst=10.128.0.4 actions=${dumpedNote('netpol ingress red/web[0]')},goto_table:110`,
+  ` cookie=0x600000000000001, duration=9.1s, table=27, n_packets=2, n_bytes=148, priority=50,ip,nw_src=10.128.0.2 actions=${dumpedNote('netpol egress isolated by red/egress-a')}`,
+].join('\n');
+
 describe('daemon metrics endpoint', () => {
   let metrics: DaemonMetrics;
   let base: string;
@@ -75,6 +90,7 @@ describe('daemon metrics endpoint', () => {
     ]),
     vnidCount: () => 4,
     ipam: () => (state.ready ? { list: async () => [1, 2], allocatableCount: 509 } : undefined),
+    policyFlowStats: async () => parseDumpFlows(POLICY_TABLES),
     notReady: () => (state.ready ? [] : ['the node is not set up yet']),
     version: '0.1.0',
   };
@@ -115,6 +131,9 @@ describe('daemon metrics endpoint', () => {
       'k8s_ovs_cni_request_duration_seconds_bucket{le="0.25",command="ADD",result="success"} 1',
       'k8s_ovs_flows{owner_kind="pipeline"} 3', 'k8s_ovs_flows{owner_kind="pod"} 3', 'k8s_ovs_flows{owner_kind="service"} 0',
       'k8s_ovs_vnid_namespaces 4', 'k8s_ovs_ipam_allocated_addresses 2', 'k8s_ovs_ipam_capacity_addresses 509',
+      'k8s_ovs_networkpolicy_dropped_packets_total{direction="ingress",policy="red/web"} 10',
+      'k8s_ovs_networkpolicy_dropped_packets_total{direction="ingress",policy="red/db"} 3',
+      'k8s_ovs_networkpolicy_dropped_packets_total{direction="egress",policy="red/egress-a"} 2',
       'k8s_ovs_etcd_up 0', 'k8s_ovs_master_leading 1', `k8s_ovs_build_info{version="0.1.0",pipeline_version="${PIPELINE_VERSION}"} 1`,
     ]) expect(lines, expected).to.include(expected);
   });
