@@ -12,16 +12,24 @@ import { median } from '../stats.js';
 import { using } from '../teardown.js';
 import { measuredPolicyInputs } from './netpol-policies.js';
 import { type Topology, buildTopology, warmPaths } from './setup.js';
-import { METRICS, type Metric, type PathMetrics, measurePath } from './tools.js';
+import { METRICS, type Metric, type PathMetrics, QPERF_DATA_PORT, QPERF_PORT, measurePath, parseQperf } from './tools.js';
 
 /** This section's own underlay (the brief's range for new bench work). */
 export const NETPOL_DATAPLANE_UNDERLAY = '10.87.0.0/24';
 const SEED = 1000;
 /** A port no policy admits: with the policies a connection there must time out, without them be refused. */
 const CLOSED_PORT = 12345;
+/** udp_lat with a message that fits the pod MTU: the 4K one leaves the pod as three IP fragments. */
+const UNFRAGMENTED_SIZE = '1K';
 
 export type PolicyState = 'none' | 'policies';
 type PodPath = 'pod-same-node' | 'pod-cross-node';
+
+/** Both nodes' userspace datapaths over one sample (`dpif-netdev/pmd-stats-show`): packets, and misses sent up to the OpenFlow tables. */
+export interface DatapathStats {
+  packets: number;
+  upcalls: number;
+}
 
 export interface NetpolDataplaneData {
   policies: number;
@@ -29,10 +37,10 @@ export interface NetpolDataplaneData {
   seconds: { qperf: number; iperf: number };
   /** Policy flows per node (n1 holds the client and the same-node server, n2 the cross-node server). */
   flows: [number, number];
-  samples: Array<{ round: number; path: PodPath; state: PolicyState; metrics: PathMetrics }>;
-  medians: Array<{ path: PodPath; state: PolicyState } & Partial<Record<Metric, number>>>;
+  samples: Array<{ round: number; path: PodPath; state: PolicyState; metrics: PathMetrics & { udpLat1kUs?: number }; datapath: DatapathStats }>;
+  medians: Array<{ path: PodPath; state: PolicyState } & Partial<Record<Metric | 'udpLat1kUs', number>>>;
   /** Median over rounds of (with policies) / (none), each round's pair back to back. */
-  ratios: Array<{ path: PodPath } & Partial<Record<Metric, number>>>;
+  ratios: Array<{ path: PodPath } & Partial<Record<Metric | 'udpLat1kUs', number>>>;
   /** Packets counted on the conjunction action flows (conj_id matches) of both nodes during the rounds with policies. */
   conjunctionPackets: { ingress: number; egress: number };
   /** A TCP connect from the client to a port no policy admits, on each server: refused without policies, timed out with. */
@@ -45,6 +53,18 @@ async function conjunctionPackets(node: SandboxNode, table: Table): Promise<numb
     .reduce((sum, line) => sum + Number(/n_packets=(\d+)/.exec(line)?.[1] ?? 0), 0);
 }
 
+async function datapathStats(topology: Topology, clear: boolean): Promise<DatapathStats> {
+  const stats = { packets: 0, upcalls: 0 };
+  for (const node of topology.nodes) {
+    const { stdout } = await node.appctl([clear ? 'dpif-netdev/pmd-stats-clear' : 'dpif-netdev/pmd-stats-show']);
+    for (const [, key, value] of stdout.matchAll(/(packets received|miss with success upcall|miss with failed upcall): (\d+)/g)) {
+      if (key === 'packets received') stats.packets += Number(value);
+      else stats.upcalls += Number(value);
+    }
+  }
+  return stats;
+}
+
 async function policyCounters(topology: Topology): Promise<{ ingress: number; egress: number }> {
   const counters = { ingress: 0, egress: 0 };
   for (const node of topology.nodes) {
@@ -52,6 +72,12 @@ async function policyCounters(topology: Topology): Promise<{ ingress: number; eg
     counters.egress += await conjunctionPackets(node, Table.EgressPolicy);
   }
   return counters;
+}
+
+async function smallUdpLatency(topology: Topology, ip: string, seconds: number): Promise<number | undefined> {
+  const args = ['-t', String(seconds), '-to', '5', '-m', UNFRAGMENTED_SIZE, '-lp', String(QPERF_PORT), '-ip', String(QPERF_DATA_PORT), ip, 'udp_lat'];
+  const result = await execIn(topology.ovs.client.netns, 'qperf', args, { reject: false, timeoutMs: (seconds + 15) * 1000 });
+  return result.exitCode === 0 ? parseQperf('udp_lat', result.stdout) : undefined;
 }
 
 async function connectOutcome(topology: Topology, ip: string): Promise<string> {
@@ -96,10 +122,14 @@ export async function runNetpolDataplaneSection(profile: BenchProfile, log: (lin
         // Counters die with the flows when the 'none' state removes them: read them around each round with policies.
         const start = await policyCounters(topology);
         for (const [path, ip] of paths) {
-          const metrics = await measurePath(client.netns, ip, seconds);
-          samples.push({ round, path, state, metrics });
+          await datapathStats(topology, true);
+          const metrics: NetpolDataplaneData['samples'][number]['metrics'] = await measurePath(client.netns, ip, seconds);
+          const datapath = await datapathStats(topology, false);
+          const small = await smallUdpLatency(topology, ip, seconds.qperf);
+          if (small !== undefined) metrics.udpLat1kUs = small;
+          samples.push({ round, path, state, metrics, datapath });
           log(`round ${round} ${state} ${path}: tcp_lat ${metrics.tcpLatUs?.toFixed(0)} us, udp_lat ${metrics.udpLatUs?.toFixed(0)} us, ` +
-            `tcp_bw ${metrics.tcpBwGbps?.toFixed(2)}, iperf3 ${metrics.iperfGbps?.toFixed(2)} Gbit/s${metrics.errors.length ? `; ${metrics.errors.join(' | ')}` : ''}`);
+            `udp_lat 1K ${metrics.udpLat1kUs?.toFixed(0)} us, upcalls ${datapath.upcalls} of ${datapath.packets} packets, tcp_bw ${metrics.tcpBwGbps?.toFixed(2)}, iperf3 ${metrics.iperfGbps?.toFixed(2)} Gbit/s${metrics.errors.length ? `; ${metrics.errors.join(' | ')}` : ''}`);
         }
         const end = await policyCounters(topology);
         seen.ingress += end.ingress - start.ingress;
@@ -118,13 +148,13 @@ function aggregate(samples: NetpolDataplaneData['samples'], rounds: number): Pic
     const ratioRow: NetpolDataplaneData['ratios'][number] = { path };
     for (const state of ['none', 'policies'] as const) {
       const row: NetpolDataplaneData['medians'][number] = { path, state };
-      for (const metric of METRICS) {
+      for (const metric of [...METRICS, 'udpLat1kUs' as const]) {
         const values = samples.filter((s) => s.path === path && s.state === state).map((s) => s.metrics[metric]).filter((v): v is number => v !== undefined);
         if (values.length) row[metric] = median(values);
       }
       medians.push(row);
     }
-    for (const metric of METRICS) {
+    for (const metric of [...METRICS, 'udpLat1kUs' as const]) {
       const perRound: number[] = [];
       for (let round = 0; round < rounds; round++) {
         const get = (state: PolicyState) => samples.find((s) => s.round === round && s.path === path && s.state === state)?.metrics[metric];

@@ -37,13 +37,26 @@ export function netpolSection(data: NetpolData): string {
     `afterwards in tables 27 and 80 beyond the pipeline's own. Medians of ${data.points[0]?.compileMs.n ?? 0} runs.`, '',
     table(['policies', 'rules', 'compile', 'flows()', 'flows', 'product', 'product / flows', 'apply', 'of which ovs-ofctl', 'on switch'], rows), '',
     'One pod relabelled and back (the daemon recomputes everything on a change and sends only the differences, in one bundle):', '',
-    table(['policies', 'pod and change', 'time', 'of which ovs-ofctl', 'flow changes sent per relabel'], relabel),
+    table(['policies', 'pod and change', 'time', 'of which ovs-ofctl', 'flow changes sent per relabel'], relabel), '',
+    relabelNote(data),
   ].join('\n');
 }
 
+const NETPOL_COLUMNS: Array<[Metric | 'udpLat1kUs', string, number]> = [...COLUMNS, ['udpLat1kUs', 'udp_lat 1K, unfragmented (µs)', 0]];
+
+/** Where a relabel's time goes at the largest size: the switch gets only the differences, the CPU recomputes everything. */
+function relabelNote(data: NetpolData): string {
+  const p = data.points[data.points.length - 1];
+  if (!p) return '';
+  return `At ${p.policies} policies a relabel sends ${p.relabel.flowChanges[0] ?? 0} flow changes of ${p.flows.total} and ovs-ofctl takes ` +
+    `${ms(p.relabel.switchMs.p50)} of its ${ms(p.relabel.ms.p50)}; the rest is the daemon recomputing every rule (compile ` +
+    `${ms(p.compileMs.p50)} and flows() ${ms(p.flowsMs.p50)} alone) and diffing every policy flow: the switch sees only what changed, ` +
+    'the node\'s CPU pays for all policies on every pod or namespace label change.';
+}
+
 export function netpolDataplaneSection(data: NetpolDataplaneData): string {
-  const rows = data.medians.map((m) => [m.path, m.state === 'none' ? 'no policy' : `${data.policies} policies`, ...COLUMNS.map(([metric, , d]) => num(m[metric], d))]);
-  const ratios = data.ratios.map((r) => [r.path, ...COLUMNS.map(([metric]) => pct(r[metric]))]);
+  const rows = data.medians.map((m) => [m.path, m.state === 'none' ? 'no policy' : `${data.policies} policies`, ...NETPOL_COLUMNS.map(([metric, , d]) => num(m[metric], d))]);
+  const ratios = data.ratios.map((r) => [r.path, ...NETPOL_COLUMNS.map(([metric]) => pct(r[metric]))]);
   const errors = [...new Set(data.samples.flatMap((s) => s.metrics.errors.map((e) => `${s.path} / ${s.state}: ${e.replace(/\|/g, '/')}`)))];
   const closed = (state: 'none' | 'policies') => Object.entries(data.closedPort[state]).map(([path, outcome]) => `${path} ${outcome}`).join(', ');
   return [
@@ -57,12 +70,28 @@ export function netpolDataplaneSection(data: NetpolDataplaneData): string {
     `conjunction flows during the rounds with policies: ${data.conjunctionPackets.ingress} ingress, ${data.conjunctionPackets.egress} egress ` +
     '(established connections pass on conntrack state before these tables; what is not established yet matches them, such as every ' +
     'datagram of the one-way udp_bw flood, which gets no reply). A TCP connect from the client to a port no policy ' +
-    `admits: without policies ${closed('none')}; with them ${closed('policies')}.`, '',
-    table(['path', 'policies', ...COLUMNS.map(([, label]) => label)], rows), '',
+    `admits: without policies ${closed('none')}; with them ${closed('policies')}. The last column is an extra qperf udp_lat with ` +
+    '1K messages, which fit the pod MTU, measured after the others: the 4K messages of the other tests leave the pod as three IP fragments.', '',
+    table(['path', 'policies', ...NETPOL_COLUMNS.map(([, label]) => label)], rows), '',
     'With policies as a share of without, median of per-round ratios (latency: above 100 % is slower):', '',
-    table(['path', ...COLUMNS.map(([, label]) => label)], ratios), '',
+    table(['path', ...NETPOL_COLUMNS.map(([, label]) => label)], ratios), '',
+    datapathNote(data), '',
     errors.length ? `Tests without a result:\n\n${errors.map((e) => `- ${e}`).join('\n')}` : 'Every test produced a result.',
   ].join('\n');
+}
+
+/** How often packets missed the datapath's flow cache and went up to the OpenFlow tables, with and without policies. */
+function datapathNote(data: NetpolDataplaneData): string {
+  const rows = data.medians.map(({ path, state }) => {
+    const mine = data.samples.filter((s) => s.path === path && s.state === state && s.datapath);
+    const upcalls = median(mine.map((s) => s.datapath.upcalls));
+    const packets = median(mine.map((s) => s.datapath.packets));
+    return [path, state === 'none' ? 'no policy' : `${data.policies} policies`, num(packets), num(upcalls), pct(packets ? upcalls / packets : undefined)];
+  });
+  if (rows.length === 0 || data.samples.every((s) => !s.datapath)) return '';
+  return ['Both nodes\' userspace datapaths during one path\'s 4K tests (`ovs-appctl dpif-netdev/pmd-stats-show`, cleared before; ' +
+    'medians over rounds): packets received, and misses of the datapath\'s flow cache that went up to the OpenFlow tables (upcalls):', '',
+  table(['path', 'policies', 'packets', 'upcalls', 'upcalls / packets'], rows)].join('\n');
 }
 
 const POD_PATHS: PathName[] = ['pod-same-node', 'pod-cross-node', 'pod-to-service'];
@@ -104,6 +133,8 @@ export function serviceAbSection(data: ServiceAbData): string {
     ...COLUMNS.map(([metric]) => pct(roundRatio(data, i + 1, path, metric, normalised))),
   ])));
   const loads = data.runs.map((r) => `round ${r.pair} pipeline ${data.trees[r.tree]!.pipelineVersion} ${num(r.result.machine.loadBefore, 1)}`).join(', ');
+  const normalFailed = [...new Set(data.runs.filter((r) => r.result.data.samples.some((s) => s.datapath === 'normal' && s.metrics.errors.length))
+    .map((r) => label(r.tree)))];
   const errors = data.runs.flatMap((r) => r.result.data.samples.filter((s) => s.datapath === 'pipeline')
     .flatMap((s) => s.metrics.errors.map((e) => `${label(r.tree)} round ${r.pair} ${s.path}: ${e.replace(/\|/g, '/')}`)));
   return [
@@ -124,6 +155,11 @@ export function serviceAbSection(data: ServiceAbData): string {
     'NORMAL table" divides each side by the single NORMAL table measured in the same run first, which takes out the machine\'s drift ' +
     'between runs:', '',
     table(['path', 'pipeline', ...COLUMNS.map(([, l]) => l)], ratioRows), '',
+    normalFailed.length ? `The single NORMAL table itself had tests without a result in the runs of ${normalFailed.join(', ')} ` +
+      '(see bench/results/service-ab.json): where a side lacks it, the normalised ratio is left out. Each checkout sets its nodes up ' +
+      'its own way: pipeline 3 masqueraded service traffic hairpinned through tun0, so the backend answered the host; from pipeline 4 ' +
+      'the backend sees the client pod\'s address and the pipeline steers the replies back through the host by conntrack, which a ' +
+      'NORMAL table does not do, so its replies reach the client un-reversed and qperf fails to connect.' : '',
     errors.length ? `Tests without a result:\n\n${errors.map((e) => `- ${e}`).join('\n')}` : 'Every test produced a result.',
   ].join('\n');
 }

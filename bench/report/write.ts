@@ -9,7 +9,7 @@ import type { ScaleData } from '../control/scale.js';
 import type { NetpolDataplaneData } from '../dataplane/netpol.js';
 import type { DataplaneData } from '../dataplane/run.js';
 import type { ServiceAbData } from '../dataplane/service-ab.js';
-import { type SectionName, type SectionResult, loadSections, repoRoot } from '../results.js';
+import { DEFAULT_SECTIONS, type SectionName, type SectionResult, loadSections, repoRoot } from '../results.js';
 import { causes, findings, proposals } from './analysis.js';
 import { cniSection, flowsSection, pluginStartSection, scaleSection, scalingSection } from './control.js';
 import { dataplaneSection } from './dataplane.js';
@@ -34,7 +34,7 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     const s = sections[name];
     return [`\`${name}\``, WHAT[name], s ? `${num(s.durationS / 60, 1)} min (${s.profile}, ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC)` : 'not run'];
   });
-  const total = Object.values(sections).reduce((sum, s) => sum + (s?.durationS ?? 0), 0);
+  const total = DEFAULT_SECTIONS.reduce((sum, name) => sum + (sections[name]?.durationS ?? 0), 0);
   const maxBusy = Math.max(0, ...Object.values(sections).map((s) => s?.machine.busyCoresBefore ?? 0));
   return [
     '## Running it',
@@ -43,13 +43,18 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     'sudo bench/run.sh --quick    # small sizes, one round: bench/results/quick/, leaves docs/ alone',
     'sudo bench/run.sh --only cni,flows      # some sections; the report keeps the last results of the others',
     'sudo bench/run.sh --report-only         # rewrite this file and the plot from bench/results/',
+    'sudo bench/run.sh --only netpol,netpol-dataplane                 # NetworkPolicy: control plane, data plane',
+    'sudo bench/run.sh --only service-ab --baseline ../old,../older   # this checkout\'s data plane against built checkouts of other commits',
     '```',
     'Needs root on Debian 12 with the packages of `scripts/install-deps.sh` (Open vSwitch, etcd, iproute2, iptables, ethtool, qperf, iperf3, ' +
     'containernetworking-plugins for `/usr/lib/cni/bridge`, gnuplot-nox for the plot) and `node_modules`; `bench/run.sh` builds with `tsc` first. ' +
-    'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane and 10.84.0.0/24 for the ' +
-    'data plane) and removes it afterwards, also on failure or Ctrl-C. The bench is not part of the test suite.',
+    'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane, 10.84.0.0/24 for the ' +
+    'data plane, 10.86.0.0/24 for `netpol` and 10.87.0.0/24 for `netpol-dataplane`) and removes it afterwards, also on failure or Ctrl-C. ' +
+    '`netpol`, `netpol-dataplane` and `service-ab` run only when named in `--only` (the default run keeps to its budget); `service-ab` ' +
+    'starts the data-plane section of each checkout as a process of its own. ' +
+    'The bench is not part of the test suite.',
     '', table(['section', 'measures', 'last run took'], rows), '',
-    `Sum of the sections in the results below: ${num(total / 60, 1)} min (target for the default run: under 10 min, ` +
+    `Sum of the default run's sections in the results below: ${num(total / 60, 1)} min (target for the default run: under 10 min, ` +
     `${total < 600 ? 'met' : 'missed'}; other work kept up to ${num(maxBusy, 1)} of the 2 cores busy just before the sections started, see below). ` +
     '`--quick` takes about 3 minutes.',
   ].join('\n');
