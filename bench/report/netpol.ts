@@ -86,12 +86,12 @@ function datapathNote(data: NetpolDataplaneData): string {
     const mine = data.samples.filter((s) => s.path === path && s.state === state && s.datapath);
     const upcalls = median(mine.map((s) => s.datapath.upcalls));
     const packets = median(mine.map((s) => s.datapath.packets));
-    return [path, state === 'none' ? 'no policy' : `${data.policies} policies`, num(packets), num(upcalls), pct(packets ? upcalls / packets : undefined)];
+    return [path, state === 'none' ? 'no policy' : `${data.policies} policies`, num(packets), num(upcalls), num(packets ? (upcalls / packets) * 1e6 : undefined)];
   });
   if (rows.length === 0 || data.samples.every((s) => !s.datapath)) return '';
   return ['Both nodes\' userspace datapaths during one path\'s 4K tests (`ovs-appctl dpif-netdev/pmd-stats-show`, cleared before; ' +
     'medians over rounds): packets received, and misses of the datapath\'s flow cache that went up to the OpenFlow tables (upcalls):', '',
-  table(['path', 'policies', 'packets', 'upcalls', 'upcalls / packets'], rows)].join('\n');
+  table(['path', 'policies', 'packets', 'upcalls', 'upcalls per million packets'], rows)].join('\n');
 }
 
 const POD_PATHS: PathName[] = ['pod-same-node', 'pod-cross-node', 'pod-to-service'];
