@@ -94,6 +94,9 @@ function datapathNote(data: NetpolDataplaneData): string {
   table(['path', 'policies', 'packets', 'upcalls', 'upcalls per million packets'], rows)].join('\n');
 }
 
+/** A udp_lat this long is a lost datagram, not a latency. */
+const STALLED_US = 500_000;
+
 const POD_PATHS: PathName[] = ['pod-same-node', 'pod-cross-node', 'pod-to-service'];
 
 const pipelineMetric = (run: ServiceAbRun, path: PathName, metric: Metric, datapath: 'pipeline' | 'normal' = 'pipeline') =>
@@ -133,6 +136,13 @@ export function serviceAbSection(data: ServiceAbData): string {
     ...COLUMNS.map(([metric]) => pct(roundRatio(data, i + 1, path, metric, normalised))),
   ])));
   const loads = data.runs.map((r) => `round ${r.pair} pipeline ${data.trees[r.tree]!.pipelineVersion} ${num(r.result.machine.loadBefore, 1)}`).join(', ');
+  const stalls = data.trees.map((tree, i) => {
+    const runs = data.runs.filter((r) => r.tree === i);
+    const slow = runs.filter((r) => (pipelineMetric(r, 'pod-to-service', 'udpLatUs') ?? 0) >= STALLED_US).length;
+    return `pipeline ${tree.pipelineVersion} ${slow} of ${runs.length}`;
+  });
+  const stalledElsewhere = data.runs.some((r) => r.result.data.samples.some((sample) =>
+    !(sample.path === 'pod-to-service' && sample.datapath === 'pipeline') && (sample.metrics.udpLatUs ?? 0) >= STALLED_US));
   const normalFailed = [...new Set(data.runs.filter((r) => r.result.data.samples.some((s) => s.datapath === 'normal' && s.metrics.errors.length))
     .map((r) => label(r.tree)))];
   const errors = data.runs.flatMap((r) => r.result.data.samples.filter((s) => s.datapath === 'pipeline')
@@ -155,6 +165,8 @@ export function serviceAbSection(data: ServiceAbData): string {
     'NORMAL table" divides each side by the single NORMAL table measured in the same run first, which takes out the machine\'s drift ' +
     'between runs:', '',
     table(['path', 'pipeline', ...COLUMNS.map(([, l]) => l)], ratioRows), '',
+    `udp_lat to the service read a second or more (a datagram or its reply lost: qperf then waits out its ${data.runs[0]?.result.data.seconds.qperf ?? 1} s test) in ` +
+    `${stalls.join(', ')} runs; ${stalledElsewhere ? '**other paths did too** (see the raw results).' : 'on every other path and datapath of these runs it never did.'}`, '',
     normalFailed.length ? `The single NORMAL table itself had tests without a result in the runs of ${normalFailed.join(', ')} ` +
       '(see bench/results/service-ab.json): where a side lacks it, the normalised ratio is left out. Each checkout sets its nodes up ' +
       'its own way: pipeline 3 masqueraded service traffic hairpinned through tun0, so the backend answered the host; from pipeline 4 ' +

@@ -26,7 +26,7 @@ const WHAT: Record<SectionName, string> = {
   dataplane: 'qperf and iperf3: node network, our pipeline, one NORMAL table, Linux bridge CNI',
   netpol: 'NetworkPolicy: compile time, flows against the cross product, apply to a sandbox switch, one pod relabelled',
   'netpol-dataplane': 'qperf and iperf3 between pods with 1000 NetworkPolicies against none',
-  'service-ab': 'pod to service through another checkout\'s pipeline (--baseline) against this one, back to back',
+  'service-ab': 'pod to pod and to service through other checkouts\' pipelines (--baseline) against this one, back to back',
 };
 
 function runningSection(sections: Partial<Record<SectionName, SectionResult<unknown>>>): string {
