@@ -26,7 +26,7 @@ import { TUN_PORT_NAME, Table } from '../pipeline/tables.js';
 import { NodePodNetwork } from '../node/podnetwork.js';
 import { ControlPlaneGuard, literalIpv4 } from '../node/control-plane.js';
 import { NodePolicies } from '../node/policies.js';
-import { PolicySync } from '../kube/policy-sync.js';
+import { PolicySync, warnIgnoredPolicies } from '../kube/policy-sync.js';
 import { enforcesNetworkPolicy } from '../config.js';
 import { PodGuard } from '../../host/pod-guard.js';
 import { ConfigSource } from './config-source.js';
@@ -155,6 +155,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
   const heartbeat = startHeartbeat(store, { networkName: config.name, host: flags.hostname, hostIp: nodeIp, logger: log });
   nodeSync?.start();
   policySync?.start();
+  if (kube && !policySync) void warnIgnoredPolicies(kube, config.plugin, log);
   // The first resync should hold services and policies too; an API server that does not answer delays it 5 s at most.
   if (nodeSync) {
     const synced = Promise.all([nodeSync.whenSynced(), policySync?.whenSynced()]).then(() => true, () => false);

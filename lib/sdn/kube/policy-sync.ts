@@ -62,3 +62,20 @@ export class PolicySync implements PolicySource {
     return [this.policyInformer, this.podInformer, this.namespaceInformer] as ReadonlyArray<Informer<unknown>>;
   }
 }
+
+/**
+ * In a mode that ignores NetworkPolicy, says so once at start when policies exist: their authors believe their pods
+ * are protected. A failure to list (no RBAC for them) is only logged at debug level: the mode needs no policies.
+ */
+export async function warnIgnoredPolicies(client: KubeClient, plugin: string, logger: Logger): Promise<void> {
+  try {
+    const list = await networkPolicies.list(client, {});
+    const names = list.items.map((item) => `${item.metadata?.namespace ?? ''}/${item.metadata?.name ?? ''}`);
+    if (names.length === 0) return;
+    logger.warn(`${names.length} NetworkPolicies exist (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}) `
+      + `but PluginName ${plugin} ignores NetworkPolicy: nothing they isolate is isolated; use k8s-ovs-networkpolicy `
+      + 'or k8s-ovs-multitenant to enforce them');
+  } catch (error) {
+    logger.debug(`could not list NetworkPolicies: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -49,6 +49,7 @@ export interface ModelPod {
   namespace: string;
   name: string;
   ip: string;
+  netns: PodNetns;
   agent: PodAgent;
 }
 
@@ -109,7 +110,7 @@ export class NetpolSandbox {
       if (run.exitCode !== 0) throw new Error(`ADD ${key}: ${run.stdout}`);
       const ip = ((run.json!.ips as Array<{ address: string }>)[0]!.address).split('/')[0]!;
       await api.podRunning(spec.namespace, spec.name, ip, node.ip);
-      this.pods.set(key, { key, namespace: spec.namespace, name: spec.name, ip, agent: await PodAgent.start(cluster.sandbox, netns) });
+      this.pods.set(key, { key, namespace: spec.namespace, name: spec.name, ip, netns, agent: await PodAgent.start(cluster.sandbox, netns) });
     }
   }
 
@@ -171,9 +172,29 @@ export class NetpolSandbox {
         const observed = await this.probe(protocol, port);
         if (expected.compare(observed).length > 0) failures.push(`${protocol}/${port}:\nexpected\n${String(expected)}\nobserved\n${String(observed)}`);
       }
-      if (failures.length === 0 || Date.now() > deadline) return failures;
+      if (failures.length === 0) return failures;
+      if (Date.now() > deadline) return [...failures, await this.diagnose(step)];
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+
+  /** For a failure: the source's neighbour entry and both nodes' conntrack entries of up to three pairs that stay blocked. */
+  private async diagnose(step: CaseStep): Promise<string> {
+    const lines: string[] = [];
+    for (const { protocol, port, expected } of step.probes) {
+      const stuck = expected.compare(await this.probe(protocol, port)).filter((m) => m.expected && !m.observed).slice(0, 3);
+      for (const { from, to } of stuck) {
+        const [source, target] = [this.pods.get(from)!, this.pods.get(to)!];
+        lines.push(`${from} -> ${to} (${source.ip} -> ${target.ip}) ${protocol}/${port}:`,
+          `  neighbour: ${(await source.netns.exec('ip', ['neigh', 'show', target.ip], { reject: false })).stdout.trim()}`);
+        for (const node of this.cluster.sandbox.nodes) {
+          const entries = (await node.appctl(['dpctl/dump-conntrack', '-s'], { reject: false })).stdout.split('\n')
+            .filter((line) => line.includes(source.ip) && line.includes(target.ip));
+          lines.push(`  ${node.name} conntrack: ${entries.length ? entries.join('\n    ') : 'none'}`);
+        }
+      }
+    }
+    return lines.length ? `diagnosis after the deadline:\n${lines.join('\n')}` : 'diagnosis after the deadline: the last probe passed';
   }
 
   async destroy(): Promise<void> {

@@ -6,7 +6,7 @@ export { PodNetns } from './pod.js';
 export { OvsInstance } from './ovs.js';
 export { cleanupStale, DEFAULT_TEMP_ROOT, type StaleCleanupReport } from './cleanup.js';
 export { execIn, netnsPath, type NetnsHandle } from './netns.js';
-export { ping, tcpConnect, TcpListener, type PingOptions, type PingResult, type TcpOutcome, type TcpResult } from './traffic.js';
+export { ping, tcpConnect, verdictOf, TcpListener, type PingOptions, type PingResult, type TcpOutcome, type TcpResult, type TcpVerdict } from './traffic.js';
 export { UdpEcho, udpExchange, type UdpOutcome, type UdpResult } from './udp.js';
 export { ContinuousPinger, type PingerReport } from './pinger.js';
 export { SandboxCommandError, TrackedProcess, type RunOptions, type RunResult } from './process.js';

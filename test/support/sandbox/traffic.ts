@@ -44,6 +44,16 @@ export async function ping(from: NetnsHandle, toIp: string, options: PingOptions
 /** How a TCP attempt ended: `refused` means the packets passed but nobody listened; `timeout` means they were dropped. */
 export type TcpOutcome = 'connected' | 'refused' | 'timeout' | 'unreachable' | 'error';
 
+/**
+ * What a TCP attempt says about the path: a dropped SYN and an unanswered ARP (the kernel's EHOSTUNREACH,
+ * whichever of the two timers fires first) both mean nothing got through.
+ */
+export type TcpVerdict = 'connected' | 'refused' | 'blocked' | 'error';
+
+export function verdictOf(outcome: TcpOutcome): TcpVerdict {
+  return outcome === 'timeout' || outcome === 'unreachable' ? 'blocked' : outcome;
+}
+
 export interface TcpResult {
   outcome: TcpOutcome;
   /** True when the handshake completed (a `timeout` after it means data segments were lost). */
