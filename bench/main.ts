@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runCniSection } from './control/cni.js';
+import { runFixedSection } from './control/fixed.js';
 import { runFlowsSection } from './control/flows.js';
 import { runPluginStartSection } from './control/plugin-start.js';
 import { runNetpolSection } from './control/netpol.js';
@@ -30,6 +31,7 @@ const RUNNERS: Record<SectionName, Runner> = {
   plugin: runPluginStartSection,
   flows: runFlowsSection,
   scale: runScaleSection,
+  fixed: runFixedSection,
   dataplane: runDataplaneSection,
   netpol: runNetpolSection,
   'netpol-dataplane': runNetpolDataplaneSection,

@@ -15,9 +15,9 @@ export const CONTROL_UNDERLAY = '10.85.0.0/24';
 export const POD_NAMESPACE = 'bench';
 export const POD_NAMESPACE_VNID = 11;
 
-export async function startControlCluster(): Promise<SandboxCluster> {
+export async function startControlCluster(underlaySubnet = CONTROL_UNDERLAY): Promise<SandboxCluster> {
   const cluster = await SandboxCluster.start({
-    prefix: randomPrefix('kbn'), nodes: 2, underlaySubnet: CONTROL_UNDERLAY, config: BENCH_CONFIG,
+    prefix: randomPrefix('kbn'), nodes: 2, underlaySubnet, config: BENCH_CONFIG,
   });
   await cluster.etcdctl('put', `${NET_KEYS}/netnamespaces/${POD_NAMESPACE}`,
     JSON.stringify({ NetName: POD_NAMESPACE, NetID: POD_NAMESPACE_VNID, Action: '', Namespace: '' }));

@@ -61,7 +61,7 @@ const product = (compiled: CompiledPolicies) => compiled.rules.reduce((sum, rule
   sum + rule.targets.length * (rule.peers === 'all' ? 1 : rule.peers.length) * (rule.ports === 'all' ? 1 : rule.ports.length), 0);
 
 function kubePod(pod: PolicyCluster['pods'][number]): KubePod {
-  return { ...pod, uid: pod.name, nodeName: null, annotations: {} };
+  return { ...pod, uid: pod.name, nodeName: null, annotations: {}, controller: null };
 }
 
 const ofctlMs = (plane: Plane, mark: number) =>

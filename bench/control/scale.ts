@@ -81,7 +81,7 @@ function serviceObject(namespace: string, name: string, ip: string) {
 }
 
 /** Polls until `probe` holds; resolves with the epoch ms at which it was first seen to hold. */
-async function seenAt(what: string, probe: () => Promise<boolean>, timeoutMs = 300_000): Promise<number> {
+export async function seenAt(what: string, probe: () => Promise<boolean>, timeoutMs = 300_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe().catch(() => false)) return Date.now();
@@ -90,7 +90,8 @@ async function seenAt(what: string, probe: () => Promise<boolean>, timeoutMs = 3
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-const flowLines = async (node: SandboxNode, filter: string) =>
+/** Flows of the node's br0 that `filter` (an ovs-ofctl flow match) selects. */
+export const flowLines = async (node: SandboxNode, filter: string) =>
   (await node.ofctl(['dump-flows', node.mgmtSocket('br0'), '--no-stats', filter])).stdout.split('\n').filter((l) => l.includes('actions=')).length;
 
 export async function runScaleSection(profile: BenchProfile, log: (line: string) => void): Promise<ScaleData> {

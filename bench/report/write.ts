@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CniData } from '../control/cni.js';
+import type { FixedData } from '../control/fixed.js';
 import type { FlowsData } from '../control/flows.js';
 import type { NetpolData } from '../control/netpol.js';
 import type { PluginStartData } from '../control/plugin-start.js';
@@ -13,6 +14,7 @@ import { DEFAULT_SECTIONS, type SectionName, type SectionResult, loadSections, r
 import { causes, findings, proposals } from './analysis.js';
 import { cniSection, flowsSection, pluginStartSection, scaleSection, scalingSection } from './control.js';
 import { dataplaneSection } from './dataplane.js';
+import { fixedSection } from './fixed.js';
 import { bold, num, table } from './format.js';
 import { netpolDataplaneSection, netpolSection, serviceAbSection } from './netpol.js';
 import { plotScaling } from './plot.js';
@@ -23,6 +25,7 @@ const WHAT: Record<SectionName, string> = {
   plugin: 'CNI plugin start: the self-contained executable (DaemonSet) against the Node.js script (RPM) and `node -e 0`',
   flows: 'retag, resync and growth with the lib objects on a sandbox switch',
   scale: 'the real daemon with 1000 nodes, 5000 services, 110 pods: memory, start, churn, join, restart',
+  fixed: 'ADD with a fixed address against a dynamic one; 5000 fixed addresses across 100 nodes: flows, memory, restart',
   dataplane: 'qperf and iperf3: node network, our pipeline, one NORMAL table, Linux bridge CNI',
   netpol: 'NetworkPolicy: compile time, flows against the cross product, apply to a sandbox switch, one pod relabelled',
   'netpol-dataplane': 'qperf and iperf3 between pods with 1000 NetworkPolicies against none',
@@ -48,10 +51,10 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     '```',
     'Needs root on Debian 12 with the packages of `scripts/install-deps.sh` (Open vSwitch, etcd, iproute2, iptables, ethtool, qperf, iperf3, ' +
     'containernetworking-plugins for `/usr/lib/cni/bridge`, gnuplot-nox for the plot) and `node_modules`; `bench/run.sh` builds with `tsc` first. ' +
-    'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane, 10.84.0.0/24 for the ' +
-    'data plane, 10.86.0.0/24 for `netpol` and 10.87.0.0/24 for `netpol-dataplane`) and removes it afterwards, also on failure or Ctrl-C. ' +
-    '`netpol`, `netpol-dataplane` and `service-ab` run only when named in `--only` (the default run keeps to its budget); `service-ab` ' +
-    'starts the data-plane section of each checkout as a process of its own. ' +
+    'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane, 10.61.200.0/24 for ' +
+    'fixed addresses, 10.84.0.0/24 for the data plane, 10.86.0.0/24 for `netpol` and 10.87.0.0/24 for `netpol-dataplane`) and removes it ' +
+    'afterwards, also on failure or Ctrl-C. `netpol`, `netpol-dataplane` and `service-ab` run only when named in `--only` (the default ' +
+    'run keeps to its budget); `service-ab` starts the data-plane section of each checkout as a process of its own. ' +
     'The bench is not part of the test suite.',
     '', table(['section', 'measures', 'last run took'], rows), '',
     `Sum of the default run's sections in the results below: ${num(total / 60, 1)} min (target for the default run: under 10 min, ` +
@@ -92,6 +95,7 @@ export async function writeReport(dir: string): Promise<string[]> {
     dataplane: sections.dataplane?.data as DataplaneData | undefined,
   };
   const rows = targetRows(results);
+  const fixed = sections.fixed?.data as FixedData | undefined;
   const quick = Object.values(sections).some((s) => s?.profile === 'quick');
   const doc = [
     '# Benchmarks',
@@ -113,6 +117,7 @@ export async function writeReport(dir: string): Promise<string[]> {
     results.scale ? scaleSection(results.scale) : '_Scale section not run._', '',
     results.flows ? scalingSection(results.flows) : '', '',
     sections.netpol ? netpolSection(sections.netpol.data as NetpolData) : '_NetworkPolicy section not run._', '',
+    fixed ? fixedSection(fixed) : '_Fixed-address section not run._', '',
     '## Data plane', '',
     results.dataplane ? dataplaneSection(results.dataplane) : '_Data-plane section not run._', '',
     sections['netpol-dataplane'] ? netpolDataplaneSection(sections['netpol-dataplane'].data as NetpolDataplaneData) : '_NetworkPolicy data-plane section not run._', '',

@@ -6,6 +6,7 @@ import type { AdmEnvironment } from './context.js';
 import { AdmError, UsageError } from './errors.js';
 import { getCommand } from './get.js';
 import { hostSubnetCommand } from './hostsubnet.js';
+import { ipPoolCommand } from './ippool.js';
 import { migrateCommand } from './migrate-command.js';
 import { podNetworkCommand } from './pod-network.js';
 import { statusCommand } from './status.js';
@@ -27,8 +28,8 @@ export function sharedEnvironment(variables: Readonly<Record<string, string | un
 
 const USAGE = `$0 <command> [options]
 
-Administers a k8s-ovs network through etcd: tenant actions (VNIDs), node subnets, status,
-and packet traces through a node's br0. Reads the same etcd flags and K8S_OVS_* environment
+Administers a k8s-ovs network through etcd: tenant actions (VNIDs), node subnets, IP pools,
+status, and packet traces through a node's br0. Reads the same etcd flags and K8S_OVS_* environment
 as the k8s-ovs daemon.`;
 
 /** Runs one command line and returns the exit status (0 ok, 1 failed, 2 usage error). */
@@ -43,10 +44,11 @@ export async function runAdm(argv: readonly string[], env: AdmEnvironment,
     .command(podNetworkCommand(env, done))
     .command(getCommand(env, done))
     .command(hostSubnetCommand(env, done))
+    .command(ipPoolCommand(env, done))
     .command(traceCommand(env, done, variables))
     .command(statusCommand(env, done))
     .command(migrateCommand)
-    .demandCommand(1, 'name a command: pod-network, get, hostsubnet, trace, status or migrate')
+    .demandCommand(1, 'name a command: pod-network, get, hostsubnet, ippool, trace, status or migrate')
     .example('$0 pod-network join-namespaces --to=red blue', 'blue takes red\'s VNID')
     .example('$0 get netnamespaces', '')
     .example('$0 status --etcd-endpoints http://10.0.0.1:2379', '')

@@ -161,10 +161,11 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
       const dst = flowField(match, 'nw_dst') ?? flowField(match, 'arp_tpa') ?? '';
       switch (next) {
         case Table.HostEgress: return dst && !dst.includes('/') ? `for this node's gateway ${dst}` : 'outside the cluster network';
-        case Table.LocalDelivery: return `in this node's subnet ${dst}`;
+        // A single address rather than the subnet: a fixed address's own dispatch flow.
+        case Table.LocalDelivery: return dst.includes('/') ? `in this node's subnet ${dst}` : `the fixed address ${dst}, held on this node`;
         case Table.RemoteDelivery: return `in the cluster network ${dst}, not this node's subnet`;
         case Table.ServiceAccess: return `in the service network ${dst}`;
-        case Table.LocalArp: return `ARP for this node's subnet ${dst}`;
+        case Table.LocalArp: return dst.includes('/') ? `ARP for this node's subnet ${dst}` : `ARP for the fixed address ${dst}, held on this node`;
         case Table.RemoteArp: return `ARP for another node's subnet (cluster network ${dst})`;
         default: return `on to table ${next}`;
       }

@@ -27,6 +27,12 @@ export const CniErrorCode = {
   PluginNotAvailableLimited: 51,
   /** The daemon failed in a way it did not classify; details carry its message. */
   Internal: 100,
+  /** The fixed address (or MAC) a pod asked for is claimed by another pod. */
+  AddressConflict: 101,
+  /** A k8s.ovs.com/ annotation asks for an address that cannot be given (malformed, outside its pools, reserved). */
+  InvalidAddressRequest: 102,
+  /** Every address of the pool (or list) the pod asked for is claimed. */
+  PoolExhausted: 103,
 } as const;
 
 /** The error object a plugin prints on stdout with a non-zero exit status. */

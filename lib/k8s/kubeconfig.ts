@@ -1,7 +1,7 @@
 // Finding the API server and its credentials, in the order the original k8s-ovs and kubectl look.
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import type { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 
 export type ClientNode = typeof import('@kubernetes/client-node');
 let clientNode: Promise<ClientNode> | undefined;
@@ -23,6 +23,7 @@ export type KubeConfigSource = '--kubeconfig' | 'KUBECONFIG' | 'in-cluster' | 'K
 export class KubeClient {
   readonly server: string;
   readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
   readonly networking: NetworkingV1Api;
 
   /** `clientNode` is the loaded @kubernetes/client-node module (loadClientNode). */
@@ -32,6 +33,17 @@ export class KubeClient {
     this.server = cluster.server;
     this.core = config.makeApiClient(clientNode.CoreV1Api);
     this.networking = config.makeApiClient(clientNode.NetworkingV1Api);
+    this.apps = config.makeApiClient(clientNode.AppsV1Api);
+  }
+
+  /** A pod by name; null when the API server says it does not exist (404). */
+  async readPod(namespace: string, name: string): Promise<unknown> {
+    try {
+      return await this.core.readNamespacedPod({ namespace, name });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 404) return null;
+      throw error;
+    }
   }
 }
 

@@ -3,8 +3,8 @@ import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-
 import type { KubeClient } from './kubeconfig.js';
 import { type KubeNetworkPolicy, parseNetworkPolicy } from './network-policy.js';
 import {
-  type KubeNamespace, type KubeNode, type KubePod, type KubeService,
-  parseNamespace, parseNode, parsePod, parseService,
+  type KubeNamespace, type KubeNode, type KubePod, type KubeService, type KubeStatefulSet,
+  parseNamespace, parseNode, parsePod, parseService, parseStatefulSet,
 } from './views.js';
 
 export interface Selectors {
@@ -55,4 +55,11 @@ export const networkPolicies: KubeResource<KubeNetworkPolicy> = {
   path: '/apis/networking.k8s.io/v1/networkpolicies',
   list: (client, selectors) => client.networking.listNetworkPolicyForAllNamespaces(selectors),
   parse: parseNetworkPolicy,
+};
+
+export const statefulSets: KubeResource<KubeStatefulSet> = {
+  name: 'statefulsets',
+  path: '/apis/apps/v1/statefulsets',
+  list: (client, selectors) => client.apps.listStatefulSetForAllNamespaces(selectors),
+  parse: parseStatefulSet,
 };

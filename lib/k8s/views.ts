@@ -1,12 +1,13 @@
 // The few fields k8s-ovs reads from Kubernetes objects, parsed once at the edge into typed views.
 import { AddressError, type Ipv4, ipv4OrUndefined, parseIpv4 } from '../net/ipv4.js';
-import { ViewError, isFields, optionalText, root, stringMap, text } from './fields.js';
+import { type Fields, ViewError, isFields, optionalText, root, stringMap, text } from './fields.js';
 
 export { ViewError } from './fields.js';
 
 export interface KubeNamespace {
   name: string;
   labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
 }
 
 export interface KubeNode {
@@ -43,6 +44,16 @@ export interface KubePod {
   hostNetwork: boolean;
   /** The containers' named ports, for NetworkPolicy ports given by name. */
   namedPorts: readonly NamedPort[];
+  /** The ownerReference with controller: true (a StatefulSet, a ReplicaSet...), if any. */
+  controller: { kind: string; name: string; uid: string } | null;
+}
+
+export interface KubeStatefulSet {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** spec.replicas (the API server defaults it to 1). */
+  replicas: number;
 }
 
 export interface NamedPort {
@@ -53,7 +64,32 @@ export interface NamedPort {
 
 export function parseNamespace(object: unknown): KubeNamespace {
   const { metadata } = root(object);
-  return { name: text(metadata, 'name', 'metadata.name'), labels: stringMap(metadata, 'labels', 'metadata.labels') };
+  return {
+    name: text(metadata, 'name', 'metadata.name'), labels: stringMap(metadata, 'labels', 'metadata.labels'),
+    annotations: stringMap(metadata, 'annotations', 'metadata.annotations'),
+  };
+}
+
+function controllerOf(metadata: Fields): KubePod['controller'] {
+  const owners = metadata.ownerReferences ?? [];
+  if (!Array.isArray(owners)) throw new ViewError(`metadata.ownerReferences: expected a list, got ${JSON.stringify(owners)}`);
+  const index = owners.findIndex((owner) => isFields(owner) && owner.controller === true);
+  if (index < 0) return null;
+  const owner = owners[index] as Fields;
+  const path = `metadata.ownerReferences[${index}]`;
+  return { kind: text(owner, 'kind', `${path}.kind`), name: text(owner, 'name', `${path}.name`), uid: text(owner, 'uid', `${path}.uid`) };
+}
+
+export function parseStatefulSet(object: unknown): KubeStatefulSet {
+  const { metadata, spec } = root(object);
+  const replicas = spec.replicas ?? 1;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw new ViewError(`spec.replicas: ${JSON.stringify(replicas)} is not a whole number`);
+  }
+  return {
+    namespace: text(metadata, 'namespace', 'metadata.namespace'), name: text(metadata, 'name', 'metadata.name'),
+    uid: text(metadata, 'uid', 'metadata.uid'), replicas,
+  };
 }
 
 export function parseNode(object: unknown): KubeNode {
@@ -125,6 +161,7 @@ export function parsePod(object: unknown): KubePod {
     ip: ipv4OrUndefined(optionalText(status, 'podIP', 'status.podIP')) ?? null,
     hostNetwork: spec.hostNetwork === true,
     namedPorts: namedPorts(spec.containers),
+    controller: controllerOf(metadata),
   };
 }
 

@@ -195,6 +195,11 @@ export class OvsSwitch {
     return new Set([...out.matchAll(/meter=(\d+)/g)].map((m) => Number(m[1])));
   }
 
+  /** Sends `frame` through the flow tables as if it had arrived on `inPort` (ovs-ofctl packet-out, actions=table). */
+  async packetOut(inPort: number, frame: Buffer): Promise<void> {
+    await this.ofctl('packet-out', [`in_port=${inPort},packet=${frame.toString('hex')},actions=table`]);
+  }
+
   /** Caps traffic the switch sends out of `port` (the pod's ingress) with a linux-htb QoS. */
   setPortRateLimit(port: string, maxRateBps: number, burstBits: number): Promise<void> {
     return this.ports.setRateLimit(port, maxRateBps, burstBits);

@@ -25,6 +25,21 @@ export interface NetworkKeys {
   /** `<Name>/netnamespace-errors/`: why the last Action on a namespace was rejected (JSON). */
   netNamespaceErrors: string;
   netNamespaceError(namespace: string): string;
+  /** `<Name>/ippools/`: one IP pool per key (a CIDR or ranges, and the namespaces that may use it). */
+  ipPools: string;
+  ipPool(pool: string): string;
+  /** `<Name>/ippool-status/`: the master's verdict on each pool (accepted, or refused with the reason). */
+  ipPoolStatuses: string;
+  ipPoolStatus(pool: string): string;
+  /** `<Name>/ip-claims/`: one key per fixed pod address, created only if absent. */
+  ipClaims: string;
+  ipClaim(ip: string): string;
+  /** `<Name>/mac-claims/`: one key per fixed address's MAC (value: the address). */
+  macClaims: string;
+  macClaim(mac: string): string;
+  /** `<Name>/pod-claims/<namespace>/<pod>`: the fixed address of a pod (value: the address). */
+  podClaims: string;
+  podClaim(namespace: string, pod: string): string;
   /** Election name for the master; etcd3 stores candidates under `election/<this>/`. */
   masterElection: string;
 }
@@ -44,6 +59,16 @@ export function networkKeys(name: string): NetworkKeys {
     netIdClaim: (vnid) => `${under('netid-claims')}${vnid}`,
     netNamespaceErrors: under('netnamespace-errors'),
     netNamespaceError: (namespace) => `${under('netnamespace-errors')}${namespace}`,
+    ipPools: under('ippools'),
+    ipPool: (pool) => `${under('ippools')}${pool}`,
+    ipPoolStatuses: under('ippool-status'),
+    ipPoolStatus: (pool) => `${under('ippool-status')}${pool}`,
+    ipClaims: under('ip-claims'),
+    ipClaim: (ip) => `${under('ip-claims')}${ip}`,
+    macClaims: under('mac-claims'),
+    macClaim: (mac) => `${under('mac-claims')}${mac}`,
+    podClaims: under('pod-claims'),
+    podClaim: (namespace, pod) => `${under('pod-claims')}${namespace}/${pod}`,
     masterElection: `${name}/master`,
   };
 }

@@ -47,11 +47,13 @@ export interface NetNamespaceRejection {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-function leafOf(key: string): string {
+/** The last segment of an etcd key. */
+export function leafOf(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
 }
 
-function read<T>(key: string, text: string, build: (json: WireObject) => T): T {
+/** Parses a record's JSON with `build`; a WireObjectError becomes a RecordError naming the key and field. */
+export function readRecord<T>(key: string, text: string, build: (json: WireObject) => T): T {
   try {
     return build(WireObject.parse(text));
   } catch (error) {
@@ -76,7 +78,7 @@ function typed<T>(key: string, field: string, value: unknown, parse: () => T): T
 }
 
 export function parseHostSubnet(key: string, text: string): HostSubnet {
-  return read(key, text, (json) => {
+  return readRecord(key, text, (json) => {
     const host = json.string('Host');
     if (host === '') throw new RecordError(key, 'Host', host, 'Host is empty');
     const hostIpText = json.string('HostIP');
@@ -104,7 +106,7 @@ export function serializeHostSubnet(record: HostSubnet): string {
 }
 
 export function parseNetNamespace(key: string, text: string): NetNamespace {
-  return read(key, text, (json) => {
+  return readRecord(key, text, (json) => {
     const netName = json.string('NetName');
     if (!DNS_LABEL.test(netName)) {
       throw new RecordError(key, 'NetName', netName, `NetName "${netName}" is not a Kubernetes namespace name`);
@@ -143,7 +145,7 @@ export function serializeNetNamespaceRejection(rejection: NetNamespaceRejection)
 }
 
 export function parseNetNamespaceRejection(key: string, text: string): NetNamespaceRejection {
-  return read(key, text, (json) => ({
+  return readRecord(key, text, (json) => ({
     action: json.string('Action', { optional: true }),
     namespace: json.string('Namespace', { optional: true }),
     error: json.string('Error'),

@@ -12,6 +12,7 @@ const PATHS: Record<string, (ns?: string) => string> = {
   nodes: () => '/api/v1/nodes',
   services: (ns) => `/api/v1/namespaces/${ns}/services`,
   pods: (ns) => `/api/v1/namespaces/${ns}/pods`,
+  statefulsets: (ns) => `/apis/apps/v1/namespaces/${ns}/statefulsets`,
   networkpolicies: (ns) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
 };
 
@@ -86,6 +87,28 @@ export class SandboxApiServer {
   pod(namespace: string, name: string, nodeName: string, annotations: Record<string, string> = {}) {
     return this.create('pods', { metadata: { name, namespace, annotations },
       spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }] } });
+  }
+
+  /** A StatefulSet whose pod template carries `annotations`; returns its UID. */
+  async statefulSet(namespace: string, name: string, replicas: number, annotations: Record<string, string> = {}): Promise<string> {
+    const created = await this.create('statefulsets', { metadata: { name, namespace }, spec: {
+      replicas, serviceName: name, selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name }, annotations }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+    } });
+    return (created.metadata as { uid: string }).uid;
+  }
+
+  async scale(namespace: string, name: string, replicas: number): Promise<void> {
+    const current = await this.request('GET', `${PATHS.statefulsets!(namespace)}/${name}`) as { spec: Record<string, unknown> };
+    await this.request('PUT', `${PATHS.statefulsets!(namespace)}/${name}`, { ...current, spec: { ...current.spec, replicas } });
+  }
+
+  /** Pod `<set>-<ordinal>` as the StatefulSet controller makes it: owned by the set, labelled with its name. */
+  statefulSetPod(namespace: string, set: { name: string; uid: string }, ordinal: number, nodeName: string, annotations: Record<string, string> = {}) {
+    const name = `${set.name}-${ordinal}`;
+    return this.create('pods', { metadata: { name, namespace, annotations, labels: { 'statefulset.kubernetes.io/pod-name': name },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.name, uid: set.uid, controller: true }] },
+    spec: { nodeName, containers: [{ name: 'c', image: 'busybox' }] } });
   }
 
   service(namespace: string, name: string, port: number, clusterIP?: string, protocol: 'TCP' | 'UDP' = 'TCP') {

@@ -17,8 +17,10 @@ import { Master } from '../master/master.js';
 import { type KubeClient, type KubePod, kubernetesConfigured, loadKubeConfig } from '../../k8s/index.js';
 import { MasterSync } from '../kube/master-sync.js';
 import { NodeSync } from '../kube/node-sync.js';
+import { WorkloadSync } from '../kube/workload-sync.js';
 import { keyLeaf, networkKeys } from '../layout.js';
 import { parseBandwidthAnnotations } from '../cni/bandwidth.js';
+import { IP_POOL_ANNOTATION, parseFixedRequest } from '../fixed/request.js';
 import { NodeAgent } from '../node/agent.js';
 import { OriginalPodAdoption } from '../node/original-pods.js';
 import { FirewallKeeper, nodeAcceptRules } from '../node/firewall.js';
@@ -86,8 +88,11 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
   const masterSync = kube && flags.master ? new MasterSync(kube, master, { logger: log,
     listNetNamespaces: async () => (await store.list(keys.netNamespaces)).items.map((kv) => keyLeaf(kv.key, keys.netNamespaces)),
   }) : undefined;
+  const workloads = kube && flags.master ? new WorkloadSync(kube, master, { logger: log }) : undefined;
+  if (workloads) master.useWorkloads(workloads);
   if (flags.master) master.start();
   masterSync?.start();
+  workloads?.start();
 
   const ovs = new OvsSwitch(runner, { bridge: flags.bridge, datapathType: flags['datapath-type'],
     ...(flags['ovs-rundir'] ? { runDir: flags['ovs-rundir'] } : {}) });
@@ -142,6 +147,11 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
     ...(policies ? { policies } : {}),
     ...(nodeSync ? {
       annotationBandwidth: async (ns: string, name: string) => parseBandwidthAnnotations(await nodeSync.pods.annotations(ns, name)),
+      fixedRequest: async (ns: string, name: string) => {
+        const [pod, namespace] = [await nodeSync.pods.pod(ns, name), nodeSync.namespaceAnnotations(ns) ?? {}];
+        return pod ? { known: true as const, uid: pod.uid, request: parseFixedRequest(pod, namespace) }
+          : { known: false as const, namespaceDefault: namespace[IP_POOL_ANNOTATION] !== undefined };
+      },
       podGone: (ns: string, name: string) => nodeSync.connected && nodeSync.nodeKnown && !nodeSync.pods.has(ns, name),
     } : {}),
   });
@@ -173,6 +183,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
   await opened.repair(running.map((pod) => ({ containerId: pod.containerId, ifname: pod.ifname, ip: pod.port.ip })));
   const reconciled = await opened.reconcile(running.map((pod) => pod.containerId));
   if (reconciled.released.length) log.info('released addresses of pods that no longer exist', { released: reconciled.released.map((r) => r.ip) });
+  await agent.fixed.reconcile(agent.dataplane.localPods().map((pod) => pod.containerId));
   ipam = opened;
   await podNetwork.nodeReady();
   log.info('k8s-ovs ready', { node: flags.hostname, cniSocket: flags['cni-socket'] });
@@ -188,6 +199,7 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
     await nodeSync?.stop();
     await policySync?.stop();
     await masterSync?.stop();
+    await workloads?.stop();
     await agent.stop();
     await master.stop();
     await configSource.stop();

@@ -27,6 +27,8 @@ export interface MetricsSources {
   vnidCount: () => number;
   /** Undefined until the node has its HostSubnet. */
   ipam: () => { list(): Promise<readonly unknown[]>; readonly allocatableCount: number } | undefined;
+  /** Size and claims of every accepted IP pool, cluster-wide as this node sees them. */
+  poolUsage?: () => ReadonlyArray<{ pool: string; size: number; used: number }>;
   /** Why the node cannot serve pods yet; empty when ready. */
   notReady: () => string[];
   version: string;
@@ -51,6 +53,7 @@ export function daemonMetricsSources(daemon: {
     ...(policyFlowStats ? { policyFlowStats } : {}),
     desiredFlows: () => agent.dataplane.desiredFlows(),
     vnidCount: () => agent.vnids.size,
+    poolUsage: () => agent.fixed.usage(),
     notReady: () => [
       ...(ipam() ? [] : ['the node is not set up yet (it waits for its HostSubnet)']),
       ...(store.connection.state === 'up' ? [] : [`etcd is ${store.connection.state === 'down' ? 'unreachable' : 'not reached yet'}`]),
@@ -117,6 +120,19 @@ export class DaemonMetrics {
       registers, async collect() { const ipam = sources.ipam(); this.set(ipam ? (await ipam.list()).length : 0); } });
     new Gauge({ name: 'k8s_ovs_ipam_capacity_addresses', help: 'Pod addresses this node\'s HostSubnet can hand out (0 until it has one)',
       registers, collect() { this.set(sources.ipam()?.allocatableCount ?? 0); } });
+    const poolUsage = sources.poolUsage;
+    if (poolUsage) {
+      const usage = (name: string, help: string, value: (u: { size: number; used: number }) => number) => new Gauge({
+        name, help, labelNames: ['pool'], registers,
+        collect() {
+          this.reset();
+          for (const pool of poolUsage()) this.set({ pool: pool.pool }, value(pool));
+        },
+      });
+      usage('k8s_ovs_ippool_size_addresses', 'Addresses an accepted IP pool hands out', (u) => u.size);
+      usage('k8s_ovs_ippool_used_addresses', 'Addresses of an IP pool claimed by pods, cluster-wide (retained ones included)', (u) => u.used);
+      usage('k8s_ovs_ippool_free_addresses', 'Addresses of an IP pool no pod claims', (u) => u.size - u.used);
+    }
     new Gauge({ name: 'k8s_ovs_etcd_up', help: '1 while the daemon reaches etcd, 0 when it lost it or has not reached it yet',
       registers, collect() { this.set(sources.store.connection.state === 'up' ? 1 : 0); } });
     new Gauge({ name: 'k8s_ovs_master_leading', help: '1 while this daemon is the elected SDN master',

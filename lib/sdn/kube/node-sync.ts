@@ -1,5 +1,5 @@
-// What the node agent takes from the API server: every service, the pods scheduled to this node, and its Node.
-import type { BackoffOptions, KubeClient, KubePod } from '../../k8s/index.js';
+// What the node agent takes from the API server: every service, the pods scheduled to this node, its Node, and namespaces.
+import { type BackoffOptions, Informer, type KubeClient, type KubeNamespace, type KubePod, namespaces } from '../../k8s/index.js';
 import type { Logger } from '../../log.js';
 import { OwnNode } from './own-node.js';
 import { NodePods, type PodDirectory } from './pod-directory.js';
@@ -30,6 +30,8 @@ export class NodeSync {
   private readonly nodePods: NodePods;
   private readonly services: ServiceSync;
   private readonly ownNode: OwnNode;
+  /** Namespaces, for their annotations (a default IP pool). */
+  private readonly namespaces: Informer<KubeNamespace>;
 
   constructor(client: KubeClient, options: NodeSyncOptions) {
     const { logger, informerBackoff } = options;
@@ -40,11 +42,12 @@ export class NodeSync {
       waitMs: options.podWaitMs, informerBackoff, logger,
     });
     this.pods = this.nodePods;
+    this.namespaces = new Informer(client, namespaces, {}, { logger, backoff: informerBackoff });
   }
 
-  /** Whether the node's watches (services, this node's pods, its Node) reach the API server. */
+  /** Whether the node's watches (services, this node's pods, its Node, namespaces) reach the API server. */
   get connected(): boolean {
-    return this.services.connected && this.nodePods.connected && this.ownNode.connected;
+    return this.services.connected && this.nodePods.connected && this.ownNode.connected && this.namespaces.connected;
   }
 
   /** Whether the API server has a Node of this daemon's name: only then does its pod list speak for the node. */
@@ -52,18 +55,24 @@ export class NodeSync {
     return this.ownNode.known;
   }
 
+  /** A namespace's annotations; undefined for a namespace not (yet) listed. */
+  namespaceAnnotations(name: string): Readonly<Record<string, string>> | undefined {
+    return this.namespaces.get(name)?.annotations;
+  }
+
   start(): void {
     this.services.start();
     this.ownNode.start();
     this.nodePods.start();
+    this.namespaces.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.services.stop(), this.nodePods.stop(), this.ownNode.stop()]);
+    await Promise.all([this.services.stop(), this.nodePods.stop(), this.ownNode.stop(), this.namespaces.stop()]);
   }
 
-  /** Resolves once services, pods and the Node have been listed. */
+  /** Resolves once services, pods, the Node and namespaces have been listed. */
   async whenSynced(): Promise<void> {
-    await Promise.all([this.services.whenSynced(), this.nodePods.whenSynced(), this.ownNode.whenSynced()]);
+    await Promise.all([this.services.whenSynced(), this.nodePods.whenSynced(), this.ownNode.whenSynced(), this.namespaces.whenSynced()]);
   }
 }

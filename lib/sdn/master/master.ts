@@ -6,6 +6,9 @@ import type { VnidRange } from '../../tenant/allocator.js';
 import type { NetworkConfig } from '../config.js';
 import { type NetworkKeys, networkKeys } from '../layout.js';
 import type { HostSubnet, NetNamespace } from '../records.js';
+import { ClaimReleaser, type WorkloadView } from './claim-release.js';
+import { MasterClaims } from './claims.js';
+import { IpPoolController } from './ippools.js';
 import { NetNamespaceController } from './netnamespaces.js';
 import { SubnetController } from './subnets.js';
 import { NotLeaderError, Term } from './term.js';
@@ -13,6 +16,7 @@ import { NotLeaderError, Term } from './term.js';
 export { NotLeaderError } from './term.js';
 export { InvalidNamespaceError } from './netnamespaces.js';
 export { InvalidNodeError } from './subnets.js';
+export type { WorkloadView } from './claim-release.js';
 
 export interface MasterOptions {
   /** Announced in the election (e.g. the hostname); shows which master leads. */
@@ -30,6 +34,10 @@ interface Leadership {
   term: Term;
   subnets: SubnetController;
   netNamespaces: NetNamespaceController | null;
+  claims: MasterClaims;
+  pools: IpPoolController;
+  /** Only with an API server: it tells which StatefulSets and pods exist. */
+  releaser: ClaimReleaser | null;
 }
 
 /**
@@ -43,6 +51,7 @@ export class Master {
   private candidacy: Candidacy | null = null;
   private leadership: Leadership | null = null;
   private readonly listeners = new Set<(leading: boolean) => void>();
+  private workloads: WorkloadView | null = null;
 
   constructor(
     private readonly store: Store,
@@ -81,7 +90,22 @@ export class Master {
   /** Resolves once a freshly elected master has loaded its state from etcd. */
   async whenLoaded(): Promise<void> {
     const leadership = this.current();
-    await Promise.all([leadership.subnets.ready, leadership.netNamespaces?.ready]);
+    await Promise.all([leadership.subnets.ready, leadership.netNamespaces?.ready, leadership.pools.ready]);
+  }
+
+  /** The API server's StatefulSets and pods, which decide when retained fixed addresses go (before start()). */
+  useWorkloads(workloads: WorkloadView): void {
+    this.workloads = workloads;
+  }
+
+  /** A StatefulSet changed or went, or one of its pods went: its retained addresses may be free now. */
+  recheckStatefulSet(namespace: string, name: string): Promise<void> {
+    return this.current().releaser?.recheck(namespace, name) ?? Promise.resolve();
+  }
+
+  /** Every retained address may be free now (the API server's lists just arrived). */
+  recheckRetained(): Promise<void> {
+    return this.current().releaser?.recheckAll() ?? Promise.resolve();
   }
 
   ensureNodeSubnet(host: string, hostIp: string): Promise<HostSubnet> {
@@ -114,9 +138,14 @@ export class Master {
       void this.candidacy?.stepDown(reason);
     });
     const multitenant = this.config.plugin === 'k8s-ovs-multitenant';
+    const subnets = new SubnetController(term);
+    const claims = new MasterClaims(term);
     const leadership: Leadership = {
       term,
-      subnets: new SubnetController(term),
+      subnets,
+      claims,
+      pools: new IpPoolController(term, subnets, claims),
+      releaser: this.workloads ? new ClaimReleaser(term, claims, this.workloads) : null,
       netNamespaces: multitenant
         ? new NetNamespaceController(term, {
           adminNamespaces: this.options.adminNamespaces, vnidRange: this.options.vnidRange,
@@ -125,8 +154,11 @@ export class Master {
     };
     this.leadership = leadership;
     this.logger.info('leading: loading state from etcd');
+    leadership.claims.start();
     leadership.subnets.start();
     leadership.netNamespaces?.start();
+    leadership.pools.start();
+    leadership.releaser?.start();
     for (const listener of this.listeners) listener(true);
   }
 
@@ -139,6 +171,9 @@ export class Master {
     this.logger.warn('stopped leading', { reason: reason.message });
     void leadership.subnets.stop();
     void leadership.netNamespaces?.stop();
+    void leadership.pools.stop();
+    leadership.releaser?.stop();
+    void leadership.claims.stop();
     for (const listener of this.listeners) listener(false);
   }
 }

@@ -24,6 +24,8 @@ export class SubnetTakenError extends SubnetAllocationError {
 /** Next-fit, like the VNID allocator, so a released subnet is reused last. */
 export class SubnetAllocator {
   private readonly taken = new Set<number>();
+  /** Node subnets that share an address with an IP pool: never handed out. */
+  private blocked = new Set<number>();
   private next = 0;
   readonly subnetPrefixLength: number;
 
@@ -66,13 +68,23 @@ export class SubnetAllocator {
     return this.isNodeSubnet(subnet) && this.taken.has(this.indexOf(subnet));
   }
 
+  /** Replaces the node subnets (by index) that IP pools use. */
+  block(indexes: Iterable<number>): void {
+    this.blocked = new Set(indexes);
+  }
+
+  isBlocked(subnet: Cidr): boolean {
+    return this.isNodeSubnet(subnet) && this.blocked.has(this.indexOf(subnet));
+  }
+
   allocate(): Cidr {
-    if (this.taken.size >= this.capacity) {
-      throw new SubnetPoolFullError(
-        `all ${this.capacity} /${this.subnetPrefixLength} subnets of ${this.network.toString()} are in use`);
+    const unavailable = new Set([...this.taken, ...this.blocked]).size;
+    if (unavailable >= this.capacity) {
+      throw new SubnetPoolFullError(`all ${this.capacity} /${this.subnetPrefixLength} subnets of ${this.network.toString()} are in use`
+        + (this.blocked.size ? ` or overlap IP pools (${this.blocked.size})` : ''));
     }
     let index = this.next;
-    while (this.taken.has(index)) index = (index + 1) % this.capacity;
+    while (this.taken.has(index) || this.blocked.has(index)) index = (index + 1) % this.capacity;
     this.taken.add(index);
     this.next = (index + 1) % this.capacity;
     return this.subnetAt(index);

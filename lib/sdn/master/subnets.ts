@@ -1,9 +1,11 @@
 // The leader's node subnet controller: one HostSubnet per node, Assign requests, subnet claims in etcd.
 import type { KeyValue, Listing } from '../../etcd/types.js';
-import { Cidr, parseIpv4 } from '../../net/ipv4.js';
+import { Cidr, type Ipv4, parseIpv4 } from '../../net/ipv4.js';
+import { type AddressRange, rangeOfCidr, rangesOverlap } from '../fixed/ranges.js';
 import { keyLeaf } from '../layout.js';
 import { type HostSubnet, RecordError, parseHostSubnet, serializeHostSubnet } from '../records.js';
 import { RecordController } from './record-controller.js';
+import { ReservedAddresses } from './reserved.js';
 import { SubnetAllocationError, SubnetAllocator } from './subnet-allocator.js';
 import type { Term } from './term.js';
 
@@ -30,12 +32,15 @@ export class SubnetController extends RecordController<HostSubnet> {
   private readonly owners = new Map<string, string>();
   /** The subnet each released host last held: a returning node gets it back while it is free. */
   private readonly history = new Map<string, Cidr>();
+  /** Addresses no node subnet may take: every IP pool's, and every claimed fixed address. */
+  private readonly reserved: ReservedAddresses;
 
   constructor(term: Term) {
     super(term, {
       label: 'hostsubnet', nameField: 'hostIp', prefix: term.keys.subnets, key: (hostIp) => term.keys.subnet(hostIp),
     });
     this.allocator = this.emptyAllocator();
+    this.reserved = new ReservedAddresses(term.config.network);
   }
 
   private get keys() {
@@ -97,10 +102,38 @@ export class SubnetController extends RecordController<HostSubnet> {
     });
   }
 
+  /**
+   * Keeps node subnets away from a pool's addresses (null: the pool is gone). Returns the HostSubnets in use that
+   * share an address with the pool, as "host (HostIP) holds subnet".
+   */
+  async reservePool(pool: string, ranges: readonly AddressRange[] | null): Promise<string[]> {
+    await this.ready;
+    return this.run(async () => {
+      this.reserved.setPool(pool, ranges);
+      this.block();
+      return [...this.records.values()].flatMap(({ record }) => (ranges && record.subnet
+        && ranges.some((range) => rangesOverlap(range, rangeOfCidr(record.subnet!)))
+        ? [`${record.host} (${record.hostIp}) holds ${record.subnet.toString()}`] : []));
+    });
+  }
+
+  /** Keeps node subnets away from these claimed fixed addresses (all of them: a pool may have been deleted under them). */
+  async reserveClaimed(claimed: readonly Ipv4[]): Promise<void> {
+    await this.ready;
+    await this.run(async () => {
+      this.reserved.setClaimed(claimed);
+      this.block();
+    });
+  }
+
+  private block(): void {
+    this.allocator.block(this.reserved.subnetIndexes(this.allocator.subnetPrefixLength));
+  }
+
   /** The host's previous subnet if it is still free, else the next one in the pool. */
   private allocateFor(hostIp: string): Cidr {
     const previous = this.history.get(hostIp);
-    if (previous && this.allocator.isNodeSubnet(previous) && !this.allocator.isAllocated(previous)) {
+    if (previous && this.allocator.isNodeSubnet(previous) && !this.allocator.isAllocated(previous) && !this.allocator.isBlocked(previous)) {
       this.allocator.claim(previous);
       return previous;
     }
@@ -124,6 +157,8 @@ export class SubnetController extends RecordController<HostSubnet> {
       }
     }
     this.allocator = this.emptyAllocator();
+    await this.reserved.load(this.term.store, this.keys);
+    this.block();
     this.owners.clear();
     this.records.clear();
     const pending: KeyValue[] = [];
@@ -174,10 +209,11 @@ export class SubnetController extends RecordController<HostSubnet> {
     const { hostIp } = record;
     const owned = this.ownedSubnet(hostIp);
     const wanted = record.subnet;
-    const usable = wanted !== null && this.allocator.isNodeSubnet(wanted) &&
-      (!this.allocator.isAllocated(wanted) || this.owners.get(wanted.toString()) === hostIp);
+    // A subnet that shares an address with an IP pool is never taken anew; one already held stays its host's.
+    const usable = wanted !== null && this.allocator.isNodeSubnet(wanted) && (this.allocator.isAllocated(wanted)
+      ? this.owners.get(wanted.toString()) === hostIp : !this.allocator.isBlocked(wanted));
     if (!record.assign && wanted !== null && !usable) {
-      this.term.logger.error('hostsubnet conflicts with the cluster network or another node; left as is', {
+      this.term.logger.error('hostsubnet conflicts with the cluster network, another node or an IP pool; left as is', {
         hostIp, subnet: wanted.toString(), holder: this.owners.get(wanted.toString()),
       });
       this.records.set(hostIp, { record, modRevision: kv.modRevision });

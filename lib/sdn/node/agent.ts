@@ -21,6 +21,7 @@ import { NamespaceVnids } from './vnids.js';
 import type { OriginalPodAdoption } from './original-pods.js';
 import { HostSubnets } from './hostsubnets.js';
 import { NodeServices } from './services.js';
+import { NodeFixedAddresses } from './fixed-addresses.js';
 import { SwitchWatchdog } from './watchdog.js';
 
 export interface NodeAgentOptions {
@@ -52,6 +53,8 @@ export class NodeAgent {
   readonly vnids = new NamespaceVnids();
   /** Kubernetes services (fed by NodeSync when the daemon follows an API server). */
   readonly services: NodeServices;
+  /** Fixed pod addresses: pools, claims and their /32 routes. */
+  readonly fixed: NodeFixedAddresses;
   private readonly keys: NetworkKeys;
   private readonly log: Logger;
   private readonly subnets: HostSubnets;
@@ -71,6 +74,11 @@ export class NodeAgent {
     this.dataplane = new NodeDataplane(new FlowSync(options.ovs), options.guardedNodePorts);
     this.services = new NodeServices(this.dataplane, (ns) => this.vnidOf(ns),
       (work) => (this.ready ? this.serially(work) : Promise.resolve()), this.multitenant);
+    this.fixed = new NodeFixedAddresses({
+      store: options.store, keys: this.keys, clusterNetwork: options.config.network, nodeIp: options.nodeIp, dataplane: this.dataplane,
+      hostSubnetOf: (ip) => this.subnets.holding(ip), isNode: (hostIp) => this.subnets.isNode(hostIp),
+      apply: (work) => (this.ready ? this.serially(work) : Promise.resolve()), ready: () => this.ready, logger: this.log,
+    });
   }
 
   get multitenant(): boolean {
@@ -92,7 +100,7 @@ export class NodeAgent {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.follow(this.keys.netNamespaces, 'netnamespaces'), this.follow(this.keys.subnets, 'subnets')]);
+    await Promise.all([this.follow(this.keys.netNamespaces, 'netnamespaces'), this.follow(this.keys.subnets, 'subnets'), this.fixed.start()]);
     const own = await this.ownSubnet();
     const localSubnet = own.subnet!;
     const plan = {
@@ -158,7 +166,7 @@ export class NodeAgent {
 
   async stop(): Promise<void> {
     this.watchdog?.stop();
-    await Promise.all(this.watches.map((watch) => watch.cancel()));
+    await Promise.all([...this.watches.map((watch) => watch.cancel()), this.fixed.stop()]);
     await this.applying;
   }
 
@@ -183,6 +191,7 @@ export class NodeAgent {
    */
   private async resyncAll(network?: NodeNetwork): Promise<void> {
     this.dataplane.rememberRemoteNodes(this.subnets.remoteNodes());
+    this.dataplane.rememberFixedAddresses(this.fixed.routes());
     this.services.load();
     await this.dataplane.resync(network);
   }
@@ -199,13 +208,16 @@ export class NodeAgent {
           }
           // A (re)list replaces the whole sets, so nothing deleted while the watch was down stays behind.
           if (kind === 'netnamespaces') await this.applyVnids(this.vnids.replaceAll(vnids));
-          else await this.applyRemoteNodes();
+          else await this.applyRemoteNodes().then(() => this.fixed.rerouteAll());
           firstSnapshot();
         },
         // A batch of events touches only the owners it names (its nodes in one bundle).
-        events: (events) => (kind === 'subnets'
-          ? this.applyRemoteNodes(this.recordSubnetEvents(events, prefix))
-          : this.applyNamespaceEvents(events, prefix)),
+        events: async (events) => {
+          if (kind === 'netnamespaces') return this.applyNamespaceEvents(events, prefix);
+          const touched = this.recordSubnetEvents(events, prefix);
+          await this.applyRemoteNodes(touched);
+          await this.fixed.hostsChanged(touched);
+        },
       });
       this.watches.push(watch);
     });

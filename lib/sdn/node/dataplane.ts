@@ -2,12 +2,13 @@
 import type { Cookie } from '../../ovs/cookie.js';
 import type { Flow } from '../../ovs/flow.js';
 import type { FlowSync } from '../../ovs/flowsync.js';
+import type { Ipv4 } from '../../net/ipv4.js';
 import type { Vnid } from '../../tenant/vnid.js';
 import {
   type ControlPlaneEndpoint, type NodeNetwork, type PodPort, type RemoteNode, type ServiceEndpoint,
-  guardFlows, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows,
+  fixedAddressFlows, guardFlows, pipelineFlows, podFlows, remoteNodeFlows, serviceFlows,
 } from '../pipeline/flows.js';
-import { guardOwner, nodeOwner, pipelineOwner, podOwner, policyOwner, serviceOwner } from '../pipeline/owners.js';
+import { fixedAddressOwner, guardOwner, nodeOwner, pipelineOwner, podOwner, policyOwner, serviceOwner } from '../pipeline/owners.js';
 
 export interface Bandwidth {
   rateBps: number;
@@ -26,6 +27,11 @@ export interface LocalPod {
   egress?: Bandwidth;
 }
 
+/** A claimed fixed address: held by another node, or by this node's container `containerId`. */
+export type FixedAddress =
+  | { held: 'remote'; ip: Ipv4; holder: Ipv4 }
+  | { held: 'local'; ip: Ipv4; containerId: string };
+
 /** Names a service whose flows to set or remove. */
 export interface ServiceRef {
   namespace: string;
@@ -39,6 +45,9 @@ export class NodeDataplane {
   private readonly nodes = new Map<string, RemoteNode>();
   private readonly pods = new Map<string, LocalPod>();
   private readonly services = new Map<string, ServiceEndpoint>();
+  private readonly fixed = new Map<string, FixedAddress>();
+  /** Ports of pods whose fixed address is no longer theirs: they keep the port, but no flow. */
+  private readonly fenced = new Set<string>();
   private controlPlane: readonly ControlPlaneEndpoint[] = [];
   private policies: readonly Flow[] = [];
 
@@ -74,11 +83,24 @@ export class NodeDataplane {
     if (this.controlPlane.length) owners.set(guardOwner, guardFlows(this.controlPlane));
     if (this.policies.length) owners.set(policyOwner, [...this.policies]);
     for (const node of this.nodes.values()) owners.set(nodeOwner(node.ip), remoteNodeFlows(node, this.guardedNodePorts));
-    for (const pod of this.pods.values()) owners.set(podOwner(pod.port.portName), podFlows(pod.port));
+    for (const pod of this.pods.values()) owners.set(podOwner(pod.port.portName), this.podFlows(pod.port));
     for (const service of this.services.values()) {
       owners.set(serviceOwner(service.namespace, service.name), serviceFlows(service));
     }
+    for (const address of this.fixed.values()) owners.set(fixedAddressOwner(address.ip), this.fixedFlows(address, this.pods));
     return owners;
+  }
+
+  private podFlows(port: PodPort): Flow[] {
+    return this.fenced.has(port.portName) ? [] : podFlows(port);
+  }
+
+  /** A fixed address held here is dispatched to its pod only while that pod is attached and not fenced. */
+  private fixedFlows(address: FixedAddress, pods: ReadonlyMap<string, LocalPod>): Flow[] {
+    if (address.held === 'remote') return fixedAddressFlows({ ip: address.ip, holder: address.holder });
+    const attached = [...pods.values()].some((pod) => pod.containerId === address.containerId && pod.port.ip === address.ip
+      && !this.fenced.has(pod.port.portName));
+    return attached ? fixedAddressFlows({ ip: address.ip, holder: 'local' }) : [];
   }
 
   /** Sets the node network and makes the whole switch match the model in one bundle (start, restart, upgrade). */
@@ -136,14 +158,67 @@ export class NodeDataplane {
     return this.flows.replaceOwners(new Map([[policyOwner, this.policies]]));
   }
 
+  /** The pod's flows and, if it holds a fixed address, that address's dispatch, in one bundle. */
   async addPod(pod: LocalPod): Promise<void> {
-    await this.flows.replaceOwners(new Map([[podOwner(pod.port.portName), podFlows(pod.port)]]));
+    const pods = new Map(this.pods).set(pod.port.portName, pod);
+    this.fenced.delete(pod.port.portName);
+    await this.flows.replaceOwners(new Map([[podOwner(pod.port.portName), podFlows(pod.port)], ...this.fixedChanges(pod, pods)]));
     this.pods.set(pod.port.portName, pod);
   }
 
   async removePod(portName: string): Promise<void> {
-    await this.flows.replaceOwners(new Map([[podOwner(portName), []]]));
+    const pod = this.pods.get(portName);
+    const pods = new Map(this.pods);
+    pods.delete(portName);
+    await this.flows.replaceOwners(new Map([[podOwner(portName), []], ...(pod ? this.fixedChanges(pod, pods) : [])]));
     this.pods.delete(portName);
+    this.fenced.delete(portName);
+  }
+
+  private fixedChanges(pod: LocalPod, pods: ReadonlyMap<string, LocalPod>): Array<[Cookie, Flow[]]> {
+    const address = this.fixed.get(pod.port.ip);
+    return address ? [[fixedAddressOwner(address.ip), this.fixedFlows(address, pods)]] : [];
+  }
+
+  /**
+   * Takes every flow from a pod whose fixed address is no longer its own (another container or node holds it
+   * now) while keeping its port, so DEL still finds it; `false` gives them back.
+   */
+  async fencePod(portName: string, fenced = true): Promise<void> {
+    const pod = this.pods.get(portName);
+    if (!pod || this.fenced.has(portName) === fenced) return;
+    if (fenced) this.fenced.add(portName);
+    else this.fenced.delete(portName);
+    const changes = new Map([[podOwner(portName), this.podFlows(pod.port)], ...this.fixedChanges(pod, this.pods)]);
+    await this.flows.replaceOwners(changes).catch((error: unknown) => {
+      if (fenced) this.fenced.delete(portName);
+      else this.fenced.add(portName);
+      throw error;
+    });
+  }
+
+  isFenced(portName: string): boolean {
+    return this.fenced.has(portName);
+  }
+
+  fixedAddresses(): FixedAddress[] {
+    return [...this.fixed.values()];
+  }
+
+  /** Sets and removes just these fixed addresses in one bundle (claim watch events). */
+  async updateFixedAddresses(set: readonly FixedAddress[], removed: readonly Ipv4[]): Promise<void> {
+    const changes = new Map<Cookie, Flow[]>();
+    for (const ip of removed) changes.set(fixedAddressOwner(ip), []);
+    for (const address of set) changes.set(fixedAddressOwner(address.ip), this.fixedFlows(address, this.pods));
+    await this.flows.replaceOwners(changes);
+    for (const ip of removed) this.fixed.delete(ip);
+    for (const address of set) this.fixed.set(address.ip, address);
+  }
+
+  /** Records the fixed addresses without touching the switch; the next resync installs their flows (start, recovery). */
+  rememberFixedAddresses(addresses: readonly FixedAddress[]): void {
+    this.fixed.clear();
+    for (const address of addresses) this.fixed.set(address.ip, address);
   }
 
   /** Records the other nodes without touching the switch; the next resync installs their flows (start, recovery). */
@@ -186,7 +261,7 @@ export class NodeDataplane {
     const services = [...this.services.values()].filter((s) => s.namespace === namespace && s.vnid !== vnid)
       .map((s) => ({ ...s, vnid }));
     const changes = new Map<Cookie, Flow[]>();
-    for (const pod of pods) changes.set(podOwner(pod.port.portName), podFlows(pod.port));
+    for (const pod of pods) changes.set(podOwner(pod.port.portName), this.podFlows(pod.port));
     for (const service of services) changes.set(serviceOwner(service.namespace, service.name), serviceFlows(service));
     await this.flows.replaceOwners(changes);
     for (const pod of pods) this.pods.set(pod.port.portName, pod);

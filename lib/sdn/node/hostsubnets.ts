@@ -27,6 +27,16 @@ export class HostSubnets {
     this.records.clear();
   }
 
+  /** The HostSubnet that holds `ip` (any node's, this one's too). */
+  holding(ip: Ipv4): HostSubnet | undefined {
+    return [...this.records.values()].find((record) => record.subnet?.contains(ip));
+  }
+
+  /** Whether `hostIp` is a node with a subnet. */
+  isNode(hostIp: Ipv4): boolean {
+    return this.records.get(hostIp)?.subnet != null;
+  }
+
   /** Every other node that has a subnet: what a relist hands the dataplane. */
   remoteNodes(): RemoteNode[] {
     return [...this.records.values()].flatMap((record) => this.remoteNode(record.hostIp) ?? []);

@@ -13,6 +13,7 @@ import { podFlows } from '../pipeline/flows.js';
 import { podOwner } from '../pipeline/owners.js';
 import type { LocalPod } from './dataplane.js';
 import type { NodeAgent } from './agent.js';
+import { type FixedRequestLookup, announceMove, leaseFor } from './fixed-attach.js';
 import { hostPortMac } from './podports.js';
 
 /** The state directory refusing a change is CNI's I/O failure (5); the message says what to fix. */
@@ -35,6 +36,8 @@ export interface PodNetworkOptions {
   /** The original k8s-ovs's host-local leases: an adopted pod's goes with it. */
   originalLeases?: Pick<HostLocalLeases, 'release'>;
   vnidWaitMs?: number;
+  /** The pod's fixed-address request (its annotations, its namespace's default pool), when the daemon follows an API server. */
+  fixedRequest?: FixedRequestLookup;
   /** Hears of every pod attached or detached, by namespace (the control-plane guard follows allowed pods). */
   podsChanged?: (namespace: string) => void;
   /** NetworkPolicy: puts the pod's rules in place before its port exists, and hears when the ADD is over. */
@@ -105,9 +108,10 @@ export class NodePodNetwork implements PodNetworkBackend {
       throw error;
     }
     const bandwidth = effectiveBandwidth(req.bandwidth, annotations);
+    const lease = this.options.fixedRequest ? await leaseFor(agent.fixed, this.options.fixedRequest, pod, req.containerId) : null;
     let address;
     try {
-      address = await ipam.allocate(req.containerId, req.ifname);
+      address = lease ? { ip: lease.held.claim.ip } : await ipam.allocate(req.containerId, req.ifname);
     } catch (error) {
       if (error instanceof IpamExhaustedError) throw new CniError(CniErrorCode.TryAgainLater, error.message);
       throw storageFailure(error);
@@ -117,6 +121,7 @@ export class NodePodNetwork implements PodNetworkBackend {
       const attached = await agent.ports.attach({
         containerId: req.containerId, ifname: req.ifname, netnsPath: req.netns!, namespace: pod.namespace,
         name: pod.name, ip: address.ip, vnid,
+        ...(lease ? { mac: lease.held.claim.mac, fixedAddress: true } : {}),
         ...(bandwidth.ingress ? { ingress: bandwidth.ingress } : {}),
         ...(bandwidth.egress ? { egress: bandwidth.egress } : {}),
       });
@@ -124,11 +129,17 @@ export class NodePodNetwork implements PodNetworkBackend {
       this.options.policies?.admitted(pod);
       this.options.podsChanged?.(pod.namespace);
       this.log.info('pod attached', { namespace: pod.namespace, pod: pod.name, ip: address.ip, vnid,
-        port: attached.port.portName, ...(bandwidth.ingress || bandwidth.egress ? { bandwidth } : {}) });
+        port: attached.port.portName, ...(lease ? { fixed: lease.held.claim.kind, mac: lease.held.claim.mac } : {}),
+        ...(bandwidth.ingress || bandwidth.egress ? { bandwidth } : {}) });
+      if (lease) {
+        void announceMove(this.options.ovs, agent.fixed, lease, attached, this.log).catch((error: unknown) =>
+          this.log.warn('announcing a moved fixed address failed', { ip: address.ip, error: (error as Error).message }));
+      }
       return this.attachment(attached);
     } catch (error) {
       this.options.policies?.admitted(pod);
-      await ipam.release(req.containerId, req.ifname);
+      if (lease) await agent.fixed.abandon(lease);
+      else await ipam.release(req.containerId, req.ifname);
       this.options.podsChanged?.(pod.namespace);
       if (error instanceof Error && error.cause instanceof InterfaceExistsError) {
         throw new CniError(CniErrorCode.Internal, 'interface already exists', error.cause.message);
@@ -197,6 +208,10 @@ export class NodePodNetwork implements PodNetworkBackend {
       await this.releaseAddress(ipam, attachment.containerId, attachment.ifname);
       this.log.info('garbage-collected a stale attachment', { containerId: attachment.containerId, ifname: attachment.ifname });
     }
+    const keepContainers = new Set(valid.map((a) => a.containerId));
+    for (const containerId of this.options.agent.fixed.heldContainers()) {
+      if (!keepContainers.has(containerId)) await this.options.agent.fixed.release(containerId);
+    }
   }
 
   /**
@@ -240,9 +255,12 @@ export class NodePodNetwork implements PodNetworkBackend {
     this.log.info('reclaimed a pod that no longer exists', { namespace: pod.namespace, pod: pod.name, released });
   }
 
-  /** Frees the attachment's address in our IPAM and, for a pod adopted from the original, its host-local lease. */
+  /**
+   * Frees the attachment's address: in our IPAM, or its fixed-address claim; for a pod adopted from the original,
+   * its host-local lease too.
+   */
   private async releaseAddress(ipam: HostSubnetIpam, containerId: string, ifname: string) {
-    const released = await ipam.release(containerId, ifname);
+    const released = [...await ipam.release(containerId, ifname), ...await this.options.agent.fixed.release(containerId)];
     await this.options.originalLeases?.release(containerId);
     return released;
   }
@@ -263,7 +281,8 @@ export class NodePodNetwork implements PodNetworkBackend {
       hostInterface: { name: pod.port.portName, mac: hostPortMac(pod.containerId, pod.ifname) },
       podInterface: { name: pod.ifname, mac: pod.port.mac, sandbox: pod.netnsPath, mtu: this.options.agent.ports.podMtu },
       ip: pod.port.ip,
-      prefixLength: network.localSubnet.prefixLength,
+      // A fixed address lies outside the HostSubnet: the pod has it alone (/32).
+      prefixLength: network.localSubnet.contains(pod.port.ip) ? network.localSubnet.prefixLength : 32,
       gateway: network.gateway,
       routes: [{ dst: '0.0.0.0/0', gw: network.gateway }, { dst: network.clusterNetwork.toString() }],
     };

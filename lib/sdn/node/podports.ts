@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { OvsSwitch } from '../../ovs/switch.js';
 import type { PodLinks } from '../../host/podlink.js';
-import { type Ipv4, parseIpv4 } from '../../net/ipv4.js';
+import { Cidr, type Ipv4, ipv4ToInt, parseIpv4 } from '../../net/ipv4.js';
 import type { Vnid } from '../../tenant/vnid.js';
 import type { Bandwidth, LocalPod, NodeDataplane } from './dataplane.js';
 import { CONNTRACK_ZONE } from '../pipeline/tables.js';
@@ -14,6 +14,10 @@ export interface AttachRequest {
   namespace: string;
   name: string;
   ip: Ipv4;
+  /** A fixed address's MAC; otherwise one derived from the address. */
+  mac?: string;
+  /** A fixed address (outside the HostSubnet): the pod gets it as a /32, reaching the gateway on-link. */
+  fixedAddress?: boolean;
   vnid: Vnid;
   ingress?: Bandwidth;
   egress?: Bandwidth;
@@ -87,12 +91,12 @@ export class PodPorts {
     const network = this.dataplane.nodeNetwork;
     if (!network) throw new AttachError('the node network is not set up yet');
     const portName = hostPortName(request.containerId, request.ifname);
-    const mac = podMac(request.ip);
+    const mac = request.mac ?? podMac(request.ip);
     const undo: Array<() => Promise<void>> = [];
     try {
       const podEnd = {
         netnsPath: request.netnsPath, ifname: request.ifname, mac, address: request.ip,
-        subnet: network.localSubnet, gateway: network.gateway, onLinkRoutes: [network.clusterNetwork],
+        subnet: request.fixedAddress ? Cidr.of(ipv4ToInt(request.ip), 32) : network.localSubnet, gateway: network.gateway, onLinkRoutes: [network.clusterNetwork],
         mtu: this.settings.podMtu, disableTxChecksumOffload: this.settings.disableTxChecksumOffload,
       };
       await this.links.create(portName, hostPortMac(request.containerId, request.ifname), podEnd);

@@ -108,5 +108,5 @@ function policyPod(pod: KubePod): PolicyPod {
 /** A local pod the API server has not shown yet: no labels, so only selectors that select every pod apply. */
 function unlabelled(pod: LocalPodAddress): KubePod {
   return { namespace: pod.namespace, name: pod.name, uid: '', nodeName: null, annotations: {}, labels: {}, ip: pod.ip,
-    hostNetwork: false, namedPorts: [] };
+    hostNetwork: false, namedPorts: [], controller: null };
 }

@@ -3,7 +3,7 @@ import { type Flow, type FlowBuilder, type Match, type Masked, flow } from '../.
 import { noteTexts } from '../../ovs/dump.js';
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
-import { guardOwner, nodeOwner, pipelineOwner, podOwner, serviceOwner } from './owners.js';
+import { fixedAddressOwner, guardOwner, nodeOwner, pipelineOwner, podOwner, serviceOwner } from './owners.js';
 import {
   CONNTRACK_ZONE, OUTPUT_PORT, PACKET_FLAGS, PIPELINE_VERSION, PacketFlag, RELAYED_CONNECTION_MARK, SOURCE_VNID,
   TUN_PORT, Table, VXLAN_PORT, VXLAN_UDP_PORT,
@@ -38,6 +38,12 @@ export interface PodPort {
   egressMeter?: number;
   /** Its namespace may reach the control-plane endpoints (--etcd-access-namespaces). */
   controlPlaneAccess?: boolean;
+}
+
+/** A fixed address (outside every HostSubnet, claimed in etcd) and where it lives: a local pod, or another node. */
+export interface FixedAddressRoute {
+  ip: Ipv4;
+  holder: Ipv4 | 'local';
 }
 
 export type ServiceProtocol = 'tcp' | 'udp' | 'sctp';
@@ -170,17 +176,48 @@ export function parseVersionNote(actions: string): number | undefined {
  */
 export function remoteNodeFlows(node: RemoteNode, guardedPorts: readonly number[] = []): Flow[] {
   const owned = (table: Table, priority = 100) => flow(table, priority).owner(nodeOwner(node.ip));
-  const accept = (match: Match) => owned(Table.TunnelIngress).matching({ tunSrc: node.ip, ...match })
-    .copyTunnelIdToRegister(SOURCE_VNID);
+  const accept = (match: Match) => acceptFrom(node.ip, owned(Table.TunnelIngress), match);
   return [
-    tracked(accept({ protocol: 'ip', nwSrc: node.subnet.toString() }), Table.Dispatch),
-    tracked(accept({ protocol: 'ip', nwSrc: node.ip }), Table.Dispatch),
-    accept({ protocol: 'arp', arpSpa: node.subnet.toString() }).gotoTable(Table.Dispatch),
-    owned(Table.RemoteArp).matching({ protocol: 'arp', arpTpa: node.subnet.toString() })
-      .copyRegisterToTunnelId(SOURCE_VNID).setTunnelDestination(node.ip).output(VXLAN_PORT),
-    leaveBy(owned(Table.RemoteDelivery).matching({ protocol: 'ip', nwDst: node.subnet.toString() })
-      .copyRegisterToTunnelId(SOURCE_VNID).setTunnelDestination(node.ip), VXLAN_PORT),
+    accept({ protocol: 'ip', nwSrc: node.subnet.toString() }),
+    accept({ protocol: 'ip', nwSrc: node.ip }),
+    accept({ protocol: 'arp', arpSpa: node.subnet.toString() }),
+    tunnelTo(node.ip, owned(Table.RemoteArp).matching({ protocol: 'arp', arpTpa: node.subnet.toString() })).output(VXLAN_PORT),
+    leaveBy(tunnelTo(node.ip, owned(Table.RemoteDelivery).matching({ protocol: 'ip', nwDst: node.subnet.toString() })), VXLAN_PORT),
     ...guardedPorts.map((port) => owned(Table.EgressGuard).matching({ protocol: 'tcp', nwDst: node.ip, tpDst: port }).drop()),
+  ];
+}
+
+/** VXLAN from `nodeIp` matching `match`: its tunnel key becomes the source VNID. */
+function acceptFrom(nodeIp: Ipv4, builder: FlowBuilder, match: Match): FlowBuilder {
+  const accepted = builder.matching({ tunSrc: nodeIp, ...match }).copyTunnelIdToRegister(SOURCE_VNID);
+  // IP is tracked where it enters, as from every ingress table; ARP has no connection.
+  return match.protocol === 'arp' ? accepted.gotoTable(Table.Dispatch) : tracked(accepted, Table.Dispatch);
+}
+
+/** Over VXLAN to `nodeIp`, the source VNID as the tunnel key. */
+function tunnelTo(nodeIp: Ipv4, builder: FlowBuilder): FlowBuilder {
+  return builder.copyRegisterToTunnelId(SOURCE_VNID).setTunnelDestination(nodeIp);
+}
+
+/**
+ * A fixed address is no node's subnet, so every node routes it by /32. The holder dispatches it to its pod (the
+ * pod's own flows check the VNID, relays and spoofing); every other node sends it, IP and ARP, to the holder over
+ * VXLAN and accepts it as an inner source from the holder alone.
+ */
+export function fixedAddressFlows(route: FixedAddressRoute): Flow[] {
+  const owned = (table: Table, priority: number) => flow(table, priority).owner(fixedAddressOwner(route.ip));
+  const { holder } = route;
+  if (holder === 'local') {
+    return [
+      owned(Table.Dispatch, 200).matching({ protocol: 'ip', nwDst: route.ip }).gotoTable(Table.LocalDelivery),
+      owned(Table.Dispatch, 200).matching({ protocol: 'arp', arpTpa: route.ip }).gotoTable(Table.LocalArp),
+    ];
+  }
+  return [
+    acceptFrom(holder, owned(Table.TunnelIngress, 100), { protocol: 'ip', nwSrc: route.ip }),
+    acceptFrom(holder, owned(Table.TunnelIngress, 100), { protocol: 'arp', arpSpa: route.ip }),
+    tunnelTo(holder, owned(Table.RemoteArp, 200).matching({ protocol: 'arp', arpTpa: route.ip })).output(VXLAN_PORT),
+    leaveBy(tunnelTo(holder, owned(Table.RemoteDelivery, 200).matching({ protocol: 'ip', nwDst: route.ip })), VXLAN_PORT),
   ];
 }
 

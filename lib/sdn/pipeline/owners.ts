@@ -9,6 +9,7 @@ export enum OwnerKind {
   Service = 4,
   Guard = 5,
   Policy = 6,
+  FixedAddress = 7,
 }
 
 export const pipelineOwner: Cookie = ownerCookie(OwnerKind.Pipeline, 'pipeline');
@@ -17,5 +18,7 @@ export const podOwner = (portName: string): Cookie => ownerCookie(OwnerKind.Pod,
 export const guardOwner: Cookie = ownerCookie(OwnerKind.Guard, 'control-plane');
 /** Every NetworkPolicy flow: rules share flows (a peer of several rules), so they are one owner, replaced by diff. */
 export const policyOwner: Cookie = ownerCookie(OwnerKind.Policy, 'network-policies');
+/** The flows that route one fixed address (outside every HostSubnet) to the node that holds it. */
+export const fixedAddressOwner = (ip: Ipv4): Cookie => ownerCookie(OwnerKind.FixedAddress, ip);
 export const serviceOwner = (namespace: string, name: string): Cookie =>
   ownerCookie(OwnerKind.Service, `${namespace}/${name}`);

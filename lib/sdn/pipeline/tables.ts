@@ -60,7 +60,7 @@ export enum Table {
 }
 
 /** Bumped whenever the flows of any table change shape; a daemon seeing another version rebuilds. */
-export const PIPELINE_VERSION = 5;
+export const PIPELINE_VERSION = 6;
 
 /**
  * The bridge's fragment handling the flows are written for. In OVS's default (`normal`) every fragment,

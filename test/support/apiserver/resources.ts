@@ -1,4 +1,4 @@
-// The resources served (core/v1 and networking.k8s.io/v1): kinds, scope, name rules and supported field selector labels.
+// The resources served (core/v1, networking.k8s.io/v1 and apps/v1): kinds, scope, name rules and supported field selector labels.
 import type { JsonValue, KubeObject, ResourceName } from './types.js';
 import { resourceNames } from './types.js';
 
@@ -76,6 +76,15 @@ export const descriptors: Readonly<Record<ResourceName, ResourceDescriptor>> = {
     kind: 'NetworkPolicy',
     namespaced: true,
     shortNames: ['netpol'],
+    nameRule: 'dns1123Subdomain',
+    fieldLabels: { 'metadata.name': name, 'metadata.namespace': namespace },
+  },
+  statefulsets: {
+    resource: 'statefulsets',
+    group: 'apps',
+    kind: 'StatefulSet',
+    namespaced: true,
+    shortNames: ['sts'],
     nameRule: 'dns1123Subdomain',
     fieldLabels: { 'metadata.name': name, 'metadata.namespace': namespace },
   },

@@ -144,6 +144,16 @@ function prepareServiceUpdate(next: KubeObject, existing: KubeObject): void {
   spec.ipFamilyPolicy ??= existing.spec?.ipFamilyPolicy;
 }
 
+/** The apps/v1 defaults k8s-ovs reads: one replica when none is given; status only from the controller. */
+function prepareStatefulSet(object: KubeObject, existing: KubeObject | undefined, scope: WriteScope): void {
+  const spec = specOf(object);
+  setDefault(spec, 'replicas', 1);
+  if (!Number.isInteger(spec.replicas) || Number(spec.replicas) < 0) {
+    throw ApiError.invalid('StatefulSet', object.metadata.name, 'spec.replicas', 'Invalid value: must be greater than or equal to 0');
+  }
+  if (scope === 'spec') object.status = existing?.status ?? { replicas: 0 };
+}
+
 /** Defaults and validates an object about to be created; may allocate a ClusterIP, so call it last. */
 export function prepareForCreate(
   resource: ResourceName,
@@ -161,6 +171,8 @@ export function prepareForCreate(
       return defaultPod(object);
     case 'services':
       return prepareServiceCreate(object, ips);
+    case 'statefulsets':
+      return prepareStatefulSet(object, undefined, scope);
     case 'nodes':
     case 'networkpolicies':
       return;
@@ -178,6 +190,8 @@ export function prepareForUpdate(resource: ResourceName, next: KubeObject, exist
       return validatePodContainers(next);
     case 'services':
       return prepareServiceUpdate(next, existing);
+    case 'statefulsets':
+      return prepareStatefulSet(next, existing, scope);
     case 'nodes':
     case 'networkpolicies':
       return;

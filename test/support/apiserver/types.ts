@@ -1,6 +1,6 @@
-// The JSON shapes the test API server stores and serves: core/v1 and networking.k8s.io/v1 objects as plain data.
+// The JSON shapes the test API server stores and serves: core/v1, networking.k8s.io/v1 and apps/v1 objects as plain data.
 
-export const resourceNames = ['namespaces', 'nodes', 'services', 'pods', 'networkpolicies'] as const;
+export const resourceNames = ['namespaces', 'nodes', 'services', 'pods', 'networkpolicies', 'statefulsets'] as const;
 
 /** The plural resource name as it appears in REST paths. */
 export type ResourceName = (typeof resourceNames)[number];

@@ -163,7 +163,7 @@ export class NetpolSandbox {
    * Applies a case step and probes until the tables match or `deadlineMs` passes (the daemons apply a change a
    * moment after the API server has it, as upstream's probes allow for); returns the mismatches left.
    */
-  async runStep(step: CaseStep, deadlineMs = 12_000): Promise<string[]> {
+  async runStep(step: CaseStep, deadlineMs = 20_000): Promise<string[]> {
     for (const action of step.actions) await this.apply(action);
     const deadline = Date.now() + deadlineMs;
     for (;;) {

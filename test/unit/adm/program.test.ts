@@ -16,11 +16,14 @@ function cluster(): MemoryStore {
 describe('k8s-ovs-adm command line', () => {
   it('exits 2 with a message naming the fix, without opening etcd, for bad arguments', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [[], /name a command: pod-network, get, hostsubnet, trace, status or migrate/],
+      [[], /name a command: pod-network, get, hostsubnet, ippool, trace, status or migrate/],
       [['pod-network'], /name a pod-network command/],
       [['pod-network', 'join-namespaces', 'blue'], /needs --to=<namespace>/],
-      [['get', 'pods'], /unknown resource "pods": use netnamespaces, hostsubnets or nodes/],
-      [['get'], /name what to get: netnamespaces, hostsubnets or nodes/],
+      [['get', 'pods'], /unknown resource "pods": use netnamespaces, hostsubnets, nodes, ippools or ips/],
+      [['get'], /name what to get: netnamespaces, hostsubnets, nodes, ippools or ips/],
+      [['ippool', 'create', 'DB', '--cidr', '10.130.0.0/24', '--namespaces', 'red'], /"DB" is not a DNS label/],
+      [['ippool', 'create', 'db', '--namespaces', 'red'], /give either --cidr or --range/],
+      [['ippool', 'create', 'db', '--cidr', '10.130.0.0/24'], /Missing required argument: namespaces/],
       [['get', 'netns', '-o', 'xml'], /Invalid values:[\s\S]*output/],
       [['hostsubnet', 'assign', 'gw', '10.0.0.300'], /"10\.0\.0\.300" is not an IPv4 address/],
       [['trace', 'red-a', '10.0.0.1'], /source "red-a" is not <namespace>\/<pod>/],

@@ -81,6 +81,13 @@ describe('trace explainer', () => {
     expect(verdict.text).to.equal('delivered to port 5 (pod red/red-c)');
   });
 
+  it('names a fixed address dispatched to its pod on this node, which is no subnet of it', () => {
+    // The recorded walk with a fixed address's Dispatch flow (the same shape, one address) in place of the subnet's.
+    const fixed = { ...recorded.localTcp, output: recorded.localTcp.output.replace('30. ip,nw_dst=10.128.0.0/23, priority 200', '30. ip,nw_dst=10.128.0.4, priority 200') };
+    const { steps } = explain(fixed, context({ destination: { ip: '10.128.0.4', protocol: 'tcp', port: 80, label: 'red/red-c', vnid: 11, local: true } }));
+    expect(steps.find((s) => s.table === 30)?.meaning).to.equal('the fixed address 10.128.0.4, held on this node');
+  });
+
   it('names both VNIDs when LocalDelivery drops a packet between tenants', () => {
     const { verdict } = explain(recorded.localDropped, context({ destination: { ip: '10.128.0.3', protocol: 'ip', label: 'blue/blue-a', vnid: 12, local: true } }));
     expect(verdict).to.deep.include({ kind: 'dropped', table: 70, tableName: 'LocalDelivery' });

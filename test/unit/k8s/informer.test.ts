@@ -65,8 +65,8 @@ describe('k8s informer', function () {
     const { informer, recorder } = inform(namespaces, byName);
     await informer.whenSynced();
     const mark = recorder.events.length;
-    server.update('namespaces', { metadata: { name: 'tenant-a', annotations: { note: 'not in the view' } } });
-    server.update('namespaces', { metadata: { name: 'tenant-a', annotations: { note: 'not in the view' }, labels: { x: 'y' } } });
+    server.update('namespaces', { metadata: { name: 'tenant-a', finalizers: ['not-in-the-view'] } });
+    server.update('namespaces', { metadata: { name: 'tenant-a', finalizers: ['not-in-the-view'], labels: { x: 'y' } } });
     await eventually(() => expect(recorder.since(mark)).to.deep.equal(['updated tenant-a']));
   });
 

@@ -1,11 +1,12 @@
 // Parsing API objects into the views k8s-ovs uses: what is kept, what is ignored, what is rejected.
 import { expect } from 'chai';
-import { ViewError, parseNamespace, parseNode, parsePod, parseService } from '../../../lib/k8s/index.js';
+import { ViewError, parseNamespace, parseNode, parsePod, parseService, parseStatefulSet } from '../../../lib/k8s/index.js';
 
 describe('k8s views', function () {
-  it('reads a namespace name and its labels', function () {
-    expect(parseNamespace({ metadata: { name: 'tenant-a', labels: { team: 'a' } } })).to.deep.equal({ name: 'tenant-a', labels: { team: 'a' } });
-    expect(parseNamespace({ metadata: { name: 'bare' } })).to.deep.equal({ name: 'bare', labels: {} });
+  it('reads a namespace name, its labels and annotations', function () {
+    expect(parseNamespace({ metadata: { name: 'tenant-a', labels: { team: 'a' }, annotations: { 'k8s.ovs.com/ip-pool': 'db' } } }))
+      .to.deep.equal({ name: 'tenant-a', labels: { team: 'a' }, annotations: { 'k8s.ovs.com/ip-pool': 'db' } });
+    expect(parseNamespace({ metadata: { name: 'bare' } })).to.deep.equal({ name: 'bare', labels: {}, annotations: {} });
   });
 
   it('takes the IPv4 InternalIP of a node, skipping other addresses', function () {
@@ -58,12 +59,32 @@ describe('k8s views', function () {
       spec: { nodeName: 'node-1' },
     });
     expect(pod).to.deep.equal({ namespace: 'a', name: 'web', uid: 'u-1', nodeName: 'node-1', annotations: { 'k8s-ovs/bandwidth': '10M' },
-      labels: {}, ip: null, hostNetwork: false, namedPorts: [] });
+      labels: {}, ip: null, hostNetwork: false, namedPorts: [], controller: null });
     expect(parsePod({ metadata: { name: 'pending', namespace: 'a', uid: 'u-2' }, spec: {} }).nodeName).to.equal(null);
     const running = (podIP: string) => parsePod({ metadata: { name: 'r', namespace: 'a', uid: 'u-3' }, spec: {}, status: { podIP } }).ip;
     expect(running('10.128.0.5')).to.equal('10.128.0.5');
     expect(running('fd00::5')).to.equal(null);
     expect(() => parsePod({ metadata: { name: 'p', namespace: 'a' } })).to.throw(ViewError, 'metadata.uid');
+  });
+
+  it('reads the controller of a pod from its ownerReferences', function () {
+    const owned = parsePod({
+      metadata: { name: 'db-0', namespace: 'a', uid: 'u-3', ownerReferences: [
+        { apiVersion: 'v1', kind: 'Secret', name: 'x', uid: 's-1' },
+        { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'set-1', controller: true },
+      ] },
+      spec: {},
+    });
+    expect(owned.controller).to.deep.equal({ kind: 'StatefulSet', name: 'db', uid: 'set-1' });
+    expect(() => parsePod({ metadata: { name: 'p', namespace: 'a', uid: 'u', ownerReferences: [{ controller: true, kind: 'X' }] } }))
+      .to.throw(ViewError, 'metadata.ownerReferences[0].name');
+  });
+
+  it('reads a StatefulSet and its replicas, 1 when unset', function () {
+    expect(parseStatefulSet({ metadata: { name: 'db', namespace: 'a', uid: 'set-1' }, spec: { replicas: 3 } }))
+      .to.deep.equal({ namespace: 'a', name: 'db', uid: 'set-1', replicas: 3 });
+    expect(parseStatefulSet({ metadata: { name: 'db', namespace: 'a', uid: 'set-1' }, spec: {} }).replicas).to.equal(1);
+    expect(() => parseStatefulSet({ metadata: { name: 'db', namespace: 'a', uid: 's' }, spec: { replicas: -1 } })).to.throw(ViewError, 'spec.replicas');
   });
 
   it('reads what NetworkPolicy needs of a pod: labels, address, host network and named ports', function () {

@@ -49,11 +49,12 @@ describe('the DaemonSet manifest (rootfs/k8s-ovs.yaml)', () => {
     const daemon = node.containers[0]!;
     const envValue = (name: string) => daemon.env?.find((e) => e.name === name);
 
-    it('lets the daemon only read namespaces, nodes, services and pods', () => {
+    it('lets the daemon only read namespaces, nodes, services, pods, NetworkPolicies and StatefulSets', () => {
       const role = findObject<{ rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> }>(objects, 'ClusterRole', 'k8s-ovs');
       expect(role.rules).to.deep.equal([
         { apiGroups: [''], resources: ['namespaces', 'nodes', 'services', 'pods'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'watch'] },
       ]);
       expect(node.serviceAccountName).to.equal('k8s-ovs');
     });

@@ -4,8 +4,8 @@ import { Cidr, parseIpv4 } from '../../../../lib/net/ipv4.js';
 import { GLOBAL_VNID, type Vnid } from '../../../../lib/tenant/vnid.js';
 import { type LocalPod, NodeDataplane } from '../../../../lib/sdn/node/dataplane.js';
 import { type RemoteNode, type ServiceEndpoint, remoteNodeFlows, serviceFlows } from '../../../../lib/sdn/pipeline/flows.js';
-import { nodeOwner, podOwner, serviceOwner } from '../../../../lib/sdn/pipeline/owners.js';
-import { SOURCE_VNID } from '../../../../lib/sdn/pipeline/tables.js';
+import { fixedAddressOwner, nodeOwner, podOwner, serviceOwner } from '../../../../lib/sdn/pipeline/owners.js';
+import { SOURCE_VNID, Table } from '../../../../lib/sdn/pipeline/tables.js';
 import { CountingFlowSync, FakeFlowTable } from '../../../support/fakeflows.js';
 import { simulate } from '../../../support/flowsim.js';
 
@@ -124,5 +124,55 @@ describe('NodeDataplane', () => {
     expect(table.bundles.length - bundlesBefore).to.equal(1);
     const left = range(6).filter((i) => table.ofOwner(serviceOwner(service(i).namespace, service(i).name)).length);
     expect(left).to.deep.equal([0, 2, 5]);
+  });
+
+  describe('fixed addresses', () => {
+    const fixedIp = parseIpv4('10.130.0.5');
+    const holder = (containerId: string) => ({ held: 'local' as const, ip: fixedIp, containerId });
+    const fixedPod = (n: number, namespace: string, vnid: number): LocalPod => {
+      const base = pod(n, namespace, vnid);
+      return { ...base, port: { ...base.port, ip: fixedIp, mac: '02:00:00:00:00:05' } };
+    };
+    const fromPeer = (table: FakeFlowTable, peer: LocalPod) => simulate([...table.flows.values()],
+      { inPort: peer.port.ofport, protocol: 'ip', dlSrc: peer.port.mac, nwSrc: peer.port.ip, nwDst: fixedIp });
+
+    it('dispatches a fixed address held here only while its pod is attached, bundled with the pod\'s flows', async () => {
+      const { table, dataplane } = await dataplaneWith([pod(3, 'red', 11)]);
+      await dataplane.updateFixedAddresses([holder('c7')], []);
+      expect(table.ofOwner(fixedAddressOwner(fixedIp)), 'claimed, no pod yet').to.be.empty;
+      const bundles = table.bundles.length;
+      await dataplane.addPod(fixedPod(7, 'red', 11));
+      expect(table.bundles.length - bundles).to.equal(1);
+      expect(table.ofOwner(fixedAddressOwner(fixedIp)).map((f) => f.table)).to.deep.equal([Table.Dispatch, Table.Dispatch]);
+      expect(fromPeer(table, pod(3, 'red', 11))).to.deep.equal({ kind: 'output', port: 7 });
+      await dataplane.removePod('ko7');
+      expect(table.ofOwner(fixedAddressOwner(fixedIp))).to.be.empty;
+      expect(fromPeer(table, pod(3, 'red', 11)).kind).to.equal('drop');
+    });
+
+    it('retags the fixed-address pod with its namespace, so a join lets the other tenant in', async () => {
+      const blue = pod(5, 'blue', 12);
+      const { table, dataplane } = await dataplaneWith([blue]);
+      await dataplane.updateFixedAddresses([holder('c7')], []);
+      await dataplane.addPod(fixedPod(7, 'red', 11));
+      expect(fromPeer(table, blue)).to.deep.equal({ kind: 'drop', table: Table.LocalDelivery });
+      await dataplane.retagNamespace('red', 12 as Vnid);
+      expect(fromPeer(table, blue)).to.deep.equal({ kind: 'output', port: 7 });
+    });
+
+    it('routes the address to the node that holds it once it moves, and fences the pod left behind', async () => {
+      const red = pod(3, 'red', 11);
+      const { table, dataplane } = await dataplaneWith([red]);
+      await dataplane.updateFixedAddresses([holder('c7')], []);
+      await dataplane.addPod(fixedPod(7, 'red', 11));
+      await dataplane.updateFixedAddresses([{ held: 'remote', ip: fixedIp, holder: parseIpv4('192.168.50.2') }], []);
+      expect(fromPeer(table, red)).to.deep.equal({ kind: 'output', port: 1, tunId: 11, tunDst: '192.168.50.2' });
+      await dataplane.fencePod('ko7');
+      expect(table.ofOwner(podOwner('ko7')), 'the fenced pod\'s flows').to.be.empty;
+      expect(dataplane.desiredFlows().get(podOwner('ko7'))).to.deep.equal([]);
+      await dataplane.updateFixedAddresses([], [fixedIp]);
+      expect(table.ofOwner(fixedAddressOwner(fixedIp))).to.be.empty;
+      expect(fromPeer(table, red)).to.deep.equal({ kind: 'drop', table: Table.RemoteDelivery });
+    });
   });
 });

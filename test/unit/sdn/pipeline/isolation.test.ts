@@ -1,11 +1,13 @@
 // The pipeline against a hostile tenant, in the simulator: relays through the host, forged tunnels, the control plane.
 import { expect } from 'chai';
-import { parseIpv4 } from '../../../../lib/net/ipv4.js';
-import { guardFlows, podFlows, remoteNodeFlows } from '../../../../lib/sdn/pipeline/flows.js';
+import { Cidr, parseIpv4 } from '../../../../lib/net/ipv4.js';
+import { AddressConflictError, FixedRequestError } from '../../../../lib/sdn/fixed/errors.js';
+import { fixedAddressFlows, guardFlows, podFlows, remoteNodeFlows } from '../../../../lib/sdn/pipeline/flows.js';
 import { nodeOwner, podOwner } from '../../../../lib/sdn/pipeline/owners.js';
 import { TUN_PORT, Table, VXLAN_PORT, VXLAN_UDP_PORT } from '../../../../lib/sdn/pipeline/tables.js';
+import { FixedWorld, KEYS, wantAddress, wantPool } from '../../../support/fixed-world.js';
 import { FakeConntrack, type Packet, simulate } from '../../../support/flowsim.js';
-import { blue, flows, fromPod, globalPod, net, red1, red2, remote } from './fixture.js';
+import { blue, flows, fromPod, globalPod, net, pod, red1, red2, remote } from './fixture.js';
 
 /** What the host sends back into br0 after kube-proxy DNATed a pod's packet to a backend: the pod's own source. */
 const relayed = (src: string, nwDst: string, extra: Partial<Packet> = {}): Packet =>
@@ -111,6 +113,73 @@ describe('node pipeline against a hostile tenant', () => {
       expect(fromPod(red1, red2.ip, { vlan: 7 })).to.deep.equal(dropped(Table.PodIngress));
       expect(simulate(flows, { inPort: red1.ofport, protocol: 'arp', dlSrc: red1.mac, arpSha: red1.mac, nwSrc: red1.ip,
         nwDst: red2.ip, vlan: 7 })).to.deep.equal(dropped(Table.PodIngress));
+    });
+  });
+
+  describe('fixed addresses (outside every HostSubnet)', () => {
+    // blue holds 10.130.0.5 on this node; red holds 10.130.0.6 on the remote node; a third node exists but holds neither.
+    const blueFixed = { ...pod(8, '10.130.0.5', 12), mac: '02:00:00:00:00:08' };
+    const third = { ip: parseIpv4('192.168.50.3'), subnet: Cidr.parse('10.128.4.0/23') };
+    const withFixed = [...flows, ...podFlows(blueFixed), ...fixedAddressFlows({ ip: blueFixed.ip, holder: 'local' }),
+      ...fixedAddressFlows({ ip: parseIpv4('10.130.0.6'), holder: remote.ip }),
+      ...remoteNodeFlows(third)];
+    const tunnelled = (tunSrc: string, tunId: number, nwSrc: string, nwDst: string) =>
+      simulate(withFixed, { inPort: VXLAN_PORT, protocol: 'ip', tunSrc, tunId, nwSrc, nwDst });
+
+    it('keeps red out of blue\'s fixed-address pod, from this node and over the tunnel, and lets blue in', () => {
+      expect(simulate(withFixed, { inPort: red1.ofport, protocol: 'ip', dlSrc: red1.mac, nwSrc: red1.ip, nwDst: blueFixed.ip }))
+        .to.deep.equal(dropped(Table.LocalDelivery));
+      expect(tunnelled(remote.ip, red1.vnid, '10.128.2.7', blueFixed.ip)).to.deep.equal(dropped(Table.LocalDelivery));
+      expect(tunnelled(remote.ip, blue.vnid, '10.128.2.7', blueFixed.ip)).to.deep.equal({ kind: 'output', port: blueFixed.ofport });
+      expect(simulate(withFixed, { inPort: red1.ofport, protocol: 'arp', dlSrc: red1.mac, arpSha: red1.mac, nwSrc: red1.ip, nwDst: blueFixed.ip }))
+        .to.deep.equal(dropped(Table.LocalArp));
+    });
+
+    it('drops red sending as blue\'s fixed address, from its pod or through the host', () => {
+      expect(simulate(withFixed, { inPort: red1.ofport, protocol: 'ip', dlSrc: red1.mac, nwSrc: blueFixed.ip, nwDst: red2.ip }))
+        .to.deep.equal(dropped(Table.PodIngress));
+      expect(simulate(withFixed, relayed(blueFixed.ip, red2.ip)), 'a relay keeps blue\'s VNID, so red is out of reach')
+        .to.deep.equal(dropped(Table.LocalDelivery));
+    });
+
+    it('accepts a fixed address as an inner source only from the node that holds it', () => {
+      expect(tunnelled(remote.ip, red1.vnid, '10.130.0.6', red1.ip), 'from its holder').to.deep.equal({ kind: 'output', port: red1.ofport });
+      expect(tunnelled(third.ip, red1.vnid, '10.130.0.6', red1.ip), 'a node that does not hold it').to.deep.equal(dropped(Table.TunnelIngress));
+      expect(tunnelled(remote.ip, blue.vnid, blueFixed.ip, blue.ip), 'this node\'s own fixed address, from elsewhere')
+        .to.deep.equal(dropped(Table.TunnelIngress));
+    });
+
+    describe('claims', () => {
+      let world: FixedWorld;
+      beforeEach(async () => {
+        world = await FixedWorld.create(2);
+        await world.pool('shared', { CIDR: '10.130.0.0/24', Namespaces: ['*'] });
+        await world.pool('blue-only', { CIDR: '10.130.1.0/24', Namespaces: ['blue'] });
+      });
+      afterEach(() => world.stop());
+
+      it('refuses red an address blue holds, by annotation, without naming blue\'s pod, and leaves blue\'s claim alone', async () => {
+        await world.add(world.node('n1'), { namespace: 'blue', name: 'db-0', containerId: 'cb', vnid: 12 }, wantAddress('10.130.0.5'));
+        for (const name of ['thief', 'db-0']) {
+          const attempt = world.node('n2').fixed.acquire({ namespace: 'red', pod: name, podUid: 'r', containerId: `cr-${name}`, request: wantAddress('10.130.0.5') });
+          const error = await attempt.then(() => undefined, (e: unknown) => e as Error);
+          expect(error, name).to.be.instanceOf(AddressConflictError);
+          expect(error!.message).to.equal('10.130.0.5 is claimed by a pod of another namespace');
+        }
+        const stored = await world.etcd.get(KEYS.ipClaim('10.130.0.5'));
+        expect(JSON.parse(stored!.value)).to.include({ Namespace: 'blue', Pod: 'db-0', ContainerID: 'cb', Node: world.node('n1').ip });
+      });
+
+      it('refuses red a pool that only blue may use, by name and by address', async () => {
+        const n1 = world.node('n1');
+        const byName = await n1.fixed.acquire({ namespace: 'red', pod: 'p', podUid: 'r', containerId: 'c', request: wantPool('blue-only') })
+          .then(() => undefined, (e: unknown) => e as Error);
+        expect(byName).to.be.instanceOf(FixedRequestError);
+        expect(byName!.message).to.equal('IP pool blue-only does not allow namespace red');
+        const byAddress = await n1.fixed.acquire({ namespace: 'red', pod: 'p', podUid: 'r', containerId: 'c', request: wantAddress('10.130.1.9') })
+          .then(() => undefined, (e: unknown) => e as Error);
+        expect(byAddress!.message).to.equal('IP pool blue-only (10.130.1.9) does not allow namespace red');
+      });
     });
   });
 });
