@@ -1,4 +1,5 @@
 // The two sizes of the suite: the full run behind docs/benchmarks.md and a --quick one for development.
+import type { ClusterShape } from './control/policy-model.js';
 
 export interface BenchProfile {
   name: 'quick' | 'full';
@@ -25,6 +26,11 @@ export interface BenchProfile {
   /** Pairs of ADDs (dynamic, fixed address); fixed addresses claimed across `nodes` other nodes. */
   fixed: { addPods: number; nodes: number; addresses: number };
   dataplane: { rounds: number; qperfSeconds: number; iperfSeconds: number };
+  netpol: { shape: ClusterShape; sizes: number[]; reps: number };
+  /** Policies installed for the data-plane rounds with policy (netpol-dataplane). */
+  netpolDataplane: { policies: number; rounds: number };
+  /** Back-to-back pairs of the baseline tree's and this tree's data-plane run (service-ab). */
+  serviceAb: { pairs: number };
 }
 
 export const FULL: BenchProfile = {
@@ -34,6 +40,9 @@ export const FULL: BenchProfile = {
   scale: { nodes: 1000, namespaces: 50, services: 5000, pods: 110, churn: 10 },
   fixed: { addPods: 30, nodes: 100, addresses: 5000 },
   dataplane: { rounds: 3, qperfSeconds: 1, iperfSeconds: 2 },
+  netpol: { shape: { namespaces: 40, pods: 400, localEvery: 2, seed: 20 }, sizes: [100, 1000, 5000], reps: 3 },
+  netpolDataplane: { policies: 1000, rounds: 3 },
+  serviceAb: { pairs: 3 },
 };
 
 export const QUICK: BenchProfile = {
@@ -43,4 +52,7 @@ export const QUICK: BenchProfile = {
   scale: { nodes: 100, namespaces: 5, services: 500, pods: 10, churn: 3 },
   fixed: { addPods: 10, nodes: 20, addresses: 500 },
   dataplane: { rounds: 1, qperfSeconds: 1, iperfSeconds: 2 },
+  netpol: { shape: { namespaces: 20, pods: 200, localEvery: 2, seed: 20 }, sizes: [100, 1000], reps: 2 },
+  netpolDataplane: { policies: 1000, rounds: 1 },
+  serviceAb: { pairs: 1 },
 };

@@ -13,7 +13,7 @@ import { using } from '../teardown.js';
 import { CONTROL_UNDERLAY, tableFlowCount } from './cluster.js';
 import { LOCAL_SUBNET, type Plane, fillModel, freshPlane, localPods, remoteNodes, services } from './model.js';
 
-const NETWORK: NodeNetwork = {
+export const NETWORK: NodeNetwork = {
   clusterNetwork: Cidr.parse('10.128.0.0/12'), serviceNetwork: Cidr.parse('172.30.0.0/16'),
   localSubnet: Cidr.parse(LOCAL_SUBNET), gateway: '10.128.0.1' as Ipv4, gatewayMac: parseMac('0a:58:0a:80:00:01'),
   nodeIp: '192.168.50.1' as Ipv4,

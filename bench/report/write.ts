@@ -4,15 +4,19 @@ import path from 'node:path';
 import type { CniData } from '../control/cni.js';
 import type { FixedData } from '../control/fixed.js';
 import type { FlowsData } from '../control/flows.js';
+import type { NetpolData } from '../control/netpol.js';
 import type { PluginStartData } from '../control/plugin-start.js';
 import type { ScaleData } from '../control/scale.js';
+import type { NetpolDataplaneData } from '../dataplane/netpol.js';
 import type { DataplaneData } from '../dataplane/run.js';
-import { type SectionName, type SectionResult, loadSections, repoRoot } from '../results.js';
+import type { ServiceAbData } from '../dataplane/service-ab.js';
+import { DEFAULT_SECTIONS, type SectionName, type SectionResult, loadSections, repoRoot } from '../results.js';
 import { causes, findings, proposals } from './analysis.js';
 import { cniSection, flowsSection, pluginStartSection, scaleSection, scalingSection } from './control.js';
 import { dataplaneSection } from './dataplane.js';
 import { fixedSection } from './fixed.js';
 import { bold, num, table } from './format.js';
+import { netpolDataplaneSection, netpolSection, serviceAbSection } from './netpol.js';
 import { plotScaling } from './plot.js';
 import { type Results, targetRows } from './targets.js';
 
@@ -23,6 +27,9 @@ const WHAT: Record<SectionName, string> = {
   scale: 'the real daemon with 1000 nodes, 5000 services, 110 pods: memory, start, churn, join, restart',
   fixed: 'ADD with a fixed address against a dynamic one; 5000 fixed addresses across 100 nodes: flows, memory, restart',
   dataplane: 'qperf and iperf3: node network, our pipeline, one NORMAL table, Linux bridge CNI',
+  netpol: 'NetworkPolicy: compile time, flows against the cross product, apply to a sandbox switch, one pod relabelled',
+  'netpol-dataplane': 'qperf and iperf3 between pods with 1000 NetworkPolicies against none',
+  'service-ab': 'pod to pod and to service through other checkouts\' pipelines (--baseline) against this one, back to back',
 };
 
 function runningSection(sections: Partial<Record<SectionName, SectionResult<unknown>>>): string {
@@ -30,7 +37,7 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     const s = sections[name];
     return [`\`${name}\``, WHAT[name], s ? `${num(s.durationS / 60, 1)} min (${s.profile}, ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC)` : 'not run'];
   });
-  const total = Object.values(sections).reduce((sum, s) => sum + (s?.durationS ?? 0), 0);
+  const total = DEFAULT_SECTIONS.reduce((sum, name) => sum + (sections[name]?.durationS ?? 0), 0);
   const maxBusy = Math.max(0, ...Object.values(sections).map((s) => s?.machine.busyCoresBefore ?? 0));
   return [
     '## Running it',
@@ -39,13 +46,18 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     'sudo bench/run.sh --quick    # small sizes, one round: bench/results/quick/, leaves docs/ alone',
     'sudo bench/run.sh --only cni,flows      # some sections; the report keeps the last results of the others',
     'sudo bench/run.sh --report-only         # rewrite this file and the plot from bench/results/',
+    'sudo bench/run.sh --only netpol,netpol-dataplane                 # NetworkPolicy: control plane, data plane',
+    'sudo bench/run.sh --only service-ab --baseline ../old,../older   # this checkout\'s data plane against built checkouts of other commits',
     '```',
     'Needs root on Debian 12 with the packages of `scripts/install-deps.sh` (Open vSwitch, etcd, iproute2, iptables, ethtool, qperf, iperf3, ' +
     'containernetworking-plugins for `/usr/lib/cni/bridge`, gnuplot-nox for the plot) and `node_modules`; `bench/run.sh` builds with `tsc` first. ' +
     'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane, 10.61.200.0/24 for ' +
-    'fixed addresses and 10.84.0.0/24 for the data plane) and removes it afterwards, also on failure or Ctrl-C. The bench is not part of the test suite.',
+    'fixed addresses, 10.84.0.0/24 for the data plane, 10.86.0.0/24 for `netpol` and 10.87.0.0/24 for `netpol-dataplane`) and removes it ' +
+    'afterwards, also on failure or Ctrl-C. `netpol`, `netpol-dataplane` and `service-ab` run only when named in `--only` (the default ' +
+    'run keeps to its budget); `service-ab` starts the data-plane section of each checkout as a process of its own. ' +
+    'The bench is not part of the test suite.',
     '', table(['section', 'measures', 'last run took'], rows), '',
-    `Sum of the sections in the results below: ${num(total / 60, 1)} min (target for the default run: under 10 min, ` +
+    `Sum of the default run's sections in the results below: ${num(total / 60, 1)} min (target for the default run: under 10 min, ` +
     `${total < 600 ? 'met' : 'missed'}; other work kept up to ${num(maxBusy, 1)} of the 2 cores busy just before the sections started, see below). ` +
     '`--quick` takes about 3 minutes.',
   ].join('\n');
@@ -104,9 +116,12 @@ export async function writeReport(dir: string): Promise<string[]> {
     results.flows ? flowsSection(results.flows) : '_Flows section not run._', '',
     results.scale ? scaleSection(results.scale) : '_Scale section not run._', '',
     results.flows ? scalingSection(results.flows) : '', '',
+    sections.netpol ? netpolSection(sections.netpol.data as NetpolData) : '_NetworkPolicy section not run._', '',
     fixed ? fixedSection(fixed) : '_Fixed-address section not run._', '',
     '## Data plane', '',
     results.dataplane ? dataplaneSection(results.dataplane) : '_Data-plane section not run._', '',
+    sections['netpol-dataplane'] ? netpolDataplaneSection(sections['netpol-dataplane'].data as NetpolDataplaneData) : '_NetworkPolicy data-plane section not run._', '',
+    sections['service-ab'] ? serviceAbSection(sections['service-ab'].data as ServiceAbData) : '', '',
   ].join('\n');
   const written: string[] = [];
   const docFile = path.join(repoRoot, 'docs', 'benchmarks.md');

@@ -15,6 +15,8 @@ import { type NetnsHandle, type SandboxNode, execIn, ping, randomPrefix } from '
 const NET = `${PREFIX}/k8ssdn`;
 const ANN = 'k8s.ovs.com/';
 const STATIC = '10.130.0.5';
+/** Races for one address per round (10.130.0.100 up): 2 in the suite, KOVS_FIXED_RACE_ROUNDS=100 in scripts/fixed-race.sh. */
+const RACE_ROUNDS = Math.min(Number(process.env.KOVS_FIXED_RACE_ROUNDS ?? 2), 150);
 const STATIC_MAC = '02:00:0a:82:00:05';
 const SET_ADDRESSES = ['10.130.1.10', '10.130.1.11'];
 const SET_POOL = { [`${ANN}ip-pool`]: SET_ADDRESSES.join(',') };
@@ -185,8 +187,9 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
     expect([...(await claims()).keys()], 'no claim taken').to.deep.equal(claimedBefore);
   });
 
-  it('lets exactly one of two pods racing for one address on different nodes run; the other gets code 101 and nothing', async () => {
-    for (let round = 0; round < 2; round++) {
+  it('lets exactly one of two pods racing for one address on different nodes run; the other gets code 101 and nothing', async function () {
+    this.timeout(60_000 + RACE_ROUNDS * 10_000);
+    for (let round = 0; round < RACE_ROUNDS; round++) {
       const address = `10.130.0.${100 + round}`;
       const [a, b] = await Promise.all([pluginAdd('n1', 'red', `race-a${round}`, { [`${ANN}ip-address`]: address }),
         pluginAdd('n2', 'red', `race-b${round}`, { [`${ANN}ip-address`]: address })]);

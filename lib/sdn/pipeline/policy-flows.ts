@@ -1,7 +1,7 @@
 // NetworkPolicy as flows (pure): each compiled rule a conjunctive match of its pods, its peers and its ports (flows
 // grow with their sum, not their product), a note naming the rule, and a drop for every pod a policy isolates.
 import { type DumpedFlow, noteTexts } from '../../ovs/dump.js';
-import { type Flow, type FlowBuilder, type Match, flow, flowKey } from '../../ovs/flow.js';
+import { type Action, type Flow, type FlowBuilder, type Match, flow, flowKey, renderActions } from '../../ovs/flow.js';
 import type { Cidr, Ipv4 } from '../../net/ipv4.js';
 import type { CompiledPolicies, CompiledRule, Direction, PortMatch } from '../policy/compile.js';
 import { policyOwner } from './owners.js';
@@ -69,12 +69,22 @@ function portMatch({ protocol, port }: PortMatch): Match {
  * the rule lives, so that a change re-sends only the flows it touches.
  */
 export function policyFlows(compiled: CompiledPolicies, conjunctionId: (ruleKey: string) => number): Flow[] {
-  const flows = new Map<string, FlowBuilder>();
+  // Rules that share a match share its flow: conjunction clauses add up, allows keep every rule's note. The extra
+  // actions are collected and appended once: appending one by one re-rendered a flow's actions per rule (quadratic).
+  const flows = new Map<string, { builder: FlowBuilder; extra: Action[]; rendered: Set<string> }>();
   const add = (builder: FlowBuilder) => {
     const key = flowKey(builder);
     const existing = flows.get(key);
-    // Rules that share a match share its flow: conjunction clauses add up, allows keep every rule's note.
-    flows.set(key, existing ? existing.appending(builder.actions.filter((a) => a.kind === 'conjunction' || a.kind === 'note')) : builder);
+    if (!existing) {
+      flows.set(key, { builder, extra: [], rendered: new Set(builder.actions.map((a) => renderActions([a]))) });
+      return;
+    }
+    for (const action of builder.actions.filter((a) => a.kind === 'conjunction' || a.kind === 'note')) {
+      const text = renderActions([action]);
+      if (existing.rendered.has(text)) continue;
+      existing.rendered.add(text);
+      existing.extra.push(action);
+    }
   };
   for (const rule of compiled.rules) {
     const side = sides[rule.direction];
@@ -101,5 +111,5 @@ export function policyFlows(compiled: CompiledPolicies, conjunctionId: (ruleKey:
         .matching({ protocol: 'ip', ...sides[direction].target(ip) }).note(isolatedNote(direction, policies)));
     }
   }
-  return [...flows.values()];
+  return [...flows.values()].map(({ builder, extra }) => (extra.length ? builder.appending(extra) : builder));
 }
