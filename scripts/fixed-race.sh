@@ -3,4 +3,4 @@
 # Needs root and a built tree (npm run build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-KOVS_FIXED_RACE_ROUNDS=${KOVS_FIXED_RACE_ROUNDS:-100} exec npx mocha --timeout 900000 --exit --reporter spec dist/test/e2e/fixed-addresses.test.js
+KOVS_FIXED_RACE_ROUNDS=${KOVS_FIXED_RACE_ROUNDS:-100} exec npx mocha --timeout 900000 --exit --reporter spec dist/test/e2e/fixed-addresses.test.js "$@"
