@@ -11,7 +11,7 @@ import { type SwitchReader, lostSetup } from './setup.js';
  * How often the flows and fragment handling are read anyway: nothing tells when an admin deletes flows
  * (`ovs-ofctl del-flows`) or changes the fragment handling, which OVSDB does not hold.
  */
-export const DEFAULT_SAFETY_CHECK_MS = 30_000;
+export const DEFAULT_SAFETY_CHECK_MS = 5_000;
 /** Waits between attempts while ovs-vswitchd or OVSDB is away, or a restore fails: doubling up to the max. */
 export const FIRST_RETRY_MS = 100;
 export const MAX_RETRY_MS = 2000;
@@ -62,9 +62,11 @@ export class SwitchWatchdog {
       const session = await this.retrying(() => this.ovs.openVswitchdSession(), 'ovs-vswitchd is not reachable; waiting for it');
       if (!session) return;
       this.session = session;
-      // A restart between the node's set-up and the first session is found by one check.
+      // A restart between the node's set-up and the first session is found by one check. After a restart the
+      // control socket answers before the bridges are up: restore once br0 answers and shows what it lost, as a
+      // restore that raced the bridge's bring-up was seen to leave pods cut off.
       if (sessions++ === 0) void this.check('watchdog started');
-      else this.heal(`ovs-vswitchd restarted (pid ${session.pid})`);
+      else void this.checkOnceReadable(`ovs-vswitchd restarted (pid ${session.pid})`);
       await session.closed;
       if (this.stopped) return;
       this.log.warn('ovs-vswitchd exited; restoring the switch when it is back', { pid: session.pid });
@@ -97,6 +99,12 @@ export class SwitchWatchdog {
       return;
     }
     if (lost !== undefined) this.heal(lost);
+  }
+
+  /** Reads the switch until it answers (ovs-vswitchd is back), then restores the set-up if it is lost. */
+  private async checkOnceReadable(why: string): Promise<void> {
+    const lost = await this.retrying(() => lostSetup(this.ovs), `${why}; waiting for its bridge`);
+    if (lost !== undefined) this.heal(`${why}: ${lost}`);
   }
 
   /** Runs the restore until it succeeds; triggers meanwhile run it once more afterwards. */
