@@ -109,6 +109,11 @@ function drops(step: TraceStep): boolean {
   return step.actions.some((action, index) => action === 'drop' && !step.actions[index - 1]?.startsWith('ct('));
 }
 
+/** Whether the packet ends at this step: no flow matched, the flow drops it, or it only notes (a NetworkPolicy drop). */
+function endsPacket(step: TraceStep): boolean {
+  return step.match === null || drops(step) || endsHere(step);
+}
+
 /** Output's flow for replies of connections the host relayed (they go back to tun0, where the host undoes its DNAT). */
 function relayedReply(step: TraceStep): boolean {
   return step.table === Number(Table.Output) && flowField(step.match ?? '', 'ct_mark') !== undefined;
@@ -136,7 +141,7 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
   const next = gotoTable(step);
   const out = outputPort(step);
   if (isPolicyTable(step.table) && step.match !== null && next !== undefined) return policyMeaning(step);
-  if (step.match === null || drops(step) || endsHere(step)) {
+  if (endsPacket(step)) {
     return `${step.match === null ? 'no flow matched' : 'drop'}: ${dropReason(step, trace, context, walk.vnid)}`;
   }
   switch (isTable(step.table) ? step.table : undefined) {
@@ -282,7 +287,7 @@ function verdictOf(trace: OfprotoTrace, context: ExplainContext, walk: Walk): Ve
     const pod = context.podsByPort.get(port) ?? null;
     return { kind: 'delivered', port, pod, text: `delivered to port ${port}${pod ? ` (pod ${pod})` : ''}` };
   }
-  if (last.match === null || drops(last) || endsHere(last)) {
+  if (endsPacket(last)) {
     const reason = dropReason(last, trace, context, walk.vnid);
     const name = tableName(last.table);
     return { kind: 'dropped', table: last.table, tableName: name, reason,

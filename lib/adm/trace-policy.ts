@@ -1,6 +1,6 @@
 // What the NetworkPolicy tables did with a traced packet, in words: the rule that admitted it (from the note its flow
 // carries), why it passed undecided, or which policies isolate the pod that dropped it.
-import { parseIsolatedNote } from '../sdn/pipeline/policy-flows.js';
+import { parseIsolatedNote, parseRuleNote } from '../sdn/pipeline/policy-flows.js';
 import { Table } from '../sdn/pipeline/tables.js';
 import { noteTexts } from '../ovs/dump.js';
 import { type TraceStep, flowField } from './trace-output.js';
@@ -16,8 +16,8 @@ const side = (table: number) => (table === Number(Table.IngressPolicy) ? 'ingres
 
 /** `netpol ingress red/web[0]` as `red/web ingress rule 0`. */
 function ruleName(note: string): string {
-  const rule = /^netpol (ingress|egress) ([^[]+)\[(\d+)\]$/.exec(note);
-  return rule ? `${rule[2]} ${rule[1]} rule ${rule[3]}` : note;
+  const rule = parseRuleNote(note);
+  return rule ? `${rule.policy} ${rule.direction} rule ${rule.index}` : note;
 }
 
 /** A policy table's decision when the packet went on. */

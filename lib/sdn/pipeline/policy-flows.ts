@@ -15,6 +15,12 @@ export function ruleNote(rule: Pick<CompiledRule, 'direction' | 'policy' | 'inde
   return `netpol ${rule.direction} ${rule.policy}[${rule.index}]`;
 }
 
+/** The rule a note from `ruleNote` names, or undefined for any other note. */
+export function parseRuleNote(note: string): { direction: Direction; policy: string; index: number } | undefined {
+  const match = /^netpol (ingress|egress) ([^[]+)\[(\d+)\]$/.exec(note);
+  return match ? { direction: match[1] as Direction, policy: match[2]!, index: Number(match[3]) } : undefined;
+}
+
 /** The note on an isolated pod's drop flow, naming the policies that isolate it. */
 export function isolatedNote(direction: Direction, policies: readonly string[]): string {
   return `netpol ${direction} isolated by ${policies.join(',')}`;
