@@ -75,7 +75,7 @@ describe('the k8s-ovs RPM built from this tree', function () {
   });
 
   it('ships compiled lib/ without tests or source maps, and only the production dependencies', async () => {
-    expect(files).to.include.members([`${APP}/dist/lib/sdn/daemon/cli.js`, `${APP}/dist/lib/cniclient/main.js`,
+    expect(files).to.include.members([`${APP}/dist/lib/sdn/daemon/cli.js`, `${APP}/dist/lib/cniclient/main.cjs`,
       `${APP}/dist/lib/adm/cli.js`]);
     const dist = files.filter((f) => f.startsWith(`${APP}/dist/`));
     expect(dist.filter((f) => !f.startsWith(`${APP}/dist/lib`) || /\.(map|ts)$/.test(f))).to.deep.equal([]);
