@@ -14,15 +14,14 @@ const config: PodInterfaceConfig = {
 };
 
 describe('PodLinks', () => {
-  it('creates and configures a pair with one ip batch on the host, and one ip batch and one ethtool in the pod', async () => {
+  it('creates and configures a pair with one ip batch on the host and one program run in the pod', async () => {
     const runner = new ScriptedRunner([]);
     const links = new PodLinks(runner);
     await links.create('koabc', '0e:00:00:00:00:01', config);
     await links.configurePodEnd(config);
     expect(runner.describe()).to.deep.equal([
       'ip -batch -',
-      'nsenter ip -batch -',
-      'nsenter ethtool -K eth0 tx off',
+      'nsenter sh -c ip -batch - && exec ethtool -K "$1" tx off sh eth0',
     ]);
     expect(runner.calls[0]!.input).to.equal('link add koabc address 0e:00:00:00:00:01 mtu 1450 type veth peer name eth0 mtu 1450 '
       + 'netns /var/run/netns/pod\nlink set koabc up\n');
