@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type PluginName } from '../../../lib/sdn/config.js';
+import { adm } from '../adm.js';
 import { repoRoot, PREFIX, SandboxCluster, waitUntil } from '../cluster.js';
 import { SandboxApiServer } from '../kube.js';
 import { type PodNetns, type Sandbox, type TrackedProcess, randomPrefix } from '../sandbox/index.js';
@@ -179,23 +180,47 @@ export class NetpolSandbox {
     }
   }
 
-  /** For a failure: the source's neighbour entry and both nodes' conntrack entries of up to three pairs that stay blocked. */
-  private async diagnose(step: CaseStep): Promise<string> {
+  /**
+   * For a failure: how long the mismatches last after the deadline (probing on for `watchMs`), and for up to three
+   * pairs of each kind the source's neighbour entry, the OpenFlow verdict on the source's node (k8s-ovs-adm trace,
+   * following the packet to the other node), the datapath flows and both nodes' conntrack entries of the pair.
+   */
+  private async diagnose(step: CaseStep, watchMs = 20_000): Promise<string> {
     const lines: string[] = [];
     for (const { protocol, port, expected } of step.probes) {
-      const stuck = expected.compare(await this.probe(protocol, port)).filter((m) => m.expected && !m.observed).slice(0, 3);
-      for (const { from, to } of stuck) {
-        const [source, target] = [this.pods.get(from)!, this.pods.get(to)!];
-        lines.push(`${from} -> ${to} (${source.ip} -> ${target.ip}) ${protocol}/${port}:`,
-          `  neighbour: ${(await source.netns.exec('ip', ['neigh', 'show', target.ip], { reject: false })).stdout.trim()}`);
-        for (const node of this.cluster.sandbox.nodes) {
-          const entries = (await node.appctl(['dpctl/dump-conntrack', '-s'], { reject: false })).stdout.split('\n')
-            .filter((line) => line.includes(source.ip) && line.includes(target.ip));
-          lines.push(`  ${node.name} conntrack: ${entries.length ? entries.join('\n    ') : 'none'}`);
-        }
+      const since = Date.now();
+      let mismatches = expected.compare(await this.probe(protocol, port));
+      const first = mismatches;
+      while (mismatches.length > 0 && Date.now() - since < watchMs) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        mismatches = expected.compare(await this.probe(protocol, port));
       }
+      lines.push(`${protocol}/${port}: ${first.length} mismatches at the deadline; ${mismatches.length
+        ? `${mismatches.length} still after ${watchMs / 1000} s more` : `none after ${((Date.now() - since) / 1000).toFixed(1)} s more`}`);
+      const pairs = [...first.filter((m) => m.expected).slice(0, 3), ...first.filter((m) => !m.expected).slice(0, 3)];
+      for (const { from, to, expected: open } of pairs) lines.push(...await this.explainPair(from, to, protocol, port, open));
     }
-    return lines.length ? `diagnosis after the deadline:\n${lines.join('\n')}` : 'diagnosis after the deadline: the last probe passed';
+    return `diagnosis after the deadline:\n${lines.join('\n')}`;
+  }
+
+  private async explainPair(from: PodKey, to: PodKey, protocol: Protocol, port: number, open: boolean): Promise<string[]> {
+    const [source, target] = [this.pods.get(from)!, this.pods.get(to)!];
+    const nodes = this.cluster.sandbox.nodes;
+    const sourceNode = nodes[POD_KEYS.indexOf(from) % nodes.length]!;
+    const remote = nodes.filter((node) => node !== sourceNode).flatMap((node) => ['--remote-ovs-rundir', `${node.ip}=${node.ovsRunDir}`]);
+    const trace = await adm(sourceNode, ['--etcd-endpoints', this.cluster.etcdEndpoint, 'trace', `${source.namespace}/${source.name}`,
+      `${target.namespace}/${target.name}:${port}/${protocol.toLowerCase()}`, '--ovs-rundir', sourceNode.ovsRunDir, ...remote]);
+    const lines = [`${from} -> ${to} (${source.ip} -> ${target.ip}) ${protocol}/${port}, expected ${open ? 'open' : 'blocked'}:`,
+      `  neighbour: ${(await source.netns.exec('ip', ['neigh', 'show', target.ip], { reject: false })).stdout.trim()}`,
+      `  trace on ${sourceNode.name}:\n    ${`${trace.stdout}${trace.stderr}`.trim().split('\n').join('\n    ')}`];
+    const ofPair = (text: string) => text.split('\n').filter((line) => line.includes(source.ip) && line.includes(target.ip));
+    for (const node of nodes) {
+      const conntrack = ofPair((await node.appctl(['dpctl/dump-conntrack', '-s'], { reject: false })).stdout);
+      const datapath = ofPair((await node.appctl(['dpctl/dump-flows'], { reject: false })).stdout);
+      lines.push(`  ${node.name} conntrack: ${conntrack.length ? conntrack.join('\n    ') : 'none'}`,
+        `  ${node.name} datapath flows: ${datapath.length ? datapath.join('\n    ') : 'none'}`);
+    }
+    return lines;
   }
 
   async destroy(): Promise<void> {
