@@ -31,8 +31,16 @@ function addLatencyCause(cni: CniData, results: Results): string {
     `against ${ms(spawn.execFile.p50, 1)} with node's execFile, about ${ms(runs * Math.max(0, spawn.runner.p50 - spawn.execFile.p50))} per ADD. ` +
     `So it is process starts (the plugin's and the daemon's programs), not JSON or flow rendering: building and rendering all ` +
     `${resync ? `${resync.restart.flows} flows of the resync scale takes ${ms(resync.renderMs.p50)}` : 'flows is cheap'}, and a pod has 5.`,
+    ...(clean && ca && ca.pods !== clean.pods ? [portCountEffect(clean, ca)] : []),
     ...(many ? [concurrencyCause(many, results.cniMachine?.busyCoresBefore)] : []),
   ].join('\n');
+}
+
+/** The launcher drops NODE_EXTRA_CA_CERTS, so the two sequential passes differ mainly in how many pods they add. */
+function portCountEffect(clean: CniData['passes'][number], ca: CniData['passes'][number]): string {
+  return `  The sequential pass with NODE_EXTRA_CA_CERTS set adds ${ca.pods} pods, the one without ${clean.pods}; the plugin drops the ` +
+    `variable, so that is their main difference: daemon ADD p50 ${ms(ca.daemonAddMs.p50)} against ${ms(clean.daemonAddMs.p50)}, OVS CPU per ADD ` +
+    `${ms(ca.addCpuMs.ovs)} against ${ms(clean.addCpuMs.ovs)}: consistent with an ADD costing OVS more the more ports br0 already holds (not isolated here).`;
 }
 
 function concurrencyCause(pass: CniData['passes'][number], othersBusy: number | undefined): string {
