@@ -9,7 +9,7 @@ import { ignores, style } from './eslint.style.config.mjs';
 export default tseslint.config(
   ignores,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.cts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {

@@ -43,7 +43,7 @@ const FOLDERS = ['adm', 'cli', 'cniclient', 'etcd', 'exec', 'host', 'k8s', 'migr
 
 export const layers = [
   ...FOLDERS.map((folder) => ({
-    files: [`lib/${folder}/**/*.ts`],
+    files: [`lib/${folder}/**/*.ts`, `lib/${folder}/**/*.cts`],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...ownerPatterns(folder), ...layerPatterns(folder)] }] },
   })),
   {

@@ -58,7 +58,7 @@ const rules = {
 export const ignores = { ignores: ['dist/', 'node_modules/', 'rpm/out/', 'build/', 'build-*/', 'tmp/'] };
 
 export const style = {
-  files: ['**/*.ts', '**/*.mjs'],
+  files: ['**/*.ts', '**/*.cts', '**/*.mjs'],
   languageOptions: { parser: tseslint.parser },
   plugins: { '@stylistic': stylistic },
   rules: Object.fromEntries(Object.entries(rules).map(([name, setting]) => [`@stylistic/${name}`, setting])),

@@ -77,7 +77,7 @@ export async function machineInfo(): Promise<MachineInfo> {
   };
 }
 
-const BUILD_FILES = ['dist/lib/cniclient/main.js', 'dist/lib/sdn/daemon/main.js'];
+const BUILD_FILES = ['dist/lib/cniclient/main.cjs', 'dist/lib/sdn/daemon/main.js'];
 
 /** Modification times of the daemon's and plugin's compiled entry points (0: missing). */
 export async function buildStamp(): Promise<string> {

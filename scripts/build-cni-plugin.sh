@@ -15,7 +15,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/k8s-ovs-cni.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # The plugin imports only Node built-ins, so the bundle is lib/cniclient alone; CommonJS is what SEA runs.
-"$repo/node_modules/.bin/esbuild" "$repo/lib/cniclient/main.ts" --bundle --platform=node --format=cjs \
+"$repo/node_modules/.bin/esbuild" "$repo/lib/cniclient/main.cts" --bundle --platform=node --format=cjs \
   --target=node20 --legal-comments=none --log-level=warning --outfile="$work/plugin.cjs"
 cat >"$work/sea.json" <<JSON
 { "main": "plugin.cjs", "output": "plugin.blob", "disableExperimentalSEAWarning": true }

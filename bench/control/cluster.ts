@@ -10,14 +10,16 @@ export const BENCH_CONFIG = {
   PluginName: 'k8s-ovs-multitenant',
 };
 export const NET_KEYS = `${PREFIX}/k8ssdn`;
-export const CONTROL_UNDERLAY = '10.85.0.0/24';
+/** KOVS_BENCH_UNDERLAY and KOVS_BENCH_PREFIX move a run off another's sandbox on the same machine. */
+export const CONTROL_UNDERLAY = process.env.KOVS_BENCH_UNDERLAY ?? '10.85.0.0/24';
+export const SANDBOX_PREFIX = process.env.KOVS_BENCH_PREFIX ?? 'kbn';
 /** The namespace CNI pods are added in (numbered by hand, as an admin without Kubernetes would). */
 export const POD_NAMESPACE = 'bench';
 export const POD_NAMESPACE_VNID = 11;
 
 export async function startControlCluster(underlaySubnet = CONTROL_UNDERLAY): Promise<SandboxCluster> {
   const cluster = await SandboxCluster.start({
-    prefix: randomPrefix('kbn'), nodes: 2, underlaySubnet, config: BENCH_CONFIG,
+    prefix: randomPrefix(SANDBOX_PREFIX), nodes: 2, underlaySubnet, config: BENCH_CONFIG,
   });
   await cluster.etcdctl('put', `${NET_KEYS}/netnamespaces/${POD_NAMESPACE}`,
     JSON.stringify({ NetName: POD_NAMESPACE, NetID: POD_NAMESPACE_VNID, Action: '', Namespace: '' }));

@@ -46,6 +46,14 @@ export interface CniData {
   /** lib/exec's runner running /bin/true: the cost of one program run, in a bare process and with the daemon's modules. */
   spawnMs: { bare: SpawnProbe; daemonModules: SpawnProbe };
   ovsPart: OvsPartResult;
+  /** With --baseline DIR: the same clean passes with that checkout's plugin and daemon, in the same run. */
+  baseline?: BaselinePasses;
+}
+
+export interface BaselinePasses {
+  dir: string;
+  commit: string;
+  passes: CniPass[];
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -77,7 +85,7 @@ function perPod(before: CpuPerPod, after: CpuPerPod, pods: number): CpuPerPod {
 }
 
 async function pass(cluster: SandboxCluster, node: SandboxNode, pods: PodNetns[], env: EnvMode, concurrency: number,
-  tag: string): Promise<CniPass> {
+  tag: string, plugin?: string): Promise<CniPass> {
   const ids = pods.map((_, i) => `${tag}-${i}`);
   const samples = { ADD: [] as number[], DEL: [] as number[] };
   const wall = { ADD: 0, DEL: 0 };
@@ -90,7 +98,7 @@ async function pass(cluster: SandboxCluster, node: SandboxNode, pods: PodNetns[]
     const before = await cpuSnapshot(daemonPid, ovs);
     const start = performance.now();
     await mapLimit(pods, concurrency, async (pod, i) => {
-      const run = await callPlugin(cluster, node, { command, containerId: ids[i]!, netns: pod.netnsPath }, env);
+      const run = await callPlugin(cluster, node, { command, containerId: ids[i]!, netns: pod.netnsPath }, env, plugin);
       if (run.exitCode === 0) samples[command].push(run.ms);
       else if (command === 'DEL') delFailed.add(i);
       if (run.exitCode !== 0) failures.push(`${command} ${ids[i]}: exit ${run.exitCode} ${(run.stdout.trim() || run.stderr.trim()).replace(/\s+/g, ' ').slice(0, 300)}`);
@@ -167,7 +175,7 @@ async function spawnProbe(withDaemonModules: boolean): Promise<SpawnProbe> {
   return JSON.parse(stdout) as SpawnProbe;
 }
 
-export async function runCniSection(profile: BenchProfile, log: (line: string) => void): Promise<CniData> {
+export async function runCniSection(profile: BenchProfile, log: (line: string) => void, baseline?: string): Promise<CniData> {
   return using(startControlCluster, async (cluster) => {
     const n1 = cluster.node('n1');
     const daemon = await startDaemon(cluster, n1);
@@ -206,6 +214,7 @@ export async function runCniSection(profile: BenchProfile, log: (line: string) =
     }
     const maxDuringMb = await sampler.stop();
     const after = await processRss(daemon.pid);
+    const baselinePasses = baseline ? await runBaseline(cluster, n1, pods, profile, baseline.split(',')[0]!.trim(), log) : undefined;
 
     const profiled = await profiledPasses(cluster, n1, pods.slice(0, profile.cni.profiledPods));
     log(`profile: ADD ${profiled.add.totalMs.p50.toFixed(0)} ms, of which programs ${profiled.add.programsMs.p50.toFixed(0)} ms`);
@@ -221,6 +230,31 @@ export async function runCniSection(profile: BenchProfile, log: (line: string) =
       profile: profiled,
       spawnMs,
       ovsPart,
+      ...(baselinePasses ? { baseline: baselinePasses } : {}),
     };
   });
+}
+
+/**
+ * The clean passes again with another checkout's plugin and daemon (`--baseline DIR`, built), right after this
+ * checkout's: the figures the issue's targets are compared with come from the same run and machine load.
+ */
+async function runBaseline(cluster: SandboxCluster, node: SandboxNode, pods: PodNetns[], profile: BenchProfile, dir: string,
+  log: (line: string) => void): Promise<BaselinePasses> {
+  const checkout = path.resolve(dir);
+  const commit = (await promisify(execFile)('git', ['-C', checkout, 'rev-parse', '--short', 'HEAD'])).stdout.trim();
+  await cluster.stopDaemon(node);
+  await startDaemon(cluster, node, { daemon: path.join(checkout, 'bin', 'k8s-ovs') });
+  const plugin = path.join(checkout, 'bin', 'k8s-ovs-cni');
+  await pass(cluster, node, pods.slice(0, 3), 'clean', 1, 'base-warm', plugin);
+  const passes: CniPass[] = [];
+  for (const concurrency of [1, profile.cni.concurrency]) {
+    const result = await pass(cluster, node, pods, 'clean', concurrency, `base-${concurrency}`, plugin);
+    passes.push(result);
+    log(`CNI baseline ${commit} x${concurrency}: ADD p50 ${result.addMs.p50} p99 ${result.addMs.p99} ms; DEL p50 ${result.delMs.p50} ` +
+      `p99 ${result.delMs.p99} ms` + (result.failures.length ? `; ${result.failures.length} failed, e.g. ${result.failures[0]}` : ''));
+  }
+  await cluster.stopDaemon(node);
+  await startDaemon(cluster, node);
+  return { dir: checkout, commit, passes };
 }

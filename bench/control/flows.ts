@@ -10,7 +10,7 @@ import { Sandbox, type SandboxNode, randomPrefix } from '../../test/support/sand
 import type { BenchProfile } from '../profile.js';
 import { type Summary, median, summarize, timed } from '../stats.js';
 import { using } from '../teardown.js';
-import { CONTROL_UNDERLAY, tableFlowCount } from './cluster.js';
+import { CONTROL_UNDERLAY, SANDBOX_PREFIX, tableFlowCount } from './cluster.js';
 import { LOCAL_SUBNET, type Plane, fillModel, freshPlane, localPods, remoteNodes, services } from './model.js';
 
 export const NETWORK: NodeNetwork = {
@@ -202,7 +202,8 @@ async function scalingPoint(node: SandboxNode, kind: ScalingPoint['kind'], n: nu
 }
 
 export async function runFlowsSection(profile: BenchProfile, log: (line: string) => void): Promise<FlowsData> {
-  return using(() => Sandbox.create({ prefix: randomPrefix('kbn'), nodes: 1, underlaySubnet: CONTROL_UNDERLAY }), async (sandbox) => {
+  const create = () => Sandbox.create({ prefix: randomPrefix(SANDBOX_PREFIX), nodes: 1, underlaySubnet: CONTROL_UNDERLAY });
+  return using(create, async (sandbox) => {
     const node = sandbox.node('n1');
     await startNodePlane(node, LOCAL_SUBNET);
     const retag = await measureRetag(node, profile.flows.retagPods, profile.flows.reps * 2);

@@ -92,7 +92,8 @@ export async function measureOvsPart(node: SandboxNode, pods: number): Promise<O
   let flowsPerPod = 0;
 
   const ours = async (name: string, index: number) => {
-    const draft = podOf(name, index, 0);
+    // Only its external IDs are used, and they hold no ofport: 1 stands in (0 is not an OpenFlow port number).
+    const draft = podOf(name, index, 1);
     const a = await counted(async () => {
       const ofport = await ovs.ensurePort({ name, externalIds: externalIds(draft) });
       await dataplane.addPod(podOf(name, index, ofport));

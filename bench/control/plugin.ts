@@ -25,14 +25,16 @@ export interface PluginCall {
   netns: string;
 }
 
-/** One plugin process: `nsenter --net=NODE bin/k8s-ovs-cni` with CNI_* set and the config on stdin. */
-export function callPlugin(cluster: SandboxCluster, node: SandboxNode, call: PluginCall, mode: EnvMode): Promise<PluginRun> {
+/** One plugin process: `nsenter --net=NODE bin/k8s-ovs-cni` (or another checkout's `plugin`), CNI_* set, the config on stdin. */
+export function callPlugin(
+  cluster: SandboxCluster, node: SandboxNode, call: PluginCall, mode: EnvMode, plugin = PLUGIN,
+): Promise<PluginRun> {
   const config = { cniVersion: '1.0.0', name: 'k8s-ovs', type: 'k8s-ovs', daemonSocket: cluster.cniSocket(node) };
   return runPlugin({
     CNI_COMMAND: call.command, CNI_CONTAINERID: call.containerId, CNI_NETNS: call.netns, CNI_IFNAME: 'eth0',
     CNI_PATH: '/opt/cni/bin', CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=${POD_NAMESPACE};K8S_POD_NAME=${call.containerId}`,
     ...envFor(mode),
-  }, JSON.stringify(config), PLUGIN, ['nsenter', `--net=${node.netnsPath}`]);
+  }, JSON.stringify(config), plugin, ['nsenter', `--net=${node.netnsPath}`]);
 }
 
 /** Throws with the plugin's answer unless it succeeded. */

@@ -1,4 +1,4 @@
-// Child process: the cost of running /bin/true through lib/exec's runner (execa) and through node's execFile,
+// Child process: the cost of running /bin/true through lib/exec's runner and through a bare node execFile,
 // with or without the daemon's modules loaded. `node spawn-probe.js [daemon|bare] [runs]` prints JSON.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

@@ -25,14 +25,22 @@ function addLatencyCause(cni: CniData, results: Results): string {
     `- **CNI ADD latency.** Of the sequential ADD p50 (${ms(clean?.addMs.p50)} with NODE_EXTRA_CA_CERTS unset, ${ms(ca?.addMs.p50)} with it set), ` +
     `the daemon's own part is ${ms(clean?.daemonAddMs.p50)} / ${ms(ca?.daemonAddMs.p50)}; the rest is the plugin process, whose start alone ` +
     `(CNI VERSION) is ${ms(cni.pluginStartMs.clean.p50)} unset and ${ms(cni.pluginStartMs['ca-certs'].p50)} set, ` +
-    `${pct(cni.pluginStartMs.clean.p50 / 120)} and ${pct(cni.pluginStartMs['ca-certs'].p50 / 120)} of the 120 ms budget before the daemon sees the request.`,
+    `${pct(cni.pluginStartMs.clean.p50 / 60)} and ${pct(cni.pluginStartMs['ca-certs'].p50 / 60)} of the 60 ms budget before the daemon sees the request.`,
     `  Inside the daemon an ADD runs ${num(runs, 1)} programs (${top}, …): ${ms(add.programsMs.p50)} of its ${ms(add.daemonMs.p50)} ` +
-    `(shimmed pass, p50) are spent inside them. Each run through lib/exec's runner (execa) costs ${ms(spawn.runner.p50, 1)} for /bin/true ` +
+    `(shimmed pass, p50) are spent inside them. Each run through lib/exec's runner costs ${ms(spawn.runner.p50, 1)} for /bin/true ` +
     `against ${ms(spawn.execFile.p50, 1)} with node's execFile, about ${ms(runs * Math.max(0, spawn.runner.p50 - spawn.execFile.p50))} per ADD. ` +
     `So it is process starts (the plugin's and the daemon's programs), not JSON or flow rendering: building and rendering all ` +
     `${resync ? `${resync.restart.flows} flows of the resync scale takes ${ms(resync.renderMs.p50)}` : 'flows is cheap'}, and a pod has 5.`,
+    ...(clean && ca && ca.pods !== clean.pods ? [portCountEffect(clean, ca)] : []),
     ...(many ? [concurrencyCause(many, results.cniMachine?.busyCoresBefore)] : []),
   ].join('\n');
+}
+
+/** The launcher drops NODE_EXTRA_CA_CERTS, so the two sequential passes differ mainly in how many pods they add. */
+function portCountEffect(clean: CniData['passes'][number], ca: CniData['passes'][number]): string {
+  return `  The sequential pass with NODE_EXTRA_CA_CERTS set adds ${ca.pods} pods, the one without ${clean.pods}; the plugin drops the ` +
+    `variable, so that is their main difference: daemon ADD p50 ${ms(ca.daemonAddMs.p50)} against ${ms(clean.daemonAddMs.p50)}, OVS CPU per ADD ` +
+    `${ms(ca.addCpuMs.ovs)} against ${ms(clean.addCpuMs.ovs)}: consistent with an ADD costing OVS more the more ports br0 already holds (not isolated here).`;
 }
 
 function concurrencyCause(pass: CniData['passes'][number], othersBusy: number | undefined): string {
@@ -199,14 +207,9 @@ export function proposals(results: Results, rows: TargetRow[]): string {
   const missed = (prefix: string) => rows.some((r) => r.verdict === 'missed' && (r.target.startsWith(prefix) || r.area === prefix));
   const items: string[] = [];
   if (cni && missed('ADD p50')) {
-    items.push(spawn && spawn.runner.p50 - spawn.execFile.p50 > 1
-      ? '**lib/exec/command.ts, `localRunner().run` (small, one function):** run programs with `node:child_process.execFile` ' +
-        '(`{ env, maxBuffer: 64 MiB }`, `child.stdin.end(input)` when there is input, `CommandError(command, args, code, stderr)` on a non-zero ' +
-        `exit or spawn error) instead of execa. Measured here: ${ms(spawn.runner.p50, 1)} against ${ms(spawn.execFile.p50, 1)} per program run, ` +
-        `${num(runs, 1)} runs per ADD. The sandbox's own runner can keep execa.`
-      : '**Fewer program runs per ADD rather than a faster runner:** lib/exec\'s runner (execa) measured ' +
-        `${ms(spawn?.runner.p50, 1)} per /bin/true against ${ms(spawn?.execFile.p50, 1)} for node's execFile in this run, no clear difference; ` +
-        `the cost is in the ${num(runs, 1)} programs per ADD themselves (profile above).`);
+    items.push('**Fewer program runs per ADD:** lib/exec\'s runner (node\'s execFile) measured ' +
+      `${ms(spawn?.runner.p50, 1)} per /bin/true against ${ms(spawn?.execFile.p50, 1)} for a bare execFile in this run; ` +
+      `the cost is in the ${num(runs, 1)} programs per ADD themselves (profile above) and in ovs-vswitchd.`);
   }
   if (missed('Memory')) {
     items.push('**lib/k8s:** a list/watch client on `fetch` for the four resources k8s-ovs reads, instead of @kubernetes/client-node ' +

@@ -5,26 +5,45 @@ import { PLUGIN_VARIANTS, type PluginStartData } from '../control/plugin-start.j
 import type { ScaleData } from '../control/scale.js';
 import { ms, num, ratio, table } from './format.js';
 
-export function cniSection(cni: CniData): string {
-  const passes = table(
+type Pass = CniData['passes'][number];
+const cpuTotal = (c: Pass['addCpuMs']) => c.daemon + c.daemonPrograms + c.ovs + c.plugins;
+
+function passTable(passes: readonly Pass[]): string {
+  return table(
     ['NODE_EXTRA_CA_CERTS', 'at a time', 'pods', 'ADD p50', 'ADD p99', 'DEL p50', 'DEL p99', 'daemon ADD p50', 'daemon DEL p50', 'ADD wall', 'failures'],
-    cni.passes.map((p) => [p.env === 'clean' ? 'unset' : 'set', String(p.concurrency), String(p.pods), ms(p.addMs.p50), ms(p.addMs.p99),
+    passes.map((p) => [p.env === 'clean' ? 'unset' : 'set', String(p.concurrency), String(p.pods), ms(p.addMs.p50), ms(p.addMs.p99),
       ms(p.delMs.p50), ms(p.delMs.p99), ms(p.daemonAddMs.p50), ms(p.daemonDelMs.p50), num(p.addWallS, 1, 's'),
       String(p.failures.length + p.leftovers.length)]),
   );
-  const start = table(['NODE_EXTRA_CA_CERTS', 'p50', 'p99'], (['clean', 'ca-certs'] as const).map((env) =>
-    [env === 'clean' ? 'unset' : 'set', ms(cni.pluginStartMs[env].p50), ms(cni.pluginStartMs[env].p99)]));
-  const cpuTotal = (c: CniData['passes'][number]['addCpuMs']) => c.daemon + c.daemonPrograms + c.ovs + c.plugins;
-  const cpu = table(['NODE_EXTRA_CA_CERTS', 'at a time', 'op', 'daemon', 'programs it ran', 'OVS daemons', 'plugin processes', 'total CPU', 'wall per pod × 2 cores'],
-    cni.passes.flatMap((p) => (['ADD', 'DEL'] as const).map((op) => {
+}
+
+function cpuTable(passes: readonly Pass[]): string {
+  return table(['NODE_EXTRA_CA_CERTS', 'at a time', 'op', 'daemon', 'programs it ran', 'OVS daemons', 'plugin processes', 'total CPU', 'wall per pod × 2 cores'],
+    passes.flatMap((p) => (['ADD', 'DEL'] as const).map((op) => {
       const c = op === 'ADD' ? p.addCpuMs : p.delCpuMs;
       const wall = ((op === 'ADD' ? p.addWallS : p.delWallS) * 1000 * 2) / p.pods;
       return [p.env === 'clean' ? 'unset' : 'set', String(p.concurrency), op, ms(c.daemon), ms(c.daemonPrograms), ms(c.ovs), ms(c.plugins), ms(cpuTotal(c)), ms(wall)];
     })));
+}
+
+function baselineSection(cni: CniData): string {
+  const base = cni.baseline;
+  if (!base) return 'No baseline checkout was measured in this run (`--baseline DIR` adds one).';
+  return [
+    `The same clean passes with the plugin and daemon of commit ${base.commit} (\`--baseline ${base.dir}\`), run right after the ones above ` +
+    'on the same sandbox node: the "baseline" of the targets above.', '', passTable(base.passes), '', cpuTable(base.passes),
+  ].join('\n');
+}
+
+export function cniSection(cni: CniData): string {
+  const passes = passTable(cni.passes);
+  const start = table(['NODE_EXTRA_CA_CERTS', 'p50', 'p99'], (['clean', 'ca-certs'] as const).map((env) =>
+    [env === 'clean' ? 'unset' : 'set', ms(cni.pluginStartMs[env].p50), ms(cni.pluginStartMs[env].p99)]));
+  const cpu = cpuTable(cni.passes);
   const problems = cni.passes.flatMap((p) => [...p.failures, ...p.leftovers.map((l) => `eth0 still in ${l} after a successful DEL`)]);
   return [
     '### CNI ADD and DEL, as a runtime sees them',
-    `The real plugin (\`bin/k8s-ovs-cni\`, a Node.js process started by its shebang) run with \`nsenter --net=NODE\` and CNI_* set, ` +
+    `The real plugin (\`bin/k8s-ovs-cni\`, a Node.js process started by its shebang, CommonJS) run with \`nsenter --net=NODE\` and CNI_* set, ` +
     `talking to the real daemon on a sandbox node (etcd in the hub, no API server: the pods' namespace has a VNID written in etcd). ` +
     `"ADD p50" is what the runtime waits for; "daemon ADD p50" is the daemon's own time for the same requests (its \`CNI ADD … ms=\` log line), ` +
     `so the difference is the plugin process and the socket. The machine set NODE_EXTRA_CA_CERTS=${cni.machineCaCerts ?? '(unset)'} ` +
@@ -35,7 +54,7 @@ export function cniSection(cni: CniData): string {
     'the plugin processes); when the total approaches the last column, the two cores are the limit:', '', cpu, '',
     problems.length ? `Failures and leftovers (${problems.length}; the first five): ${problems.slice(0, 5).join('; ')}`
       : 'Every ADD and DEL succeeded, and no pod kept an eth0 after its DEL.',
-    '', profileSection(cni), '', ovsPartSection(cni),
+    '', baselineSection(cni), '', profileSection(cni), '', ovsPartSection(cni),
   ].join('\n');
 }
 
@@ -51,7 +70,7 @@ function profileSection(cni: CniData): string {
     `${ms(add.programsMs.p50)} inside programs (p50 per ADD) and ${ms(add.ovsMsPerOperation)} of it in ovs-vsctl/ovs-ofctl (mean). ` +
     '`ovs-ofctl dump-flows` and `get-frags`, where they appear, are the daemon\'s switch watchdog (every 250 ms when these figures were taken, every 30 s since it follows ovs-vswitchd and OVSDB instead), not the ADD.',
     '', table(['program', 'runs per ADD', 'mean per run', 'per ADD'], rows), '',
-    `One program run through lib/exec's runner (execa), /bin/true, from a process that loaded the daemon's modules: p50 ${ms(spawn.daemonModules.runner.p50, 1)} ` +
+    `One program run through lib/exec's runner, /bin/true, from a process that loaded the daemon's modules: p50 ${ms(spawn.daemonModules.runner.p50, 1)} ` +
     `(node's child_process.execFile in the same process: ${ms(spawn.daemonModules.execFile.p50, 1)}; from a bare process: runner ${ms(spawn.bare.runner.p50, 1)}, ` +
     `execFile ${ms(spawn.bare.execFile.p50, 1)}).`,
   ].join('\n');

@@ -48,12 +48,14 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     'sudo bench/run.sh --report-only         # rewrite this file and the plot from bench/results/',
     'sudo bench/run.sh --only netpol,netpol-dataplane                 # NetworkPolicy: control plane, data plane',
     'sudo bench/run.sh --only service-ab --baseline ../old,../older   # this checkout\'s data plane against built checkouts of other commits',
+    'sudo bench/run.sh --only cni --baseline ../old   # CNI passes of this checkout, then of a built checkout of another commit',
     '```',
     'Needs root on Debian 12 with the packages of `scripts/install-deps.sh` (Open vSwitch, etcd, iproute2, iptables, ethtool, qperf, iperf3, ' +
     'containernetworking-plugins for `/usr/lib/cni/bridge`, gnuplot-nox for the plot) and `node_modules`; `bench/run.sh` builds with `tsc` first. ' +
     'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane, 10.61.200.0/24 for ' +
     'fixed addresses, 10.84.0.0/24 for the data plane, 10.86.0.0/24 for `netpol` and 10.87.0.0/24 for `netpol-dataplane`) and removes it ' +
-    'afterwards, also on failure or Ctrl-C. `netpol`, `netpol-dataplane` and `service-ab` run only when named in `--only` (the default ' +
+    'afterwards, also on failure or Ctrl-C; `KOVS_BENCH_UNDERLAY` (an A.B.C.0/24) and `KOVS_BENCH_PREFIX` move the control-plane sections ' +
+    '(`cni`, `flows`, `scale`) off another run on the same machine. `netpol`, `netpol-dataplane` and `service-ab` run only when named in `--only` (the default ' +
     'run keeps to its budget); `service-ab` starts the data-plane section of each checkout as a process of its own. ' +
     'The bench is not part of the test suite.',
     '', table(['section', 'measures', 'last run took'], rows), '',

@@ -7,7 +7,7 @@ import type { Flow, OfPort } from './flow.js';
 import { flowKey, ofPort, renderFlow } from './flow.js';
 import { type DumpedFlow, parseDumpFlows } from './dump.js';
 import { OvsdbClient, type OvsdbRow } from './ovsdb.js';
-import { type VswitchdSession, openVswitchdSession, vswitchdPid } from './vswitchd.js';
+import { type VswitchdSession, openVswitchdSession, vswitchdCommand, vswitchdPid } from './vswitchd.js';
 import { BridgePorts, type PortSpec } from './ports.js';
 
 export type { PortSpec } from './ports.js';
@@ -192,7 +192,7 @@ export class OvsSwitch {
    * it, or a later pod given its address would inherit them (established connections pass NetworkPolicy).
    */
   async flushConnections(zone: number, ip: string): Promise<void> {
-    for (const end of ['ct_nw_src', 'ct_nw_dst']) await this.appctl('dpctl/flush-conntrack', `zone=${zone}`, `${end}=${ip}`);
+    await Promise.all(['ct_nw_src', 'ct_nw_dst'].map((end) => vswitchdCommand(this.runDir, 'dpctl/flush-conntrack', [`zone=${zone}`, `${end}=${ip}`])));
   }
 
   /** Adds or updates a drop-band meter (userspace and kernel datapaths both support them). */

@@ -12,7 +12,8 @@ const APP = '/usr/lib/k8s-ovs';
 const LAYOUT = [
   '/etc/cni', '/etc/cni/net.d', '/etc/cni/net.d/80-k8s-ovs.conf', '/etc/sysconfig/k8s-ovs',
   '/opt/cni', '/opt/cni/bin', '/opt/cni/bin/k8s-ovs', '/usr/bin/k8s-ovs', '/usr/bin/k8s-ovs-adm',
-  APP, `${APP}/bin`, `${APP}/bin/k8s-ovs`, `${APP}/bin/k8s-ovs-adm`, `${APP}/bin/k8s-ovs-cni`, `${APP}/bin/k8s-ovs-install-cni`,
+  APP, `${APP}/bin`, `${APP}/bin/k8s-ovs`, `${APP}/bin/k8s-ovs-adm`, `${APP}/bin/k8s-ovs-cni`, `${APP}/bin/k8s-ovs-cni.cjs`,
+  `${APP}/bin/k8s-ovs-install-cni`,
   `${APP}/dist`, `${APP}/node_modules`, `${APP}/package.json`,
   '/usr/lib/systemd/system/k8s-ovs.service', '/usr/share/doc/k8s-ovs', '/var/lib/k8s-ovs',
 ];
@@ -75,7 +76,7 @@ describe('the k8s-ovs RPM built from this tree', function () {
   });
 
   it('ships compiled lib/ without tests or source maps, and only the production dependencies', async () => {
-    expect(files).to.include.members([`${APP}/dist/lib/sdn/daemon/cli.js`, `${APP}/dist/lib/cniclient/main.js`,
+    expect(files).to.include.members([`${APP}/dist/lib/sdn/daemon/cli.js`, `${APP}/dist/lib/cniclient/main.cjs`,
       `${APP}/dist/lib/adm/cli.js`]);
     const dist = files.filter((f) => f.startsWith(`${APP}/dist/`));
     expect(dist.filter((f) => !f.startsWith(`${APP}/dist/lib`) || /\.(map|ts)$/.test(f))).to.deep.equal([]);
@@ -111,7 +112,8 @@ describe('the k8s-ovs RPM built from this tree', function () {
   });
 
   it('links /opt/cni/bin/k8s-ovs and /usr/bin to the launchers inside the same root', async () => {
-    const links = { '/opt/cni/bin/k8s-ovs': 'k8s-ovs-cni', '/usr/bin/k8s-ovs': 'k8s-ovs', '/usr/bin/k8s-ovs-adm': 'k8s-ovs-adm' };
+    // bin/k8s-ovs-cni is itself a link to the CommonJS launcher (bin/k8s-ovs-cni.cjs).
+    const links = { '/opt/cni/bin/k8s-ovs': 'k8s-ovs-cni.cjs', '/usr/bin/k8s-ovs': 'k8s-ovs', '/usr/bin/k8s-ovs-adm': 'k8s-ovs-adm' };
     for (const [link, launcher] of Object.entries(links)) {
       expect(await realpath(path.join(root, link)), link).to.equal(path.join(root, APP, 'bin', launcher));
     }

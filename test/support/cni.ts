@@ -11,7 +11,7 @@ export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The compiled plugin next to these tests; K8S_OVS_CNI_PLUGIN overrides it. */
 export function pluginEntry(): string {
-  return process.env.K8S_OVS_CNI_PLUGIN ?? fileURLToPath(new URL('../../lib/cniclient/main.js', import.meta.url));
+  return process.env.K8S_OVS_CNI_PLUGIN ?? fileURLToPath(new URL('../../lib/cniclient/main.cjs', import.meta.url));
 }
 
 export interface PluginRun {

@@ -1,5 +1,5 @@
 // The one error type the CNI server turns into a CNI error object; backends throw it to choose the code.
-import { CniErrorCode, errorObject, type CniErrorObject } from '../../cniclient/wire.js';
+import { CniErrorCode, errorObject, type CniErrorObject } from '../../cniclient/wire.cjs';
 
 export { CniErrorCode };
 

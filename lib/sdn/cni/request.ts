@@ -1,7 +1,7 @@
 // Parses one wire request into a typed CNI operation, rejecting bad input with the spec's error codes.
 import {
   CniErrorCode, LATEST_VERSION, SUPPORTED_VERSIONS, isSupportedVersion, type CniVersion,
-} from '../../cniclient/wire.js';
+} from '../../cniclient/wire.cjs';
 import { BandwidthError, type PodBandwidth, parseRuntimeBandwidth } from './bandwidth.js';
 import { parseCniArgs } from './cni-args.js';
 import { CniError, invalidConfig, invalidEnvironment } from './errors.js';

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { LATEST_VERSION, MAX_REQUEST_BYTES, WIRE_PATH } from '../../cniclient/wire.js';
+import { LATEST_VERSION, MAX_REQUEST_BYTES, WIRE_PATH } from '../../cniclient/wire.cjs';
 import { silentLogger, type Logger } from '../../log.js';
 import { ContainerQueue } from './container-queue.js';
 import { CniError, CniErrorCode } from './errors.js';

@@ -1,5 +1,5 @@
 // The contract between the CNI server and the pod network backend that wires veths, OVS and IPAM.
-import type { CniVersion } from '../../cniclient/wire.js';
+import type { CniVersion } from '../../cniclient/wire.cjs';
 import type { PodRef } from '../../k8s/views.js';
 import type { Ipv4 } from '../../net/ipv4.js';
 import type { PodBandwidth } from './bandwidth.js';

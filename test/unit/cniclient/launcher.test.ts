@@ -1,8 +1,8 @@
-// bin/k8s-ovs-cni itself: the extensionless ESM launcher runtimes exec, loading the build in dist/.
+// bin/k8s-ovs-cni itself: the launcher runtimes exec (a symlink to a CommonJS file), loading the build in dist/.
 import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { SUPPORTED_VERSIONS } from '../../../lib/cniclient/wire.js';
+import { SUPPORTED_VERSIONS } from '../../../lib/cniclient/wire.cjs';
 import { repoRoot, runPlugin } from '../../support/cni.js';
 
 describe('bin/k8s-ovs-cni', function () {
@@ -10,7 +10,11 @@ describe('bin/k8s-ovs-cni', function () {
 
   it('is executable and loads dist/ (run `npm run build` first)', async function () {
     expect((await fs.stat(launcher)).mode & 0o111).to.equal(0o111);
-    await fs.access(path.join(repoRoot, 'dist', 'lib', 'cniclient', 'main.js'));
+    await fs.access(path.join(repoRoot, 'dist', 'lib', 'cniclient', 'main.cjs'));
+  });
+
+  it('resolves to a .cjs file, so Node.js loads it without starting the ES module loader', async function () {
+    expect(path.extname(await fs.realpath(launcher))).to.equal('.cjs');
   });
 
   it('answers VERSION', async function () {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SUPPORTED_VERSIONS } from '../../../lib/cniclient/wire.js';
+import { SUPPORTED_VERSIONS } from '../../../lib/cniclient/wire.cjs';
 import { CniError } from '../../../lib/sdn/cni/errors.js';
 import { CniServer } from '../../../lib/sdn/cni/server.js';
 import { FakeBackend, fakeAttachment, runPlugin, type PluginRun } from '../../support/cni.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { VswitchdUnreachableError, openVswitchdSession } from '../../../lib/ovs/vswitchd.js';
+import { VswitchdCommandError, VswitchdUnreachableError, openVswitchdSession, vswitchdCommand } from '../../../lib/ovs/vswitchd.js';
 
 describe('ovs-vswitchd session', () => {
   let dir: string;
@@ -20,14 +20,19 @@ describe('ovs-vswitchd session', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** A stand-in ovs-vswitchd: pid file and control socket answering `version` like ovs-appctl's server. */
+  const requests: Array<{ method: string; params: string[] }> = [];
+
+  /** A stand-in ovs-vswitchd: pid file and control socket answering like ovs-appctl's server (`fail-me` with an error). */
   async function fakeVswitchd(pid: number, answer = true): Promise<void> {
     await writeFile(path.join(dir, 'ovs-vswitchd.pid'), `${pid}\n`);
     server = net.createServer((socket) => {
       connections.push(socket);
       socket.on('data', (chunk) => {
-        const request = JSON.parse(String(chunk)) as { id: number; method: string };
-        if (answer) socket.write(JSON.stringify({ id: request.id, result: `ovs-vswitchd (Open vSwitch) 3.1.0\n`, error: null }));
+        const request = JSON.parse(String(chunk)) as { id: number; method: string; params: string[] };
+        requests.push({ method: request.method, params: request.params });
+        const reply = request.method === 'fail-me' ? { result: null, error: 'unknown command\n' }
+          : { result: `ovs-vswitchd (Open vSwitch) 3.1.0\n`, error: null };
+        if (answer) socket.write(JSON.stringify({ id: request.id, ...reply }));
       });
     });
     await new Promise<void>((resolve) => server!.listen(path.join(dir, `ovs-vswitchd.${pid}.ctl`), resolve));
@@ -57,5 +62,22 @@ describe('ovs-vswitchd session', () => {
     await fakeVswitchd(4244, false);
     const error = await openVswitchdSession(dir, 50).catch((e: unknown) => e);
     expect((error as Error).message).to.match(/did not answer within 50 ms/);
+  });
+
+  it('runs an ovs-appctl command on the control socket: its text, or its error named', async () => {
+    await fakeVswitchd(4245);
+    requests.length = 0;
+    expect(await vswitchdCommand(dir, 'dpctl/flush-conntrack', ['zone=1', 'ct_nw_src=10.128.0.2'])).to.equal('ovs-vswitchd (Open vSwitch) 3.1.0\n');
+    expect(requests).to.deep.equal([{ method: 'dpctl/flush-conntrack', params: ['zone=1', 'ct_nw_src=10.128.0.2'] }]);
+    const error = await vswitchdCommand(dir, 'fail-me', ['x']).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(VswitchdCommandError);
+    expect((error as Error).message).to.equal('ovs-appctl fail-me x failed: unknown command');
+  });
+
+  it('gives up on a command ovs-vswitchd does not answer, and fails without a pid file', async () => {
+    expect(await vswitchdCommand(dir, 'version', []).catch((e: unknown) => e)).to.be.instanceOf(VswitchdUnreachableError);
+    await fakeVswitchd(4246, false);
+    const error = await vswitchdCommand(dir, 'version', [], 50).catch((e: unknown) => e);
+    expect((error as Error).message).to.match(/did not answer version within 50 ms/);
   });
 });

@@ -3,7 +3,8 @@ import {
   CONFIG_DAEMON_SOCKET, CONFIG_DAEMON_TIMEOUT, CniErrorCode, DEFAULT_DAEMON_SOCKET, FORWARDED_ENV,
   LATEST_VERSION, SUPPORTED_VERSIONS, WIRE_PATH, defaultTimeoutSeconds, errorObject, isErrorObject,
   isSupportedVersion, type WireRequest,
-} from './wire.js';
+} from './wire.cjs';
+import { PostError, unixPost } from './unix-post.cjs';
 
 export interface PluginOutcome {
   exitCode: number;
@@ -67,37 +68,23 @@ interface RelayOptions {
 }
 
 async function relay(request: WireRequest, options: RelayOptions): Promise<PluginOutcome> {
-  // Loaded here so that VERSION does not pay for the HTTP module.
-  const http = await import('node:http');
-  const body = Buffer.from(JSON.stringify(request));
-  return new Promise<PluginOutcome>((resolve) => {
-    let settled = false;
-    const settle = (outcome: PluginOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(outcome);
-    };
-    const req = http.request({
-      socketPath: options.socketPath,
-      method: 'POST',
-      path: WIRE_PATH,
-      headers: { 'content-type': 'application/json', 'content-length': body.length },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', (err) => settle(unreachable(options, err)));
-      res.on('end', () => settle(answer(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), options)));
-    });
-    const timer = setTimeout(() => {
-      settle(failure(options.errorVersion, CniErrorCode.TryAgainLater,
+  const post = unixPost(options.socketPath, WIRE_PATH, Buffer.from(JSON.stringify(request)));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<PluginOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      post.abort();
+      resolve(failure(options.errorVersion, CniErrorCode.TryAgainLater,
         `k8s-ovs daemon did not answer ${options.command} within ${options.timeoutMs / 1000} s`,
         `socket ${options.socketPath}; raise "${CONFIG_DAEMON_TIMEOUT}" in the network configuration if the node is slow`));
-      req.destroy();
     }, options.timeoutMs);
-    req.on('error', (err) => settle(unreachable(options, err)));
-    req.end(body);
   });
+  const answered = post.answer.then(({ status, body }) => answer(status, body, options),
+    (err: unknown) => unreachable(options, err instanceof PostError ? err : new PostError(String(err))));
+  try {
+    return await Promise.race([answered, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function answer(status: number, text: string, options: RelayOptions): PluginOutcome {
@@ -117,7 +104,7 @@ function answer(status: number, text: string, options: RelayOptions): PluginOutc
  * A missing or refusing socket means the daemon is not running (yet): 11 asks the runtime to retry,
  * and for STATUS it is 50, the spec's "plugin not available". Other socket errors are I/O failures.
  */
-function unreachable(options: RelayOptions, err: NodeJS.ErrnoException): PluginOutcome {
+function unreachable(options: RelayOptions, err: PostError): PluginOutcome {
   const details = `socket ${options.socketPath}: ${err.code ?? ''} ${err.message}`.trim();
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
     return options.command === 'STATUS'

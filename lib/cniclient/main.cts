@@ -1,7 +1,17 @@
 // Entry point of /opt/cni/bin/k8s-ovs: stdin and CNI_* in, the daemon's answer on stdout.
-import { runPlugin } from './plugin.js';
+import { readFileSync } from 'node:fs';
+import { runPlugin } from './plugin.cjs';
 
+/**
+ * Read synchronously: process.stdin would load Node's stream and readline modules, a few ms of every call.
+ * A non-blocking stdin (EAGAIN: the runtime gave us a non-blocking pipe) is read as a stream instead.
+ */
 async function readStdin(): Promise<string> {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
