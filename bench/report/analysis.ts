@@ -207,7 +207,7 @@ export function proposals(results: Results, rows: TargetRow[]): string {
   const missed = (prefix: string) => rows.some((r) => r.verdict === 'missed' && (r.target.startsWith(prefix) || r.area === prefix));
   const items: string[] = [];
   if (cni && missed('ADD p50')) {
-    items.push('**Fewer program runs per ADD:** lib/exec\'s runner (node\'s execFile) measured ' +
+    items.push('**Fewer program runs per ADD:** lib/exec\'s runner measured ' +
       `${ms(spawn?.runner.p50, 1)} per /bin/true against ${ms(spawn?.execFile.p50, 1)} for a bare execFile in this run; ` +
       `the cost is in the ${num(runs, 1)} programs per ADD themselves (profile above) and in ovs-vswitchd.`);
   }
