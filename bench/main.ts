@@ -6,7 +6,7 @@ import { runFixedSection } from './control/fixed.js';
 import { runFlowsSection } from './control/flows.js';
 import { runPluginStartSection } from './control/plugin-start.js';
 import { runNetpolSection } from './control/netpol.js';
-import { runScaleSection } from './control/scale.js';
+import { runScaleGrowthSection, runScaleSection } from './control/scale.js';
 import { runNetpolDataplaneSection } from './dataplane/netpol.js';
 import { runDataplaneSection } from './dataplane/run.js';
 import { runServiceAbSection } from './dataplane/service-ab.js';
@@ -31,6 +31,7 @@ const RUNNERS: Record<SectionName, Runner> = {
   plugin: runPluginStartSection,
   flows: runFlowsSection,
   scale: runScaleSection,
+  'scale-growth': runScaleGrowthSection,
   fixed: runFixedSection,
   dataplane: runDataplaneSection,
   netpol: runNetpolSection,

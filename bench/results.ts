@@ -9,11 +9,11 @@ import { promisify } from 'node:util';
 /** The repository root, from dist/bench/. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export type SectionName = 'cni' | 'plugin' | 'flows' | 'scale' | 'fixed' | 'dataplane' | 'netpol' | 'netpol-dataplane' | 'service-ab';
-export const SECTIONS: readonly SectionName[] = ['cni', 'plugin', 'flows', 'scale', 'fixed', 'dataplane', 'netpol', 'netpol-dataplane', 'service-ab'];
+export type SectionName = 'cni' | 'plugin' | 'flows' | 'scale' | 'scale-growth' | 'fixed' | 'dataplane' | 'netpol' | 'netpol-dataplane' | 'service-ab';
+export const SECTIONS: readonly SectionName[] = ['cni', 'plugin', 'flows', 'scale', 'scale-growth', 'fixed', 'dataplane', 'netpol', 'netpol-dataplane', 'service-ab'];
 /**
- * What a run without --only measures, within its 10-minute budget. The NetworkPolicy sections (about 5 min together) and
- * service-ab (a second checkout, --baseline) run when named.
+ * What a run without --only measures, within its 10-minute budget. The NetworkPolicy sections (about 5 min together),
+ * scale-growth (the scale run again at 5,000 nodes) and service-ab (a second checkout, --baseline) run when named.
  */
 export const DEFAULT_SECTIONS: readonly SectionName[] = ['cni', 'plugin', 'flows', 'scale', 'fixed', 'dataplane'];
 

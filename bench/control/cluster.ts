@@ -4,9 +4,9 @@ import path from 'node:path';
 import { DAEMON, PREFIX, SandboxCluster, waitUntil } from '../../test/support/cluster.js';
 import { type SandboxNode, type TrackedProcess, randomPrefix } from '../../test/support/sandbox/index.js';
 
-/** A /12 cluster network: room for the 1000 remote /23 subnets of the scale run. */
+/** A /10 cluster network: room for the 5,000 remote /23 subnets of the scale-growth run (from 10.136.0.0). */
 export const BENCH_CONFIG = {
-  Name: 'k8ssdn', Network: '10.128.0.0/12', HostSubnetLength: 9, ServiceNetwork: '172.30.0.0/16',
+  Name: 'k8ssdn', Network: '10.128.0.0/10', HostSubnetLength: 9, ServiceNetwork: '172.30.0.0/16',
   PluginName: 'k8s-ovs-multitenant',
 };
 export const NET_KEYS = `${PREFIX}/k8ssdn`;

@@ -1,4 +1,5 @@
-// The real daemon at scale: 1000 remote nodes (etcd), 5000 services (test API server), 110 local pods (CNI).
+// The real daemon at scale: 1000 remote nodes (etcd), 5000 services (test API server), 110 local pods (CNI); and the
+// same run at growing sizes (scale-growth: 1,000 and 5,000 nodes).
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -94,8 +95,21 @@ export async function seenAt(what: string, probe: () => Promise<boolean>, timeou
 export const flowLines = async (node: SandboxNode, filter: string) =>
   (await node.ofctl(['dump-flows', node.mgmtSocket('br0'), '--no-stats', filter])).stdout.split('\n').filter((l) => l.includes('actions=')).length;
 
-export async function runScaleSection(profile: BenchProfile, log: (line: string) => void): Promise<ScaleData> {
-  const size = profile.scale;
+export function runScaleSection(profile: BenchProfile, log: (line: string) => void): Promise<ScaleData> {
+  return runAtScale(profile.scale, log);
+}
+
+/** The scale run once per size of the profile's `scaleGrowth`, smallest first, each on a fresh cluster. */
+export async function runScaleGrowthSection(profile: BenchProfile, log: (line: string) => void): Promise<ScaleData[]> {
+  const runs: ScaleData[] = [];
+  for (const size of profile.scaleGrowth) {
+    log(`scale run at ${size.nodes} nodes, ${size.services} services`);
+    runs.push(await runAtScale({ ...profile.scale, ...size }, log));
+  }
+  return runs;
+}
+
+async function runAtScale(size: BenchProfile['scale'], log: (line: string) => void): Promise<ScaleData> {
   return using(startControlCluster, async (cluster) => {
     const n1 = cluster.node('n1');
     const api = new SandboxApiServer(cluster, '172.30.0.0/16');

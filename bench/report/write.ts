@@ -13,6 +13,7 @@ import type { ServiceAbData } from '../dataplane/service-ab.js';
 import { DEFAULT_SECTIONS, type SectionName, type SectionResult, loadSections, repoRoot } from '../results.js';
 import { causes, findings, proposals } from './analysis.js';
 import { cniSection, flowsSection, pluginStartSection, scaleSection, scalingSection } from './control.js';
+import { scaleGrowthSection } from './scale-growth.js';
 import { dataplaneSection } from './dataplane.js';
 import { fixedSection } from './fixed.js';
 import { bold, num, table } from './format.js';
@@ -25,6 +26,7 @@ const WHAT: Record<SectionName, string> = {
   plugin: 'CNI plugin start: the self-contained executable (DaemonSet) against the Node.js script (RPM) and `node -e 0`',
   flows: 'retag, resync and growth with the lib objects on a sandbox switch',
   scale: 'the real daemon with 1000 nodes, 5000 services, 110 pods: memory, start, churn, join, restart',
+  'scale-growth': 'the scale run at 1,000 nodes and 5,000 services, then at 5,000 nodes and 10,000 services: how each figure grows',
   fixed: 'ADD with a fixed address against a dynamic one; 5000 fixed addresses across 100 nodes: flows, memory, restart',
   dataplane: 'qperf and iperf3: node network, our pipeline, one NORMAL table, Linux bridge CNI',
   netpol: 'NetworkPolicy: compile time, flows against the cross product, apply to a sandbox switch, one pod relabelled',
@@ -47,6 +49,7 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     'sudo bench/run.sh --only cni,flows      # some sections; the report keeps the last results of the others',
     'sudo bench/run.sh --report-only         # rewrite this file and the plot from bench/results/',
     'sudo bench/run.sh --only netpol,netpol-dataplane                 # NetworkPolicy: control plane, data plane',
+    'sudo bench/run.sh --only scale-growth    # the scale run at 1,000 then 5,000 nodes',
     'sudo bench/run.sh --only service-ab --baseline ../old,../older   # this checkout\'s data plane against built checkouts of other commits',
     'sudo bench/run.sh --only cni --baseline ../old   # CNI passes of this checkout, then of a built checkout of another commit',
     '```',
@@ -55,7 +58,7 @@ function runningSection(sections: Partial<Record<SectionName, SectionResult<unkn
     'Each section builds its own sandbox (prefix `kbn` + 4 hex digits; underlays 10.85.0.0/24 for the control plane, 10.61.200.0/24 for ' +
     'fixed addresses, 10.84.0.0/24 for the data plane, 10.86.0.0/24 for `netpol` and 10.87.0.0/24 for `netpol-dataplane`) and removes it ' +
     'afterwards, also on failure or Ctrl-C; `KOVS_BENCH_UNDERLAY` (an A.B.C.0/24) and `KOVS_BENCH_PREFIX` move the control-plane sections ' +
-    '(`cni`, `flows`, `scale`) off another run on the same machine. `netpol`, `netpol-dataplane` and `service-ab` run only when named in `--only` (the default ' +
+    '(`cni`, `flows`, `scale`, `scale-growth`) off another run on the same machine. `netpol`, `netpol-dataplane`, `scale-growth` and `service-ab` run only when named in `--only` (the default ' +
     'run keeps to its budget); `service-ab` starts the data-plane section of each checkout as a process of its own. ' +
     'The bench is not part of the test suite.',
     '', table(['section', 'measures', 'last run took'], rows), '',
@@ -117,6 +120,7 @@ export async function writeReport(dir: string): Promise<string[]> {
     sections.plugin ? pluginStartSection(sections.plugin.data as PluginStartData) : '_Plugin start section not run._', '',
     results.flows ? flowsSection(results.flows) : '_Flows section not run._', '',
     results.scale ? scaleSection(results.scale) : '_Scale section not run._', '',
+    sections['scale-growth'] ? scaleGrowthSection(sections['scale-growth'].data as ScaleData[]) : '_Scale-growth section not run._', '',
     results.flows ? scalingSection(results.flows) : '', '',
     sections.netpol ? netpolSection(sections.netpol.data as NetpolData) : '_NetworkPolicy section not run._', '',
     fixed ? fixedSection(fixed) : '_Fixed-address section not run._', '',
