@@ -232,7 +232,9 @@ function startTimeline(log: string, spawnedAt: number): StartEvent[] {
     const match = /^(\S+Z) (\w+) (.*)$/.exec(line);
     if (!match) continue;
     const message = match[3]!.replace(/ \w[\w-]*=.*$/, '');
-    events.push({ s: (Date.parse(match[1]!) - spawnedAt) / 1000, event: `${match[2]} ${message}`.slice(0, 90) });
+    // A warning keeps its details (a lost election's reason, say).
+    const shown = match[2] === 'info' ? message : match[3]!;
+    events.push({ s: (Date.parse(match[1]!) - spawnedAt) / 1000, event: `${match[2]} ${shown}`.slice(0, 200) });
     if (message === 'k8s-ovs ready') break;
   }
   return events;
