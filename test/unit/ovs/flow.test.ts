@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { parseIpv4 } from '../../../lib/net/ipv4.js';
 import { parseMac } from '../../../lib/net/mac.js';
 import { flow, flowKey, ofPort, renderFlow } from '../../../lib/ovs/flow.js';
-import { cookieCategory, ownerCookie } from '../../../lib/ovs/cookie.js';
+import { KNOWN_COOKIES_MAX, cookieCategory, knownCookies, ownerCookie } from '../../../lib/ovs/cookie.js';
 import { parseDumpFlows } from '../../../lib/ovs/dump.js';
 
 describe('flow builder', () => {
@@ -42,6 +43,17 @@ describe('owner cookies', () => {
     expect(a).to.not.equal(b);
     expect(ownerCookie(3, 'ko1')).to.equal(a);
     expect(() => ownerCookie(0, 'x')).to.throw(RangeError);
+  });
+
+  it('keeps the value flows already carry (sha256 of the key) and its memory bounded across any number of owners', () => {
+    const expected = (category: number, key: string) =>
+      (BigInt(category) << 56n) | (createHash('sha256').update(key).digest().readBigUInt64BE(0) & ((1n << 56n) - 1n));
+    const first = ownerCookie(3, 'ko-first');
+    expect(first).to.equal(expected(3, 'ko-first'));
+    expect(ownerCookie(4, 'ko-first')).to.equal(expected(4, 'ko-first'));
+    for (let i = 0; i <= KNOWN_COOKIES_MAX; i++) ownerCookie(3, `ko-churn-${i}`);
+    expect(knownCookies()).to.be.at.most(KNOWN_COOKIES_MAX);
+    expect(ownerCookie(3, 'ko-first')).to.equal(first);
   });
 });
 
