@@ -116,7 +116,10 @@ export async function runTrace(env: AdmEnvironment, flags: TraceFlags): Promise<
   const remotes = remoteDirs(flags['remote-ovs-rundir']);
   return withCluster(env, flags, async (cluster) => {
     const subnets = (await readHostSubnets(cluster)).items;
-    const vnids = new Map((await readNetNamespaces(cluster)).items.map((r) => [r.netName, r.netId as number]));
+    const netIds = new Map((await readNetNamespaces(cluster)).items.map((r) => [r.netName, r.netId as number]));
+    // Only multitenant gives namespaces VNIDs of their own; the other modes put every pod on the global VNID 0.
+    const vnidOf = (namespace: string): number | null =>
+      (cluster.config.plugin === 'k8s-ovs-multitenant' ? netIds.get(namespace) ?? null : 0);
     const nodesByIp = new Map(subnets.map((s) => [s.hostIp as string, s.host]));
     const switches = [await openSwitch(env, flags['ovs-rundir'], flags.bridge, null)];
     for (const remote of remotes) {
@@ -148,16 +151,19 @@ export async function runTrace(env: AdmEnvironment, flags: TraceFlags): Promise<
     }
     const dstIp = found?.pod.ip ?? (target.kind === 'ip' ? target.ip : '');
     const label = (pod: SwitchPod) => `${pod.namespace}/${pod.name}`;
-    const context = (sw: NodeSwitch, to: { ip: string; port?: number; pod?: { sw: NodeSwitch; pod: SwitchPod } }): ExplainContext => ({
-      node: nodeLabel(sw.nodeIp, nodesByIp),
-      podsByPort: new Map(sw.pods.map((p) => [p.ofport, label(p)])),
-      destination: {
-        ip: to.ip, protocol: destination.protocol, ...(to.port ? { port: to.port } : {}),
-        ...(to.pod ? { label: label(to.pod.pod), local: to.pod.sw === sw } : {}),
-        ...(to.pod && vnids.has(to.pod.pod.namespace) ? { vnid: vnids.get(to.pod.pod.namespace)! } : {}),
-      },
-      nodesByIp,
-    });
+    const context = (sw: NodeSwitch, to: { ip: string; port?: number; pod?: { sw: NodeSwitch; pod: SwitchPod } }): ExplainContext => {
+      const toVnid = to.pod ? vnidOf(to.pod.pod.namespace) : null;
+      return {
+        node: nodeLabel(sw.nodeIp, nodesByIp),
+        podsByPort: new Map(sw.pods.map((p) => [p.ofport, label(p)])),
+        destination: {
+          ip: to.ip, protocol: destination.protocol, ...(to.port ? { port: to.port } : {}),
+          ...(to.pod ? { label: label(to.pod.pod), local: to.pod.sw === sw } : {}),
+          ...(toVnid !== null ? { vnid: toVnid } : {}),
+        },
+        nodesByIp,
+      };
+    };
     let to = { ip: dstIp, ...(destination.port ? { port: destination.port } : {}), ...(found ? { pod: found } : {}) };
     const legs = [await runLeg(source.sw, podPacket(source.pod, dstIp, destination), context(source.sw, to), nodesByIp)];
     const first = legs[0]!.explanation;
@@ -178,8 +184,8 @@ export async function runTrace(env: AdmEnvironment, flags: TraceFlags): Promise<
       else unreachable = packet;
     }
     const report = {
-      source: { pod: label(source.pod), ip: source.pod.ip, vnid: vnids.get(source.pod.namespace) ?? null },
-      destination: { target: found ? label(found.pod) : dstIp, ip: dstIp, vnid: found ? vnids.get(found.pod.namespace) ?? null : null,
+      source: { pod: label(source.pod), ip: source.pod.ip, vnid: vnidOf(source.pod.namespace) },
+      destination: { target: found ? label(found.pod) : dstIp, ip: dstIp, vnid: found ? vnidOf(found.pod.namespace) : null,
         protocol: destination.protocol, port: destination.port ?? null },
       legs, unreachable, bridge: flags.bridge,
     };

@@ -95,6 +95,15 @@ describe('k8s-ovs-adm trace', () => {
     expect(env.stdout).to.contain('\nResult: dropped in LocalDelivery (table 70): destination VNID 12, source VNID 11\n');
   });
 
+  it('gives every pod the global VNID 0 outside multitenant mode, where namespaces have no VNID of their own', async () => {
+    const s = new MemoryStore();
+    s.put('config', JSON.stringify({ ...JSON.parse(CONFIG) as object, PluginName: 'k8s-ovs-networkpolicy' }));
+    s.put('k8ssdn/subnets/10.91.0.1', JSON.stringify({ Host: 'n1', HostIP: '10.91.0.1', Subnet: '10.128.0.0/23', Assign: false }));
+    const env = fakeEnvironment(s, { runner });
+    expect(await runAdm(['trace', 'red/red-a', 'blue/blue-a', '--ovs-rundir', n1], env, {}), env.stderr).to.equal(0);
+    expect(env.stdout).to.contain('Tracing ip from red/red-a (10.128.0.2, VNID 0) to blue/blue-a (10.128.0.3, VNID 0)');
+  });
+
   it('follows VXLAN into a node whose switch is reachable, from the tunnel as received', async () => {
     const env = fakeEnvironment(store(), { runner });
     expect(await runAdm(['trace', 'red/red-a', 'red/red-b', '--ovs-rundir', n1, '--remote-ovs-rundir', `n2=${n2}`], env, {}), env.stderr).to.equal(0);
