@@ -7,7 +7,7 @@ import type { Flow, OfPort } from './flow.js';
 import { flowKey, ofPort, renderFlow } from './flow.js';
 import { type DumpedFlow, parseDumpFlows } from './dump.js';
 import { OvsdbClient, type OvsdbRow } from './ovsdb.js';
-import { type VswitchdSession, openVswitchdSession, vswitchdCommand, vswitchdPid } from './vswitchd.js';
+import { type VswitchdSession, openVswitchdSession, vswitchdCommand, vswitchdControlSocket } from './vswitchd.js';
 import { BridgePorts, type PortSpec } from './ports.js';
 
 export type { PortSpec } from './ports.js';
@@ -85,9 +85,8 @@ export class OvsSwitch {
   }
 
   async appctl(...args: string[]): Promise<string> {
-    const pid = await vswitchdPid(this.runDir);
-    if (pid === undefined) throw new Error(`ovs-vswitchd is not running (no pid file in ${this.runDir})`);
-    return this.runner.run('ovs-appctl', ['-t', path.join(this.runDir, `ovs-vswitchd.${pid}.ctl`), ...args]);
+    const { socketPath } = await vswitchdControlSocket(this.runDir);
+    return this.runner.run('ovs-appctl', ['-t', socketPath, ...args]);
   }
 
   /** A connection to the running ovs-vswitchd that ends when it exits: how a restart is noticed. */
