@@ -4,6 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { EtcdFlags } from '../cli/etcd-flags.js';
 import { CommandError } from '../exec/command.js';
 import { OvsSwitch } from '../ovs/switch.js';
+import { isMultitenant } from '../sdn/config.js';
 import type { HostSubnet } from '../sdn/records.js';
 import { type AdmEnvironment, withCluster } from './context.js';
 import { AdmError, UsageError } from './errors.js';
@@ -117,9 +118,7 @@ export async function runTrace(env: AdmEnvironment, flags: TraceFlags): Promise<
   return withCluster(env, flags, async (cluster) => {
     const subnets = (await readHostSubnets(cluster)).items;
     const netIds = new Map((await readNetNamespaces(cluster)).items.map((r) => [r.netName, r.netId as number]));
-    // Only multitenant gives namespaces VNIDs of their own; the other modes put every pod on the global VNID 0.
-    const vnidOf = (namespace: string): number | null =>
-      (cluster.config.plugin === 'k8s-ovs-multitenant' ? netIds.get(namespace) ?? null : 0);
+    const vnidOf = (namespace: string): number | null => (isMultitenant(cluster.config.plugin) ? netIds.get(namespace) ?? null : 0);
     const nodesByIp = new Map(subnets.map((s) => [s.hostIp as string, s.host]));
     const switches = [await openSwitch(env, flags['ovs-rundir'], flags.bridge, null)];
     for (const remote of remotes) {

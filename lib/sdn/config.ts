@@ -4,6 +4,11 @@ import { WireObject, WireObjectError } from './wire.js';
 
 export const PLUGIN_NAMES = ['k8s-ovs-multitenant', 'k8s-ovs-subnet', 'k8s-ovs-networkpolicy'] as const;
 
+/** Whether namespaces get VNIDs of their own; the other plugins put every pod on the global VNID 0. */
+export function isMultitenant(plugin: PluginName): boolean {
+  return plugin === 'k8s-ovs-multitenant';
+}
+
 /** Whether the plugin enforces Kubernetes NetworkPolicy (inside the VNIDs' rules for multitenant); subnet does not. */
 export function enforcesNetworkPolicy(plugin: PluginName): boolean {
   return plugin !== 'k8s-ovs-subnet';

@@ -3,7 +3,7 @@ import type { Candidacy } from '../../etcd/election.js';
 import type { Fence, Store } from '../../etcd/types.js';
 import { type Logger, silentLogger } from '../../log.js';
 import type { VnidRange } from '../../tenant/allocator.js';
-import type { NetworkConfig } from '../config.js';
+import { type NetworkConfig, isMultitenant } from '../config.js';
 import { type NetworkKeys, networkKeys } from '../layout.js';
 import type { HostSubnet, NetNamespace } from '../records.js';
 import { ClaimReleaser, type WorkloadView } from './claim-release.js';
@@ -137,7 +137,7 @@ export class Master {
     const term = new Term(this.store, fence, this.config, this.keys, this.logger, (reason) => {
       void this.candidacy?.stepDown(reason);
     });
-    const multitenant = this.config.plugin === 'k8s-ovs-multitenant';
+    const multitenant = isMultitenant(this.config.plugin);
     const subnets = new SubnetController(term);
     const claims = new MasterClaims(term);
     const leadership: Leadership = {

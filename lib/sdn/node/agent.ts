@@ -8,7 +8,7 @@ import type { OvsSwitch } from '../../ovs/switch.js';
 import { FlowSync, type FlowTarget } from '../../ovs/flowsync.js';
 import { SerialQueue } from '../../serial-queue.js';
 import { GLOBAL_VNID, type Vnid } from '../../tenant/vnid.js';
-import type { NetworkConfig } from '../config.js';
+import { type NetworkConfig, isMultitenant } from '../config.js';
 import { type NetworkKeys, keyLeaf, networkKeys } from '../layout.js';
 import { type HostSubnet, parseHostSubnet, parseNetNamespace, serializeHostSubnet } from '../records.js';
 import type { ControlPlaneEndpoint, NodeNetwork } from '../pipeline/flows.js';
@@ -90,7 +90,7 @@ export class NodeAgent {
   }
 
   get multitenant(): boolean {
-    return this.options.config.plugin === 'k8s-ovs-multitenant';
+    return isMultitenant(this.options.config.plugin);
   }
 
   get ports(): PodPorts {

@@ -6,7 +6,7 @@ import { type PluginName } from '../../../lib/sdn/config.js';
 import { adm } from '../adm.js';
 import { repoRoot, PREFIX, SandboxCluster, waitUntil } from '../cluster.js';
 import { SandboxApiServer } from '../kube.js';
-import { type PodNetns, type Sandbox, type TrackedProcess, randomPrefix } from '../sandbox/index.js';
+import { type PodNetns, type Sandbox, type SandboxNode, type TrackedProcess, randomPrefix } from '../sandbox/index.js';
 import type { Protocol } from './api.js';
 import type { CaseStep } from './case-kit.js';
 import { NAMESPACE_KEYS, POD_KEYS, type PodKey, TruthTable } from './matrix.js';
@@ -52,6 +52,7 @@ export interface ModelPod {
   ip: string;
   netns: PodNetns;
   agent: PodAgent;
+  node: SandboxNode;
 }
 
 /** The nine-pod model on a two-node sandbox, in one network plugin mode. */
@@ -112,7 +113,7 @@ export class NetpolSandbox {
       const ip = ((run.json!.ips as Array<{ address: string }>)[0]!.address).split('/')[0]!;
       await api.podRunning(spec.namespace, spec.name, ip, node.ip);
       const agent = await PodAgent.start(cluster.sandbox, netns);
-      this.pods.set(key, { key, namespace: spec.namespace, name: spec.name, ip, netns, agent });
+      this.pods.set(key, { key, namespace: spec.namespace, name: spec.name, ip, netns, agent, node });
     }
   }
 
@@ -206,7 +207,7 @@ export class NetpolSandbox {
   private async explainPair(from: PodKey, to: PodKey, protocol: Protocol, port: number, open: boolean): Promise<string[]> {
     const [source, target] = [this.pods.get(from)!, this.pods.get(to)!];
     const nodes = this.cluster.sandbox.nodes;
-    const sourceNode = nodes[POD_KEYS.indexOf(from) % nodes.length]!;
+    const sourceNode = source.node;
     const remote = nodes.filter((node) => node !== sourceNode).flatMap((node) => ['--remote-ovs-rundir', `${node.ip}=${node.ovsRunDir}`]);
     const trace = await adm(sourceNode, ['--etcd-endpoints', this.cluster.etcdEndpoint, 'trace', `${source.namespace}/${source.name}`,
       `${target.namespace}/${target.name}:${port}/${protocol.toLowerCase()}`, '--ovs-rundir', sourceNode.ovsRunDir, ...remote]);
