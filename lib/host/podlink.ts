@@ -30,6 +30,24 @@ export class InterfaceExistsError extends Error {
   override name = 'InterfaceExistsError';
 }
 
+/** The exit code of the create script when the host's `ip -batch` failed (nothing was made). */
+export const HOST_STEP_FAILED = 101;
+const POD_STEP_FAILED = 102;
+
+/**
+ * $1 netns path, $2 host commands, $3 pod commands, $4 the interface whose checksum offload goes off ('' none).
+ * The userspace datapath does not fill in checksums that the veth left to offload.
+ */
+const CREATE_SCRIPT = [
+  'ip -batch - <<EOF || exit ' + String(HOST_STEP_FAILED), '$2', 'EOF',
+  'nsenter --net="$1" ip -batch - <<EOF || exit ' + String(POD_STEP_FAILED), '$3', 'EOF',
+  '[ -z "$4" ] || exec nsenter --net="$1" ethtool -K "$4" tx off',
+].join('\n');
+
+function batch(commands: readonly string[]): string {
+  return commands.join('\n') + '\n';
+}
+
 export class PodLinks {
   constructor(private readonly runner: CommandRunner) {}
 
@@ -38,48 +56,44 @@ export class PodLinks {
   }
 
   /**
-   * Creates the pair with its pod end already inside the netns, so a half-made pair is never visible
-   * there; configurePodEnd then sets it up. One `ip -batch` run in the common case.
+   * Creates the pair with its pod end already inside the netns, so a half-made pair is never visible there,
+   * and configures both ends, in one program run: each run costs the daemon a fork of itself.
    */
   async create(hostName: string, hostMac: string, config: PodInterfaceConfig): Promise<void> {
     try {
-      await this.addPair(hostName, hostMac, config);
+      await this.createAndConfigure(hostName, hostMac, config);
     } catch (error) {
-      if (!(error instanceof CommandError) || !/File exists/.test(error.stderr)) throw error;
+      if (!(error instanceof CommandError) || error.exitCode !== HOST_STEP_FAILED) {
+        // The pair exists but its configuration failed: the caller gets the error and nothing half-made.
+        await this.deleteHostEnd(hostName).catch(() => undefined);
+        throw error;
+      }
+      if (!/File exists/.test(error.stderr)) throw error;
       // A name is taken: the pod's interface (ADD must fail) or a host end that a crashed ADD left.
       if (await this.podInterface(config.netnsPath, config.ifname)) {
         throw new InterfaceExistsError(`interface ${config.ifname} already exists in ${config.netnsPath}`);
       }
       await this.deleteHostEnd(hostName);
-      await this.addPair(hostName, hostMac, config);
+      await this.createAndConfigure(hostName, hostMac, config);
     }
   }
 
-  private async addPair(hostName: string, hostMac: string, config: PodInterfaceConfig): Promise<void> {
+  private async createAndConfigure(hostName: string, hostMac: string, config: PodInterfaceConfig): Promise<void> {
     const mtu = String(config.mtu);
     const hostCommands = [
-      `link add ${hostName} address ${hostMac} mtu ${mtu} type veth peer name ${config.ifname} mtu ${mtu} netns ${config.netnsPath}`,
-      `link set ${hostName} up`,
+      `link add ${hostName} address ${hostMac} mtu ${mtu} up type veth peer name ${config.ifname} address ${config.mac} mtu ${mtu} `
+      + `netns ${config.netnsPath}`,
     ];
-    await this.runner.run('ip', ['-batch', '-'], { input: hostCommands.join('\n') + '\n' });
-  }
-
-  /** Address, routes and offloads of the pod end, in one program run inside the netns. */
-  async configurePodEnd(config: PodInterfaceConfig): Promise<void> {
     const podCommands = [
       `link set lo up`,
-      `link set ${config.ifname} address ${config.mac}`,
       `addr add ${config.address}/${config.subnet.prefixLength} dev ${config.ifname}`,
       `link set ${config.ifname} up`,
       ...config.onLinkRoutes.map((route) => `route add ${route.toString()} dev ${config.ifname}`),
       `route add default via ${config.gateway} dev ${config.ifname}`,
-    ].join('\n') + '\n';
-    if (!config.disableTxChecksumOffload) {
-      await this.inPod(config.netnsPath, 'ip', ['-batch', '-'], podCommands);
-      return;
-    }
-    // One process entering the netns for both programs; the name goes in as $1, never into the script.
-    await this.inPod(config.netnsPath, 'sh', ['-c', 'ip -batch - && exec ethtool -K "$1" tx off', 'sh', config.ifname], podCommands);
+    ];
+    // Names and commands go in as arguments, never into the script; the exit code tells which step failed.
+    await this.runner.run('sh', ['-c', CREATE_SCRIPT, 'sh', config.netnsPath, batch(hostCommands), batch(podCommands),
+      config.disableTxChecksumOffload ? config.ifname : '']);
   }
 
   /** Deletes the host end (which takes the pod end with it); false if there was none. */

@@ -261,25 +261,18 @@ export class FakeHost implements NodeHost {
   }
 }
 
-type LinkCall = 'create' | 'configurePodEnd' | 'deleteHostEnd' | 'deletePodInterface' | 'podInterface';
+type LinkCall = 'create' | 'deleteHostEnd' | 'deletePodInterface' | 'podInterface';
 
-/** Veth pairs: host ends by name, pod ends by netns and interface name, configured or not. */
+/** Veth pairs: host ends by name, pod ends by netns and interface name. */
 export class FakeLinks implements PodLinkOps {
   readonly faults = new Faults<LinkCall>();
   readonly hostEnds = new Map<string, string>();
-  readonly podEnds = new Map<string, { config: PodInterfaceConfig; configured: boolean; hostEnd: string }>();
+  readonly podEnds = new Map<string, { config: PodInterfaceConfig; hostEnd: string }>();
 
   async create(hostName: string, _hostMac: string, config: PodInterfaceConfig): Promise<void> {
     await this.faults.enter('create', hostName);
     this.hostEnds.set(hostName, `${config.netnsPath}/${config.ifname}`);
-    this.podEnds.set(`${config.netnsPath}/${config.ifname}`, { config, configured: false, hostEnd: hostName });
-  }
-
-  async configurePodEnd(config: PodInterfaceConfig): Promise<void> {
-    await this.faults.enter('configurePodEnd', config.netnsPath);
-    const end = this.podEnds.get(`${config.netnsPath}/${config.ifname}`);
-    if (!end) throw new Error(`no ${config.ifname} in ${config.netnsPath}`);
-    end.configured = true;
+    this.podEnds.set(`${config.netnsPath}/${config.ifname}`, { config, hostEnd: hostName });
   }
 
   async deleteHostEnd(hostName: string): Promise<boolean> {
@@ -299,7 +292,7 @@ export class FakeLinks implements PodLinkOps {
   async podInterface(netnsPath: string, ifname: string): Promise<PodInterfaceState | undefined> {
     await this.faults.enter('podInterface', netnsPath);
     const end = this.podEnds.get(`${netnsPath}/${ifname}`);
-    if (!end?.configured) return undefined;
+    if (!end) return undefined;
     const { config } = end;
     return {
       mac: config.mac, mtu: config.mtu, addresses: [`${config.address}/${config.subnet.prefixLength}`],

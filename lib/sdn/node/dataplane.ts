@@ -153,16 +153,21 @@ export class NodeDataplane {
 
   /** The pod's flows and, if it holds a fixed address, that address's dispatch, in one bundle. */
   addPod(pod: LocalPod): Promise<void> {
-    this.fenced.delete(pod.port.portName);
-    const pods = [...this.pods.values().filter((p) => p.port.portName !== pod.port.portName), pod];
-    return this.commit(this.pods.change([pod], []), this.fixedChange(pod, pods));
+    return this.changePods([pod], []);
   }
 
-  async removePod(portName: string): Promise<void> {
-    const pod = this.pods.get(portName);
-    const rest = this.pods.values().filter((p) => p.port.portName !== portName);
-    await this.commit(this.pods.change([], [portName]), ...(pod ? [this.fixedChange(pod, rest)] : []));
-    this.fenced.delete(portName);
+  removePod(portName: string): Promise<void> {
+    return this.changePods([], [portName]);
+  }
+
+  /** Pods added and removed (by port name) at once: their flows and their fixed addresses' dispatch in one bundle. */
+  async changePods(added: readonly LocalPod[], removed: readonly string[]): Promise<void> {
+    for (const pod of added) this.fenced.delete(pod.port.portName);
+    const replaced = new Set([...removed, ...added.map((pod) => pod.port.portName)]);
+    const after = [...this.pods.values().filter((pod) => !replaced.has(pod.port.portName)), ...added];
+    const leaving = removed.flatMap((portName) => this.pods.get(portName) ?? []);
+    await this.commit(this.pods.change(added, removed), ...[...added, ...leaving].map((pod) => this.fixedChange(pod, after)));
+    for (const portName of removed) this.fenced.delete(portName);
   }
 
   /** The dispatch of the fixed address `pod` holds, if any, rendered for `pods`; nothing to record. */

@@ -4,13 +4,12 @@ import type { OvsSwitch } from '../../ovs/switch.js';
 import type { PodLinks } from '../../host/podlink.js';
 import { Cidr, type Ipv4, ipv4ToInt, parseIpv4 } from '../../net/ipv4.js';
 import { type Mac, macOf, parseMac } from '../../net/mac.js';
-import type { SerialQueue } from '../../serial-queue.js';
 import type { Vnid } from '../../tenant/vnid.js';
-import type { PodPort } from '../pipeline/flows.js';
-import type { LocalPod, NodeDataplane } from './dataplane.js';
+import type { LocalPod } from './dataplane.js';
 import type { BandwidthLimit } from '../cni/bandwidth.js';
 import { POD_PORT_IDS } from '../pod-port-ids.js';
 import { CONNTRACK_ZONE } from '../pipeline/tables.js';
+import type { PodFlows, WiredPod } from './pod-flow-batch.js';
 
 /** A pod to wire up; its VNID is not part of it: the node reads the namespace's when it renders the flows. */
 export interface AttachRequest {
@@ -33,50 +32,7 @@ export type PortSwitch = Pick<OvsSwitch,
   'ensurePort' | 'deletePort' | 'listPorts' | 'setMeter' | 'deleteMeter' | 'meterIds' | 'setPortRateLimit' | 'flushConnections'>;
 
 /** What PodPorts does to veths; PodLinks implements it, unit tests fake it. */
-export type PodLinkOps = Pick<PodLinks, 'create' | 'configurePodEnd' | 'deleteHostEnd' | 'deletePodInterface' | 'podInterface'>;
-
-/** A pod as PodPorts wired it, before its flows give it a VNID. */
-export type WiredPod = Omit<LocalPod, 'port'> & { port: Omit<PodPort, 'vnid'> };
-
-/** The node's pod flows as PodPorts changes them. */
-export interface PodFlows extends Pick<NodeDataplane, 'nodeNetwork' | 'pod' | 'podOf' | 'localPods' | 'rememberPod' | 'removePod'> {
-  /** Installs the pod's flows with its namespace's VNID as of now; returns the pod as installed. */
-  addPod(pod: WiredPod): Promise<LocalPod>;
-}
-
-/** The pod's namespace had no VNID when its flows were to be rendered (it was deleted meanwhile). */
-export class NamespaceVnidError extends Error {
-  override name = 'NamespaceVnidError';
-  constructor(readonly namespace: string) {
-    super(`namespace ${namespace} has no VNID`);
-  }
-}
-
-/**
- * PodFlows on a dataplane whose namespaces are retagged through `queue`: pod changes run in that queue
- * too, and a new pod's VNID is read when its flows are rendered, not when its ADD began. A join or
- * isolate that ran while the pod was being wired has then either set the VNID read here, or comes after
- * the pod is in the model and retags it with the others.
- */
-export function queuedPodFlows(dataplane: NodeDataplane, queue: SerialQueue, vnidOf: (namespace: string) => Vnid | undefined): PodFlows {
-  return {
-    get nodeNetwork() {
-      return dataplane.nodeNetwork;
-    },
-    pod: (portName) => dataplane.pod(portName),
-    podOf: (containerId, ifname) => dataplane.podOf(containerId, ifname),
-    localPods: () => dataplane.localPods(),
-    rememberPod: (pod) => dataplane.rememberPod(pod),
-    addPod: (wired) => queue.run(async () => {
-      const vnid = vnidOf(wired.namespace);
-      if (vnid === undefined) throw new NamespaceVnidError(wired.namespace);
-      const pod: LocalPod = { ...wired, port: { ...wired.port, vnid } };
-      await dataplane.addPod(pod);
-      return pod;
-    }),
-    removePod: (portName) => queue.run(() => dataplane.removePod(portName)),
-  };
-}
+export type PodLinkOps = Pick<PodLinks, 'create' | 'deleteHostEnd' | 'deletePodInterface' | 'podInterface'>;
 
 export interface PodPortSettings {
   podMtu: number;
@@ -142,11 +98,7 @@ export class PodPorts {
       };
       await this.links.create(portName, hostPortMac(request.containerId, request.ifname), podEnd);
       undo.push(async () => { await this.links.deleteHostEnd(portName); });
-      // The pod end is configured while OVS takes the host end: neither needs the other.
-      const [configured, wired] = await Promise.allSettled([this.links.configurePodEnd(podEnd), this.wire(request, portName, mac, undo)]);
-      if (configured.status === 'rejected') throw configured.reason;
-      if (wired.status === 'rejected') throw wired.reason;
-      return wired.value;
+      return await this.wire(request, portName, mac, undo);
     } catch (error) {
       const rollbackFailures: string[] = [];
       for (const step of undo.reverse()) {
@@ -195,23 +147,27 @@ export class PodPorts {
   async detach(containerId: string, ifname: string, netnsPath?: string): Promise<void> {
     const pod = this.dataplane.podOf(containerId, ifname);
     const portName = pod?.port.portName ?? hostPortName(containerId, ifname);
-    await this.dataplane.removePod(portName);
-    if (pod?.port.egressMeter !== undefined) {
-      const meters = await this.ovs.meterIds();
-      if (meters.has(pod.port.egressMeter)) await this.ovs.deleteMeter(pod.port.egressMeter);
-    }
-    // With its flows gone the pod's packets go nowhere: port, connections and veth can go at once. The veth's
-    // deletion alone waits about 20 ms in the kernel. Every step runs even if another fails, so DEL repeats less.
-    const steps = await Promise.allSettled([
-      this.ovs.deletePort(portName),
-      pod ? this.ovs.flushConnections(CONNTRACK_ZONE, pod.port.ip) : Promise.resolve(),
-      // Deleting the host end takes the pod end with it; only a lone pod end needs a run in the netns.
-      this.links.deleteHostEnd(portName).then(async (hadHostEnd) => {
-        if (netnsPath && !hadHostEnd) await this.links.deletePodInterface(netnsPath, ifname);
-      }),
-    ]);
-    const failed = steps.find((step) => step.status === 'rejected');
-    if (failed) throw failed.reason;
+    // The veth goes at once: its deletion alone waits about 20 ms in the kernel, and without it the pod's flows match
+    // nothing. Its port number and address are reused only after DEL, when the flows are gone. Deleting the host end
+    // takes the pod end with it; only a lone pod end needs a run in the netns.
+    const veth = this.links.deleteHostEnd(portName).then(async (hadHostEnd) => {
+      if (netnsPath && !hadHostEnd) await this.links.deletePodInterface(netnsPath, ifname);
+    });
+    const switchSide = (async () => {
+      await this.dataplane.removePod(portName);
+      if (pod?.port.egressMeter !== undefined) {
+        const meters = await this.ovs.meterIds();
+        if (meters.has(pod.port.egressMeter)) await this.ovs.deleteMeter(pod.port.egressMeter);
+      }
+      // Connections are flushed once no flow can commit new ones for the address.
+      const steps = await Promise.allSettled([
+        this.ovs.deletePort(portName),
+        pod ? this.ovs.flushConnections(CONNTRACK_ZONE, pod.port.ip) : Promise.resolve(),
+      ]);
+      throwFirstFailure(steps);
+    })();
+    // Every step runs even if another fails, so DEL repeats less.
+    throwFirstFailure(await Promise.allSettled([switchSide, veth]));
   }
 
   /**
@@ -277,6 +233,11 @@ export const METER_MIN_BURST_SECONDS = 0.3;
 function meterFor(id: number, limit: BandwidthLimit) {
   const burstBits = Math.max(limit.burstBits, limit.rateBps * METER_MIN_BURST_SECONDS);
   return { id, rateKbps: Math.max(1, Math.round(limit.rateBps / 1000)), burstKb: Math.max(1, Math.round(burstBits / 1000)) };
+}
+
+function throwFirstFailure(steps: ReadonlyArray<PromiseSettledResult<unknown>>): void {
+  const failed = steps.find((step) => step.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function externalIds(request: AttachRequest, mac: Mac): Record<string, string> {

@@ -1,11 +1,15 @@
 import { expect } from 'chai';
-import { InterfaceExistsError, PodLinks, type PodInterfaceConfig } from '../../../lib/host/podlink.js';
+import { HOST_STEP_FAILED, InterfaceExistsError, PodLinks, type PodInterfaceConfig } from '../../../lib/host/podlink.js';
 import { CommandError } from '../../../lib/exec/command.js';
 import { Cidr, parseIpv4 } from '../../../lib/net/ipv4.js';
 import { parseMac } from '../../../lib/net/mac.js';
 import { type Call, ScriptedRunner, fail } from '../../support/scripted-runner.js';
 
-const isLinkAdd = (call: Call) => call.command === 'ip' && call.args[0] === '-batch' && (call.input ?? '').startsWith('link add');
+/** The create script's run: `sh -c SCRIPT sh NETNS HOST-BATCH POD-BATCH IFNAME`. */
+const isCreate = (call: Call) => call.command === 'sh' && call.args[0] === '-c' && call.args.length === 7;
+const exitWith = (call: Call, code: number, stderr: string) => new CommandError(call.command, call.args, code, stderr);
+/** The runs as `ip ...` / `nsenter ...`, with the create script's run shown as `create`. */
+const runs = (runner: ScriptedRunner) => runner.calls.map((call, i) => (isCreate(call) ? 'create' : runner.describe()[i]!));
 
 const config: PodInterfaceConfig = {
   netnsPath: '/var/run/netns/pod', ifname: 'eth0', mac: parseMac('0a:58:0a:80:00:05'), address: parseIpv4('10.128.0.5'),
@@ -14,30 +18,42 @@ const config: PodInterfaceConfig = {
 };
 
 describe('PodLinks', () => {
-  it('creates and configures a pair with one ip batch on the host and one program run in the pod', async () => {
+  it('creates and configures both ends in one program run, every value passed as an argument', async () => {
     const runner = new ScriptedRunner([]);
-    const links = new PodLinks(runner);
-    await links.create('koabc', '0e:00:00:00:00:01', config);
-    await links.configurePodEnd(config);
-    expect(runner.describe()).to.deep.equal([
-      'ip -batch -',
-      'nsenter sh -c ip -batch - && exec ethtool -K "$1" tx off sh eth0',
-    ]);
-    expect(runner.calls[0]!.input).to.equal('link add koabc address 0e:00:00:00:00:01 mtu 1450 type veth peer name eth0 mtu 1450 '
-      + 'netns /var/run/netns/pod\nlink set koabc up\n');
-    expect(runner.calls[1]!.input).to.include('addr add 10.128.0.5/23 dev eth0\n');
-    expect(runner.calls[1]!.input).to.include('route add default via 10.128.0.1 dev eth0\n');
+    await new PodLinks(runner).create('koabc', '0e:00:00:00:00:01', config);
+    expect(runner.calls).to.have.lengthOf(1);
+    const [call] = runner.calls;
+    expect(isCreate(call!)).to.equal(true);
+    const [, script, , netns, host, pod, offloadOff] = call!.args;
+    expect(script).to.not.include('koabc').and.not.include('10.128');
+    expect(netns).to.equal('/var/run/netns/pod');
+    expect(host).to.equal('link add koabc address 0e:00:00:00:00:01 mtu 1450 up type veth peer name eth0 address 0a:58:0a:80:00:05 '
+      + 'mtu 1450 netns /var/run/netns/pod\n');
+    expect(pod).to.include('addr add 10.128.0.5/23 dev eth0\n');
+    expect(pod).to.include('route add 10.128.0.0/14 dev eth0\n');
+    expect(pod).to.include('route add default via 10.128.0.1 dev eth0\n');
+    expect(offloadOff).to.equal('eth0');
   });
 
   it('runs no ethtool where checksum offload may stay on', async () => {
     const runner = new ScriptedRunner([]);
-    await new PodLinks(runner).configurePodEnd({ ...config, disableTxChecksumOffload: false });
-    expect(runner.describe()).to.deep.equal(['nsenter ip -batch -']);
+    await new PodLinks(runner).create('koabc', '0e:00:00:00:00:01', { ...config, disableTxChecksumOffload: false });
+    expect(runner.calls[0]!.args[6]).to.equal('');
+  });
+
+  it('removes the pair again when configuring it failed after it was made', async () => {
+    const runner = new ScriptedRunner([
+      (call) => (isCreate(call) ? exitWith(call, 102, 'RTNETLINK answers: Invalid argument') : undefined),
+    ]);
+    let error: unknown;
+    await new PodLinks(runner).create('koabc', '0e:00:00:00:00:01', config).catch((e: unknown) => { error = e; });
+    expect(error).to.be.instanceOf(CommandError);
+    expect(runs(runner)).to.deep.equal(['create', 'ip link del koabc']);
   });
 
   it('refuses a pod that already has the interface, touching nothing of it', async () => {
     const runner = new ScriptedRunner([
-      (call) => (isLinkAdd(call) ? fail(call, 'RTNETLINK answers: File exists\nCommand failed -:1') : undefined),
+      (call) => (isCreate(call) ? exitWith(call, HOST_STEP_FAILED, 'RTNETLINK answers: File exists\nCommand failed -:1') : undefined),
       (call) => (call.args.includes('addr') ? '[{"address":"aa:bb:cc:dd:ee:ff","mtu":1500,"addr_info":[]}]' : undefined),
       (call) => (call.args.includes('route') ? '[]' : undefined),
     ]);
@@ -50,15 +66,15 @@ describe('PodLinks', () => {
   it('replaces a host end that a crashed ADD left behind, then creates the pair', async () => {
     let adds = 0;
     const runner = new ScriptedRunner([
-      (call) => (isLinkAdd(call) && adds++ === 0 ? fail(call, 'RTNETLINK answers: File exists') : undefined),
+      (call) => (isCreate(call) && adds++ === 0 ? exitWith(call, HOST_STEP_FAILED, 'RTNETLINK answers: File exists') : undefined),
       (call) => (call.args.includes('addr') && call.args.includes('show') ? fail(call, 'Device "eth0" does not exist.') : undefined),
     ]);
     await new PodLinks(runner).create('koabc', '0e:00:00:00:00:01', config);
-    expect(runner.describe()).to.deep.equal([
-      'ip -batch -',
+    expect(runs(runner)).to.deep.equal([
+      'create',
       'nsenter ip -j addr show dev eth0',
       'ip link del koabc',
-      'ip -batch -',
+      'create',
     ]);
   });
 

@@ -45,7 +45,7 @@ describe('NodePodNetwork (the CNI backend on a node)', () => {
       expect(attachment.ip).to.equal('10.128.0.2');
       expect(attachment.gateway).to.equal('10.128.0.1');
       expect(attachment.podInterface).to.include({ name: 'eth0', sandbox: '/var/run/netns/c1', mtu: 1450 });
-      expect(node.links.podEnds.get('/var/run/netns/c1/eth0')?.configured).to.equal(true);
+      expect(node.links.podEnds.get('/var/run/netns/c1/eth0')?.config).to.include({ address: '10.128.0.2', mac: '0a:58:0a:80:00:02' });
       expect(node.ovs.ports.get(PORT)?.externalIds).to.include({ 'k8s-ovs-namespace': 'red', 'k8s-ovs-pod': 'a', 'k8s-ovs-ip': '10.128.0.2' });
       expect(taggedVnids(node.ovs, 'c1')).to.deep.equal([11]);
       expect((await node.ipam.list()).map((a) => a.ip)).to.deep.equal(['10.128.0.2']);
@@ -71,8 +71,7 @@ describe('NodePodNetwork (the CNI backend on a node)', () => {
     });
 
     const failingSteps = [
-      { step: 'creating the veth', fail: (n: TestNode) => n.links.faults.failNext('create') },
-      { step: 'configuring the pod end', fail: (n: TestNode) => n.links.faults.failNext('configurePodEnd') },
+      { step: 'creating and configuring the veth', fail: (n: TestNode) => n.links.faults.failNext('create') },
       { step: 'adding the OVS port', fail: (n: TestNode) => n.ovs.faults.failNext('ensurePort') },
       { step: 'setting the egress meter', fail: (n: TestNode) => n.ovs.faults.failNext('setMeter') },
       { step: 'setting the ingress limit', fail: (n: TestNode) => n.ovs.faults.failNext('setPortRateLimit') },

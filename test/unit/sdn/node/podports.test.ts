@@ -8,7 +8,8 @@ import { ofPort } from '../../../../lib/ovs/flow.js';
 import { SerialQueue } from '../../../../lib/serial-queue.js';
 import type { Vnid } from '../../../../lib/tenant/vnid.js';
 import { type LocalPod, NodeDataplane } from '../../../../lib/sdn/node/dataplane.js';
-import { PodPorts, queuedPodFlows } from '../../../../lib/sdn/node/podports.js';
+import { queuedPodFlows } from '../../../../lib/sdn/node/pod-flow-batch.js';
+import { PodPorts } from '../../../../lib/sdn/node/podports.js';
 import { CONNTRACK_ZONE } from '../../../../lib/sdn/pipeline/tables.js';
 import { FakeLinks, FakeSwitch } from '../../../support/fakenode.js';
 
