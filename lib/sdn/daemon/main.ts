@@ -105,8 +105,10 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
   // Bound late: nodeSync follows the agent, and the agent adopts only once nodeSync has listed the pods.
   const originalPods = new OriginalPodAdoption({ ovs, leases: originalLeases, logger: log,
     podByIp: (ip): KubePod | undefined => nodeSync?.pods.byIp(ip) });
+  let listed = Promise.resolve();
   const agent = new NodeAgent({
     ...(policySync ? { beforeFirstResync: () => policies!.refresh() } : {}),
+    untilListed: () => listed,
     store, config, hostname: flags.hostname, nodeIp, ovs, host, podLinks: new PodLinks(runner), logger: log, originalPods,
     guardedNodePorts: exposedPorts, controlPlaneAccess: (namespace) => etcdAccess.has(namespace),
     requestSubnet: flags['request-subnet'] ?? !kube,
@@ -168,11 +170,14 @@ export async function runDaemon(flags: DaemonFlags, log: Logger, control: Daemon
   policySync?.start();
   if (kube && !policySync) void warnIgnoredPolicies(kube, config.plugin, log);
   // The first resync should hold services and policies too; an API server that does not answer delays it 5 s at most.
+  // The node sets up its switch meanwhile: only adopting pods and the resync wait for the lists.
   if (nodeSync) {
-    const synced = Promise.all([nodeSync.whenSynced(), policySync?.whenSynced()]).then(() => true, () => false);
-    if (!await Promise.race([synced, new Promise<false>((resolve) => setTimeout(() => resolve(false), 5000).unref())]) && policySync) {
-      log.warn('NetworkPolicies not listed yet: pods they isolate are open until the API server answers');
-    }
+    listed = (async () => {
+      const synced = Promise.all([nodeSync.whenSynced(), policySync?.whenSynced()]).then(() => true, () => false);
+      if (!await Promise.race([synced, new Promise<false>((resolve) => setTimeout(() => resolve(false), 5000).unref())]) && policySync) {
+        log.warn('NetworkPolicies not listed yet: pods they isolate are open until the API server answers');
+      }
+    })();
   }
   await agent.start();
   await policies?.refresh();

@@ -91,6 +91,32 @@ describe('NodeAgent (a node following etcd and keeping its switch)', () => {
     expect(versionOn(second)).to.equal(PIPELINE_VERSION);
   });
 
+  it('on restart applies what changed in etcd during its first resync: pods retagged, new nodes tunnelled', async () => {
+    const first = await started();
+    await first.pods.add(addRequest('c1', 'red', 'a'));
+    await first.stop();
+    const held = first.ovs.faults.hold('replaceAllFlows');
+    const restarting = started({ store: first.store, ovs: first.ovs, host: first.host, links: first.links, stateDir: first.stateDir });
+    await held.reached;
+    await first.setVnid('red', 12);
+    await first.store.put(KEYS.subnet(REMOTE_IP), serializeHostSubnet({
+      host: 'n2', hostIp: REMOTE_IP, subnet: Cidr.parse('10.128.2.0/23'), assign: false,
+    }));
+    held.open();
+    const second = await restarting;
+    expect(taggedVnids(second.ovs, 'c1')).to.deep.equal([12]);
+    expect(second.ovs.ofOwner(nodeOwner(REMOTE_IP))).to.not.have.lengthOf(0);
+  });
+
+  it('on restart compares no flow twice when nothing changed during its first resync', async () => {
+    const first = await started();
+    await first.pods.add(addRequest('c1', 'red', 'a'));
+    await first.stop();
+    const bundlesBefore = first.ovs.faults.count('bundle');
+    await started({ store: first.store, ovs: first.ovs, host: first.host, links: first.links, stateDir: first.stateDir });
+    expect(first.ovs.faults.count('bundle'), 'the resync replaces all flows; nothing else goes to the switch').to.equal(bundlesBefore);
+  });
+
   it('on restart gives no flows to ports of a namespace that no longer exists, and removes ports whose veth vanished', async () => {
     const first = await started();
     await first.pods.add(addRequest('c1', 'red', 'a'));
