@@ -63,12 +63,7 @@ export class PodLinks {
     try {
       await this.createAndConfigure(hostName, hostMac, config);
     } catch (error) {
-      if (!(error instanceof CommandError) || error.exitCode !== HOST_STEP_FAILED) {
-        // The pair exists but its configuration failed: the caller gets the error and nothing half-made.
-        await this.deleteHostEnd(hostName).catch(() => undefined);
-        throw error;
-      }
-      if (!/File exists/.test(error.stderr)) throw error;
+      if (!(error instanceof CommandError) || error.exitCode !== HOST_STEP_FAILED || !/File exists/.test(error.stderr)) throw error;
       // A name is taken: the pod's interface (ADD must fail) or a host end that a crashed ADD left.
       if (await this.podInterface(config.netnsPath, config.ifname)) {
         throw new InterfaceExistsError(`interface ${config.ifname} already exists in ${config.netnsPath}`);
@@ -78,6 +73,7 @@ export class PodLinks {
     }
   }
 
+  /** One run of the create script; a pair whose configuration failed is removed before the error goes up. */
   private async createAndConfigure(hostName: string, hostMac: string, config: PodInterfaceConfig): Promise<void> {
     const mtu = String(config.mtu);
     const hostCommands = [
@@ -92,8 +88,14 @@ export class PodLinks {
       `route add default via ${config.gateway} dev ${config.ifname}`,
     ];
     // Names and commands go in as arguments, never into the script; the exit code tells which step failed.
-    await this.runner.run('sh', ['-c', CREATE_SCRIPT, 'sh', config.netnsPath, batch(hostCommands), batch(podCommands),
-      config.disableTxChecksumOffload ? config.ifname : '']);
+    try {
+      await this.runner.run('sh', ['-c', CREATE_SCRIPT, 'sh', config.netnsPath, batch(hostCommands), batch(podCommands),
+        config.disableTxChecksumOffload ? config.ifname : '']);
+    } catch (error) {
+      const nothingMade = error instanceof CommandError && error.exitCode === HOST_STEP_FAILED;
+      if (!nothingMade) await this.deleteHostEnd(hostName).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Deletes the host end (which takes the pod end with it); false if there was none. */

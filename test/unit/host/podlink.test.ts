@@ -78,6 +78,19 @@ describe('PodLinks', () => {
     ]);
   });
 
+  it('removes the pair it made again when the retry after a crashed ADD fails to configure it', async () => {
+    let creates = 0;
+    const runner = new ScriptedRunner([
+      (call) => (isCreate(call) && creates++ === 0 ? exitWith(call, HOST_STEP_FAILED, 'RTNETLINK answers: File exists') : undefined),
+      (call) => (isCreate(call) ? exitWith(call, 102, 'RTNETLINK answers: Invalid argument') : undefined),
+      (call) => (call.args.includes('addr') && call.args.includes('show') ? fail(call, 'Device "eth0" does not exist.') : undefined),
+    ]);
+    let error: unknown;
+    await new PodLinks(runner).create('koabc', '0e:00:00:00:00:01', config).catch((e: unknown) => { error = e; });
+    expect(error).to.be.instanceOf(CommandError);
+    expect(runs(runner)).to.deep.equal(['create', 'nsenter ip -j addr show dev eth0', 'ip link del koabc', 'create', 'ip link del koabc']);
+  });
+
   it('tells whether there was a host end to delete', async () => {
     const gone = new ScriptedRunner([(call) => fail(call, 'Cannot find device "koabc"')]);
     expect(await new PodLinks(gone).deleteHostEnd('koabc')).to.equal(false);
