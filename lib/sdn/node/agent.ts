@@ -323,12 +323,8 @@ export class NodeAgent {
   /** Makes the tunnel flows match the HostSubnets: of just the `touched` hosts, or of all (a relist). */
   private applyRemoteNodes(touched?: ReadonlySet<Ipv4>): Promise<void> {
     if (touched?.size === 0) return Promise.resolve();
-    if (!this.ready) {
-      this.missedDuringResync = true;
-      return Promise.resolve();
-    }
     // Read when the change runs, not when queued: the model may have moved on since.
-    return this.serially(() => {
+    return this.onceReady(() => {
       if (!touched) return this.dataplane.setRemoteNodes(this.subnets.remoteNodes());
       const { set, removed } = this.subnets.changesFor(touched);
       return this.dataplane.updateRemoteNodes(set, removed);
@@ -340,12 +336,8 @@ export class NodeAgent {
    * `touched` namespaces (a watch event), or all of them (a relist, which may have missed deletes).
    */
   private async applyVnids(namespaces: readonly string[], touched?: ReadonlySet<string>): Promise<void> {
-    if (!this.ready) {
-      this.missedDuringResync = true;
-      return;
-    }
     if (!this.multitenant) return;
-    await this.serially(async () => {
+    await this.onceReady(async () => {
       for (const namespace of namespaces) {
         const vnid = this.vnids.get(namespace);
         if (vnid === undefined) continue;
