@@ -90,13 +90,14 @@ async function measureRetag(node: SandboxNode, count: number, reps: number): Pro
   const flowChanges = plane.target.lastBundleSize;
   const old = vnid === 10 ? 20 : 10;
   const hex = (v: number) => `0x${v.toString(16)}`;
-  const ingress = await plane.ovs.dumpFlows({ table: Table.PodIngress });
+  // Tagged: ARP in PodIngress, IP from the pod and the host's relays of it in PodTag; checked in LocalDelivery.
+  const ingress = [...await plane.ovs.dumpFlows({ table: Table.PodIngress }), ...await plane.ovs.dumpFlows({ table: Table.PodTag })];
   const delivery = await plane.ovs.dumpFlows({ table: Table.LocalDelivery });
   const tagged = (v: number) => ingress.filter((f) => f.actions.includes(`${hex(v)}->reg0`)).length +
     delivery.filter((f) => f.match.includes(`reg0=${hex(v)}`)).length;
   return {
     pods: count, flowChanges, bundlesPerRetag: bundles, ms: summarize(ms), switchMs: summarize(switchMs),
-    verified: { expected: count * 3, withNewVnid: tagged(vnid), withOldVnid: tagged(old) },
+    verified: { expected: count * 4, withNewVnid: tagged(vnid), withOldVnid: tagged(old) },
   };
 }
 

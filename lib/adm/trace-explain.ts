@@ -153,13 +153,20 @@ function meaning(step: TraceStep, trace: OfprotoTrace, context: ExplainContext, 
       return `VXLAN from known node ${nodeName(context, flowField(match, 'tun_src') ?? '?')}: source VNID ${walk.vnid}`;
     case Table.HostIngress: {
       const source = flowField(match, 'nw_src');
-      if (step.priority === 200 && source) {
-        return `the host relayed a packet of pod ${source} (kube-proxy's DNAT): it keeps that pod's VNID ${walk.vnid}`;
-      }
+      if (step.priority === 200 && source) return `the host relayed a packet of pod ${source} (kube-proxy's DNAT)`;
       return `from the host itself${source ? ` (${source})` : ''}: source VNID 0`;
     }
-    case Table.PodIngress:
-      return `${portName(context, Number(flowField(match, 'in_port')))} sends with its own MAC and IP: source VNID ${walk.vnid}`;
+    case Table.PodIngress: {
+      const sender = `${portName(context, Number(flowField(match, 'in_port')))} sends with its own MAC and IP`;
+      // ARP is tagged here; IP only after conntrack, in PodTag.
+      return next === Number(Table.Dispatch) ? `${sender}: source VNID ${walk.vnid}` : sender;
+    }
+    case Table.PodTag: {
+      const port = Number(flowField(match, 'in_port'));
+      return port === Number(TUN_PORT)
+        ? `relayed by the host: it keeps pod ${flowField(match, 'nw_src') ?? '?'}'s VNID ${walk.vnid}`
+        : `${portName(context, port)}: source VNID ${walk.vnid}`;
+    }
     case Table.EgressGuard:
       return flowField(match, 'nw_src') ? 'its namespace may reach the control plane' : 'not for the control plane or the VXLAN port';
     case Table.Dispatch: {
@@ -219,6 +226,7 @@ function dropReason(step: TraceStep, trace: OfprotoTrace, context: ExplainContex
       const pod = context.podsByPort.get(Number(inPort));
       return pod ? `the packet is not from pod ${pod}'s own MAC and IP on port ${inPort}, untagged (anti-spoofing)` : `port ${inPort} has no pod`;
     }
+    case Table.PodTag: return `the pod that sent it left while the packet was in conntrack`;
     case Table.EgressGuard:
       if (flowField(match, 'tp_dst') === String(VXLAN_UDP_PORT) || flowField(match, 'udp_dst') === String(VXLAN_UDP_PORT)) {
         return `pods never send to UDP port ${VXLAN_UDP_PORT}, the VXLAN port (a forged tunnel packet)`;

@@ -219,8 +219,9 @@ describe('k8s-ovs-adm against a two-node sandbox cluster', function () {
     expect(after.status).to.equal(200);
     expect(metricValue(after.body, added)).to.equal(3);
     expect(metricValue(after.body, 'k8s_ovs_cni_request_duration_seconds_count{command="ADD",result="success"}')).to.equal(3);
-    // A pod of a tenant: PodIngress (IP, ARP), HostIngress, LocalArp and LocalDelivery (its VNID and 0, two each).
-    expect(metricValue(after.body, 'k8s_ovs_flows{owner_kind="pod"}')).to.equal(metricValue(before, 'k8s_ovs_flows{owner_kind="pod"}')! + 7);
+    // A pod of a tenant: PodIngress (IP, ARP), HostIngress, PodTag (its port, the host's relays), LocalArp and
+    // LocalDelivery (its VNID and 0, two each).
+    expect(metricValue(after.body, 'k8s_ovs_flows{owner_kind="pod"}')).to.equal(metricValue(before, 'k8s_ovs_flows{owner_kind="pod"}')! + 9);
     expect(metricValue(after.body, 'k8s_ovs_ipam_allocated_addresses')).to.equal(3);
     expect(metricValue(after.body, 'k8s_ovs_etcd_up')).to.equal(1);
     expect(metricValue(after.body, 'k8s_ovs_vnid_namespaces')).to.equal(6);

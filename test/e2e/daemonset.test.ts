@@ -172,11 +172,13 @@ describe('the DaemonSet install (rootfs/k8s-ovs.yaml) on the sandbox, from the b
     daemons.set('n1', replacement);
     await replacement.waitReady(DAEMON);
     mark('node pod on n1 replaced (stop to ready)', since);
-    await runPod('blue', 'blue-b', 'n1');
+    // Stopped before the next pod's ADD: adding a port costs the userspace datapath a packet now and then
+    // (docs/reliability.md), which is not what this test is about.
     const report = await pinger.stop();
     timings.push(`pings during the replacement: ${report.received}/${report.transmitted} every 20 ms`);
     expect(report.lost, `lost ${report.lostSeqs.join(', ')}`).to.equal(0);
     expect(report.transmitted).to.be.greaterThan(50);
+    await runPod('blue', 'blue-b', 'n1');
     expect(await reaches('blue-b', 'red-b'), 'a pod added after the replacement reaches the other node').to.equal(true);
   });
 });

@@ -125,6 +125,33 @@ describe('node data plane on a two-node sandbox (real OVS, VXLAN, netns pods)', 
     expect((await tcpConnect(pod('red-a').netns, pod('blue-b').attached.port.ip, 8080)).outcome).to.equal('connected');
   });
 
+  it('keeps the packets of a retagged namespace that were inside conntrack when the retag committed', async () => {
+    // OVS keeps the registers across the conntrack recirculation and looks the rest up in the tables of that
+    // moment. Paused revalidators keep the first half's datapath flow (its frozen registers) while the second
+    // half's flows are removed: every ping then resumes after conntrack in the retagged tables, as one in flight
+    // at the commit would. A VNID set before conntrack would be stale there and the pings dropped.
+    const vnid = pod('blue-a').vnid as Vnid;
+    const pinger = await sandbox.startPinger(pod('blue-a').netns, pod('blue-c').attached.port.ip, { intervalMs: 20 });
+    await pinger.waitForReplies(5);
+    const resumed = (flows: string) => flows.split('\n').filter((line) => /recirc_id\(0x[1-9a-f][0-9a-f]*\)/.test(line));
+    await n1.node.appctl(['revalidator/pause']);
+    try {
+      await n1.dataplane.retagNamespace('blue', 13 as Vnid);
+      const secondHalves = resumed((await n1.node.appctl(['dpctl/dump-flows', '-m'])).stdout);
+      expect(secondHalves.length, 'datapath flows after conntrack').to.be.greaterThan(0);
+      for (const line of secondHalves) await n1.node.appctl(['dpctl/del-flow', /ufid:[0-9a-f-]+/.exec(line)![0]]);
+      const before = pinger.received;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(pinger.received - before, 'replies while the first halves were stale').to.be.greaterThan(10);
+    } finally {
+      await n1.node.appctl(['revalidator/resume']);
+    }
+    await n1.dataplane.retagNamespace('blue', vnid);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const report = await pinger.stop();
+    expect(report.lost, `pings lost inside blue: ${JSON.stringify(report)}`).to.equal(0);
+  });
+
   it('drops a pod that changes its own IP or MAC, and passes it again once restored', async () => {
     const spoofer = pod('red-a'), target = pod('red-b');
     const ip = spoofer.attached.port.ip, mac = spoofer.attached.port.mac;

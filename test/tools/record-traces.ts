@@ -168,7 +168,7 @@ export interface RecordedTrace {
 `;
 
 function render(r: Recording, output: string): string {
-  return `export const ${r.name}: RecordedTrace = {\n  setting: ${JSON.stringify(r.setting)},\n  output: \`${output.replace(/[`\\$]/g, (c) => `\\${c}`)}\`,\n};\n`;
+  return `export const ${r.name}: RecordedTrace = {\n  setting: '${r.setting.replace(/[\\']/g, (c) => `\\${c}`)}',\n  output: \`${output.replace(/[`\\$]/g, (c) => `\\${c}`)}\`,\n};\n`;
 }
 
 await main();

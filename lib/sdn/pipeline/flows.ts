@@ -106,6 +106,8 @@ export function pipelineFlows(net: NodeNetwork): Flow[] {
     owned(Table.HostIngress, 0).drop(),
 
     owned(Table.PodIngress, 0).drop(),
+    // The pod left while its packet was in conntrack.
+    owned(Table.PodTag, 0).drop(),
 
     // A forged VXLAN packet would reach another node's tunnel port from that node's neighbour (after masquerade).
     owned(Table.EgressGuard, 300).matching({ protocol: 'udp', tpDst: VXLAN_UDP_PORT }).drop(),
@@ -231,13 +233,16 @@ export function podFlows(pod: PodPort): Flow[] {
   const admitted = (builder: FlowBuilder): FlowBuilder[] => (pod.vnid === GLOBAL_VNID ? [builder]
     : [pod.vnid, GLOBAL_VNID].map((vnid) => builder.matching({ reg: { [SOURCE_VNID]: vnid } })));
   return [
-    tracked(metered(owned(Table.PodIngress).matching({ inPort: pod.ofport, protocol: 'ip', dlSrc: pod.mac, nwSrc: pod.ip, vlanTci: NO_VLAN }))
-      .setRegister(SOURCE_VNID, pod.vnid), Table.EgressGuard),
+    tracked(metered(owned(Table.PodIngress).matching({ inPort: pod.ofport, protocol: 'ip', dlSrc: pod.mac, nwSrc: pod.ip, vlanTci: NO_VLAN })),
+      Table.PodTag),
     metered(owned(Table.PodIngress).matching({
       inPort: pod.ofport, protocol: 'arp', dlSrc: pod.mac, arpSpa: pod.ip, arpSha: pod.mac, vlanTci: NO_VLAN,
     })).setRegister(SOURCE_VNID, pod.vnid).gotoTable(Table.Dispatch),
-    tracked(owned(Table.HostIngress, 200).matching({ protocol: 'ip', nwSrc: pod.ip })
-      .setRegister(SOURCE_VNID, pod.vnid).setRegister(PACKET_FLAGS, PacketFlag.RelayedByHost), Table.EgressGuard),
+    tracked(owned(Table.HostIngress, 200).matching({ protocol: 'ip', nwSrc: pod.ip }), Table.PodTag),
+    owned(Table.PodTag).matching({ inPort: pod.ofport, protocol: 'ip', nwSrc: pod.ip })
+      .setRegister(SOURCE_VNID, pod.vnid).gotoTable(Table.EgressGuard),
+    owned(Table.PodTag).matching({ inPort: TUN_PORT, protocol: 'ip', nwSrc: pod.ip })
+      .setRegister(SOURCE_VNID, pod.vnid).setRegister(PACKET_FLAGS, PacketFlag.RelayedByHost).gotoTable(Table.EgressGuard),
     ...(pod.controlPlaneAccess
       ? [owned(Table.EgressGuard, 200).matching({ protocol: 'ip', nwSrc: pod.ip }).gotoTable(Table.EgressPolicy)]
       : []),

@@ -14,14 +14,21 @@ export enum Table {
   /**
    * HostIngress: what the host sends into br0. A local pod's address as source means the host relayed that
    * pod's packet (kube-proxy's DNAT): it keeps the pod's VNID and is marked relayed. Another cluster-network
-   * source is dropped; everything else is the host itself, VNID 0.
+   * source is dropped; everything else is the host itself, VNID 0. Relayed packets are tagged in PodTag.
    */
   HostIngress = 15,
   /**
-   * PodIngress: anti-spoofing on port + MAC + IP (ARP: sender MAC and IP), no VLAN tag; tags the pod's VNID; egress
-   * meter; IP goes through conntrack (zone 19279), as from every other ingress table.
+   * PodIngress: anti-spoofing on port + MAC + IP (ARP: sender MAC and IP), no VLAN tag; egress meter; IP goes through
+   * conntrack (zone 19279), as from every other ingress table, to PodTag; ARP is tagged with the pod's VNID here.
    */
   PodIngress = 20,
+  /**
+   * PodTag: after conntrack, a pod's packet (from its port, or relayed by the host from its address) is tagged with
+   * the pod's VNID. Tagged here and not before conntrack: OVS freezes the registers across the conntrack
+   * recirculation but looks the rest up in the tables of that moment, so a VNID set before it could meet the
+   * delivery flows of a retag that committed in between.
+   */
+  PodTag = 22,
   /** EgressGuard: what pods (and the host's relays of their packets) may never reach: the control plane, VXLAN. */
   EgressGuard = 25,
   /**
@@ -66,7 +73,7 @@ export function isTable(table: number | undefined): table is Table {
 }
 
 /** Bumped whenever the flows of any table change shape; a daemon seeing another version rebuilds. */
-export const PIPELINE_VERSION = 6;
+export const PIPELINE_VERSION = 7;
 
 /**
  * The bridge's fragment handling the flows are written for. In OVS's default (`normal`) every fragment,

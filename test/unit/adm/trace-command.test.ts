@@ -108,7 +108,7 @@ describe('k8s-ovs-adm trace', () => {
     const env = fakeEnvironment(store(), { runner });
     expect(await runAdm(['trace', 'red/red-a', 'red/red-b', '--ovs-rundir', n1, '--remote-ovs-rundir', `n2=${n2}`], env, {}), env.stderr).to.equal(0);
     expect(appctl[1]).to.equal('n2 in_port=1,tun_id=0xb,tun_src=10.91.0.1,tun_dst=10.91.0.2,ip,nw_src=10.128.0.2,nw_dst=10.128.2.2');
-    expect(env.stdout).to.match(/n1 \(10\.91\.0\.1\): ofproto\/trace br0 .*\n(.*\n){7} {2}=> sent over VXLAN to node n2 \(10\.91\.0\.2\) with VNID 11/);
+    expect(env.stdout).to.match(/n1 \(10\.91\.0\.1\): ofproto\/trace br0 .*\n(.*\n){8} {2}=> sent over VXLAN to node n2 \(10\.91\.0\.2\) with VNID 11/);
     expect(env.stdout).to.contain('\nResult: delivered to port 3 (pod red/red-b) on n2 (10.91.0.2)\n');
   });
 
@@ -127,7 +127,7 @@ describe('k8s-ovs-adm trace', () => {
       env.stderr).to.equal(0);
     expect(appctl).to.deep.equal(['n1 in_port=3,tcp,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_dst=172.30.0.10,tcp_dst=80',
       'n1 in_port=2,tcp,nw_src=10.128.0.2,nw_dst=10.128.0.3,tcp_dst=8080']);
-    expect(env.stdout).to.contain('the host relayed a packet of pod 10.128.0.2 (kube-proxy\'s DNAT): it keeps that pod\'s VNID 11');
+    expect(env.stdout).to.contain('relayed by the host: it keeps pod 10.128.0.2\'s VNID 11');
     expect(env.stdout).to.contain('\nResult: dropped in LocalDelivery (table 70): destination VNID 12, source VNID 11 on n1 (10.91.0.1)\n');
   });
 

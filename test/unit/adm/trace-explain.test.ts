@@ -21,11 +21,11 @@ describe('ofproto/trace output', () => {
   it('reads the walk of br0 table by table, with actions, notes and the datapath verdict', () => {
     const trace = parseOfprotoTrace(recorded.vxlanArpMiss.output);
     expect(trace.bridge).to.equal('br0');
-    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 27, 30, 90, 110]);
+    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 22, 25, 27, 30, 90, 110]);
     expect(trace.steps[0]).to.deep.include({ match: '', priority: 50, cookie: '0x1bf0d244a4cb62c', actions: ['goto_table:20'] });
-    expect(trace.steps[5]!.actions).to.deep.equal(['move:NXM_NX_REG0[]->NXM_NX_TUN_ID[0..31]', 'set_field:10.91.0.2->tun_dst',
+    expect(trace.steps[6]!.actions).to.deep.equal(['move:NXM_NX_REG0[]->NXM_NX_TUN_ID[0..31]', 'set_field:10.91.0.2->tun_dst',
       'set_field:0x1->reg2', 'goto_table:110']);
-    expect(trace.steps[5]!.notes[0]).to.equal('NXM_NX_TUN_ID[0..31] is now 0xb');
+    expect(trace.steps[6]!.notes[0]).to.equal('NXM_NX_TUN_ID[0..31] is now 0xb');
     // The ARP for n2 is pending: the packet goes no further than conntrack's commit.
     expect(trace.datapathActions).to.equal('ct(commit,zone=19279)');
     expect(flowField(trace.flow, 'nw_dst')).to.equal('10.128.2.2');
@@ -33,16 +33,17 @@ describe('ofproto/trace output', () => {
 
   it('stops at the end of br0 when the tunnel continues into br-phy', () => {
     const trace = parseOfprotoTrace(recorded.vxlanWarm.output);
-    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 27, 30, 90, 110]);
+    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 22, 25, 27, 30, 90, 110]);
     expect(trace.datapathActions).to.match(/^ct\(commit,zone=19279\),tnl_push\(/);
   });
 
   it('follows a packet through conntrack into the walk that resumes after it', () => {
     const trace = parseOfprotoTrace(recorded.localTcp.output);
-    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 25, 27, 30, 70, 80, 110]);
-    expect(trace.steps[1]!.actions).to.deep.equal(['set_field:0xb->reg0', 'ct(table=25,zone=19279)', 'drop']);
-    expect(trace.steps[7]).to.deep.include({ priority: 150, actions: ['ct(commit,zone=19279)', 'drop', 'output:NXM_NX_REG2[]'] });
-    expect(trace.steps[7]!.notes).to.include('output port is 5');
+    expect(trace.steps.map((s) => s.table)).to.deep.equal([0, 20, 22, 25, 27, 30, 70, 80, 110]);
+    expect(trace.steps[1]!.actions).to.deep.equal(['ct(table=22,zone=19279)', 'drop']);
+    expect(trace.steps[2]!.actions).to.deep.equal(['set_field:0xb->reg0', 'goto_table:25']);
+    expect(trace.steps[8]).to.deep.include({ priority: 150, actions: ['ct(commit,zone=19279)', 'drop', 'output:NXM_NX_REG2[]'] });
+    expect(trace.steps[8]!.notes).to.include('output port is 5');
     expect(trace.datapathActions).to.equal('set(eth(dst=0a:58:0a:80:00:04)),ct(commit,zone=19279),8');
   });
 
@@ -63,7 +64,8 @@ describe('trace explainer', () => {
     expect(sourceVnid).to.equal(11);
     expect(steps.map((s) => `${s.table} ${s.tableName}: ${s.meaning}`)).to.deep.equal([
       '0 Classifier: from a pod port',
-      '20 PodIngress: port 3 (pod red/red-a) sends with its own MAC and IP: source VNID 11',
+      '20 PodIngress: port 3 (pod red/red-a) sends with its own MAC and IP',
+      '22 PodTag: port 3 (pod red/red-a): source VNID 11',
       '25 EgressGuard: not for the control plane or the VXLAN port',
       '27 EgressPolicy: no NetworkPolicy isolates the pod for egress',
       '30 Dispatch: in this node\'s subnet 10.128.0.0/23',
@@ -194,7 +196,8 @@ describe('trace explainer', () => {
 
     it('keeps the client pod\'s VNID on what the host relays, and names both VNIDs when it is dropped', () => {
       const { steps, verdict } = explain(recorded.relayedForeign, context({ destination: toBlue }));
-      expect(steps[1]!.meaning).to.equal('the host relayed a packet of pod 10.128.0.2 (kube-proxy\'s DNAT): it keeps that pod\'s VNID 11');
+      expect(steps.slice(1, 3).map((s) => s.meaning)).to.deep.equal([
+        'the host relayed a packet of pod 10.128.0.2 (kube-proxy\'s DNAT)', 'relayed by the host: it keeps pod 10.128.0.2\'s VNID 11']);
       expect(verdict.text).to.equal('dropped in LocalDelivery (table 70): destination VNID 12, source VNID 11');
     });
 

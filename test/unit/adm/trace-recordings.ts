@@ -16,13 +16,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x1)
 
@@ -30,12 +29,15 @@ Datapath actions: ct(zone=19279),recirc(0x1)
 recirc(0x1) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x1,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Flow: recirc_id=0x1,ct_state=new|trk,ct_zone=19279,eth,ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. priority 0, cookie 0x1bf0d244a4cb62c
@@ -59,7 +61,7 @@ bridge("br0")
      -> neighbor cache miss for 10.91.0.2 on bridge br-phy, sending ARP request
 
 Final flow: recirc_id=0x1,eth,ip,reg0=0xb,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0x1,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,nw_dst=10.128.2.0/23,nw_proto=0,nw_ecn=0,nw_frag=no
+Megaflow: recirc_id=0x1,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,nw_src=10.128.0.2,nw_dst=10.128.2.0/23,nw_proto=0,nw_ecn=0,nw_frag=no
 Datapath actions: ct(commit,zone=19279)`,
 };
 
@@ -72,13 +74,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -86,12 +87,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. priority 0, cookie 0x1bf0d244a4cb62c
@@ -112,7 +116,7 @@ bridge("br0")
      -> output port is 5
 
 Final flow: recirc_id=0x2,eth,ip,reg0=0xb,reg2=0x5,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2/31,nw_dst=10.128.0.4,nw_proto=0,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_proto=0,nw_frag=no
 Datapath actions: set(eth(dst=0a:58:0a:80:00:04)),ct(commit,zone=19279),8`,
 };
 
@@ -125,13 +129,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -139,12 +142,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. priority 0, cookie 0x1bf0d244a4cb62c
@@ -154,8 +160,8 @@ bridge("br0")
 70. priority 0, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: unchanged
-Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_dst=10.128.0.3,nw_proto=0,nw_frag=no
+Final flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_frag=no
 Datapath actions: drop`,
 };
 
@@ -168,13 +174,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -182,12 +187,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. priority 0, cookie 0x1bf0d244a4cb62c
@@ -208,7 +216,7 @@ bridge("br0")
      -> output port is 5
 
 Final flow: recirc_id=0x2,eth,tcp,reg0=0xb,reg2=0x5,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=0a:58:0a:80:00:04,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
-Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,tcp,in_port=3,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2/31,nw_dst=10.128.0.4,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,tcp,in_port=3,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.4,nw_frag=no
 Datapath actions: set(eth(dst=0a:58:0a:80:00:04)),ct(commit,zone=19279),8`,
 };
 
@@ -221,13 +229,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: udp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -235,12 +242,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,udp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,udp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. priority 0, cookie 0x1bf0d244a4cb62c
@@ -261,7 +271,7 @@ bridge("br0")
      -> output port is 1
      -> output to native tunnel
      -> tunneling to 10.91.0.2 via br-phy
-     -> tunneling from 3e:77:9a:56:1f:4e 10.91.0.1 to 56:26:20:83:06:41 10.91.0.2
+     -> tunneling from e6:e3:78:49:76:4e 10.91.0.1 to 0e:90:1a:70:a7:49 10.91.0.2
 
 bridge("br-phy")
 ----------------
@@ -270,8 +280,8 @@ bridge("br-phy")
      -> forwarding to learned port
 
 Final flow: recirc_id=0x2,eth,udp,reg0=0xb,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=53
-Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,udp,in_port=3,nw_dst=10.128.2.0/23,nw_ecn=0,nw_frag=no,tp_dst=0x0/0xf000
-Datapath actions: ct(commit,zone=19279),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=56:26:20:83:06:41,src=3e:77:9a:56:1f:4e,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(2)),1`,
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,udp,in_port=3,nw_src=10.128.0.2,nw_dst=10.128.2.0/23,nw_ecn=0,nw_frag=no,tp_dst=0x0/0xf000
+Datapath actions: ct(commit,zone=19279),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=0e:90:1a:70:a7:49,src=e6:e3:78:49:76:4e,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(2)),1`,
 };
 
 export const receivedDelivered: RecordedTrace = {
@@ -415,7 +425,7 @@ Datapath actions: set(eth(dst=0a:58:0a:80:02:02)),ct(commit,zone=19279),6`,
 };
 
 export const tunnelSourceForged: RecordedTrace = {
-  setting: "n2: VXLAN from n1 whose inner source 10.128.2.9 is in n2's own subnet, not n1's",
+  setting: 'n2: VXLAN from n1 whose inner source 10.128.2.9 is in n2\'s own subnet, not n1\'s',
   output: `Flow: ip,tun_src=10.91.0.1,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=1,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.2.9,nw_dst=10.128.2.2,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
@@ -471,13 +481,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -485,12 +494,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. priority 0, cookie 0x1bf0d244a4cb62c
@@ -508,7 +520,7 @@ bridge("br0")
      -> output port is 2
 
 Final flow: recirc_id=0x2,eth,ip,reg0=0xb,reg2=0x2,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_dst=00:00:00:00:00:00,nw_dst=10.91.0.254,nw_proto=0,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_proto=0,nw_frag=no
 Datapath actions: ct(commit,zone=19279),5`,
 };
 
@@ -521,13 +533,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.10,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -535,12 +546,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.10,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.10,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. ip,nw_dst=172.30.0.0/16, priority 280, cookie 0x1bf0d244a4cb62c
@@ -550,8 +564,8 @@ bridge("br0")
 60. priority 0, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: unchanged
-Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,tcp,in_port=3,nw_dst=172.30.0.10,nw_frag=no
+Final flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.10,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,tcp,in_port=3,nw_src=10.128.0.2,nw_dst=172.30.0.10,nw_frag=no
 Datapath actions: drop`,
 };
 
@@ -564,13 +578,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.11,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -578,12 +591,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.11,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.11,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. ip,nw_dst=172.30.0.0/16, priority 280, cookie 0x1bf0d244a4cb62c
@@ -601,7 +617,7 @@ bridge("br0")
      -> output port is 2
 
 Final flow: recirc_id=0x2,eth,tcp,reg0=0xb,reg2=0x2,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.11,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
-Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,tcp,in_port=3,dl_dst=00:00:00:00:00:00,nw_dst=172.30.0.11,nw_frag=no,tp_dst=80
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,tcp,in_port=3,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=172.30.0.11,nw_frag=no,tp_dst=80
 Datapath actions: ct(commit,zone=19279),5`,
 };
 
@@ -614,13 +630,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -628,12 +643,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. ip,nw_dst=10.128.0.1, priority 280, cookie 0x1bf0d244a4cb62c
@@ -651,7 +669,7 @@ bridge("br0")
      -> output port is 2
 
 Final flow: recirc_id=0x2,eth,ip,reg0=0xb,reg2=0x2,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
-Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_dst=00:00:00:00:00:00,nw_dst=10.128.0.1,nw_proto=0,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=+new-est-rel-rpl+trk,ct_mark=0/0x1,eth,ip,in_port=3,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.1,nw_proto=0,nw_frag=no
 Datapath actions: ct(commit,zone=19279),5`,
 };
 
@@ -705,7 +723,7 @@ Datapath actions: set(eth(dst=0a:58:0a:80:00:03)),ct(commit,zone=19279),7`,
 };
 
 export const relayedForeign: RecordedTrace = {
-  setting: "n1: the host relays red/red-a's packet (kube-proxy DNAT) to blue/blue-a:8080",
+  setting: 'n1: the host relays red/red-a\'s packet (kube-proxy DNAT) to blue/blue-a:8080',
   output: `Flow: tcp,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
 
 bridge("br0")
@@ -713,14 +731,12 @@ bridge("br0")
  0. in_port=2, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:15
 15. ip,nw_src=10.128.0.2, priority 200, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    set_field:0x1->reg1
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: tcp,reg0=0xb,reg1=0x1,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=2,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x5)
 
@@ -728,12 +744,16 @@ Datapath actions: ct(zone=19279),recirc(0x5)
 recirc(0x5) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x5,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,reg1=0x1,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Flow: recirc_id=0x5,ct_state=new|trk,ct_zone=19279,eth,tcp,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=2,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    set_field:0x1->reg1
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. priority 0, cookie 0x1bf0d244a4cb62c
@@ -743,13 +763,13 @@ bridge("br0")
 70. priority 0, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: unchanged
-Megaflow: recirc_id=0x5,ct_state=-est-rel+trk,eth,tcp,in_port=2,nw_dst=10.128.0.3,nw_frag=no
+Final flow: recirc_id=0x5,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,reg1=0x1,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Megaflow: recirc_id=0x5,ct_state=-est-rel+trk,eth,tcp,in_port=2,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_frag=no
 Datapath actions: drop`,
 };
 
 export const relayedRemote: RecordedTrace = {
-  setting: "n1: the host relays red/red-a's packet (kube-proxy DNAT) to red/red-b:8080 on n2",
+  setting: 'n1: the host relays red/red-a\'s packet (kube-proxy DNAT) to red/red-b:8080 on n2',
   output: `Flow: tcp,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
 
 bridge("br0")
@@ -757,14 +777,12 @@ bridge("br0")
  0. in_port=2, priority 200, cookie 0x1bf0d244a4cb62c
     goto_table:15
 15. ip,nw_src=10.128.0.2, priority 200, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    set_field:0x1->reg1
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: tcp,reg0=0xb,reg1=0x1,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=2,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x6)
 
@@ -772,12 +790,16 @@ Datapath actions: ct(zone=19279),recirc(0x6)
 recirc(0x6) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x6,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,reg1=0x1,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
+Flow: recirc_id=0x6,ct_state=new|trk,ct_zone=19279,eth,tcp,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=2,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    set_field:0x1->reg1
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. priority 0, cookie 0x1bf0d244a4cb62c
@@ -798,7 +820,7 @@ bridge("br0")
      -> output port is 1
      -> output to native tunnel
      -> tunneling to 10.91.0.2 via br-phy
-     -> tunneling from 3e:77:9a:56:1f:4e 10.91.0.1 to 56:26:20:83:06:41 10.91.0.2
+     -> tunneling from e6:e3:78:49:76:4e 10.91.0.1 to 0e:90:1a:70:a7:49 10.91.0.2
 
 bridge("br-phy")
 ----------------
@@ -807,8 +829,8 @@ bridge("br-phy")
      -> forwarding to learned port
 
 Final flow: recirc_id=0x6,eth,tcp,reg0=0xb,reg1=0x1,reg2=0x1,tun_src=0.0.0.0,tun_dst=10.91.0.2,tun_ipv6_src=::,tun_ipv6_dst=::,tun_gbp_id=0,tun_gbp_flags=0,tun_tos=0,tun_ttl=0,tun_erspan_ver=0,gtpu_flags=0,gtpu_msgtype=0,tun_flags=0,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.2.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=8080,tcp_flags=0
-Megaflow: recirc_id=0x6,ct_state=-est-rel+trk,eth,tcp,in_port=2,nw_dst=10.128.2.0/23,nw_ecn=0,nw_frag=no
-Datapath actions: ct(commit,zone=19279,mark=0x1/0x1),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=56:26:20:83:06:41,src=3e:77:9a:56:1f:4e,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(2)),1`,
+Megaflow: recirc_id=0x6,ct_state=-est-rel+trk,eth,tcp,in_port=2,nw_src=10.128.0.2,nw_dst=10.128.2.0/23,nw_ecn=0,nw_frag=no
+Datapath actions: ct(commit,zone=19279,mark=0x1/0x1),tnl_push(tnl_port(4),header(size=50,type=4,eth(dst=0e:90:1a:70:a7:49,src=e6:e3:78:49:76:4e,dl_type=0x0800),ipv4(src=10.91.0.1,dst=10.91.0.2,proto=17,tos=0,ttl=64,frag=0x4000),udp(src=0,dst=4789,csum=0x0),vxlan(flags=0x8000000,vni=0xb)),out_port(2)),1`,
 };
 
 export const hostUnknownSource: RecordedTrace = {
@@ -828,7 +850,7 @@ Datapath actions: drop`,
 };
 
 export const vxlanForged: RecordedTrace = {
-  setting: "n1: red/red-a sends UDP to n2's VXLAN port 10.91.0.2:4789 (a forged tunnel packet)",
+  setting: 'n1: red/red-a sends UDP to n2\'s VXLAN port 10.91.0.2:4789 (a forged tunnel packet)',
   output: `Flow: udp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=4789
 
 bridge("br0")
@@ -836,13 +858,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: udp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=4789
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -850,17 +871,20 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,udp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=4789
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,udp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=4789
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. udp,tp_dst=4789, priority 300, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: unchanged
-Megaflow: recirc_id=0x2,eth,udp,in_port=3,nw_frag=no,tp_dst=4789
+Final flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,udp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.2,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=4789
+Megaflow: recirc_id=0x2,eth,udp,in_port=3,nw_src=10.128.0.2,nw_frag=no,tp_dst=4789
 Datapath actions: drop`,
 };
 
@@ -873,13 +897,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=2379,tcp_flags=0
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -887,17 +910,20 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=2379,tcp_flags=0
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=2379,tcp_flags=0
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. tcp,nw_dst=10.91.0.254,tp_dst=2379, priority 100, cookie 0x582666514c07508
     drop
 
-Final flow: unchanged
-Megaflow: recirc_id=0x2,eth,tcp,in_port=3,nw_dst=10.91.0.254,nw_frag=no,tp_dst=2379
+Final flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=2379,tcp_flags=0
+Megaflow: recirc_id=0x2,eth,tcp,in_port=3,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_frag=no,tp_dst=2379
 Datapath actions: drop`,
 };
 
@@ -985,13 +1011,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.130.0.5,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -999,12 +1024,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.130.0.5,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.130.0.5,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. priority 0, cookie 0x1bf0d244a4cb62c
@@ -1014,8 +1042,8 @@ bridge("br0")
 90. priority 0, cookie 0x1bf0d244a4cb62c
     drop
 
-Final flow: unchanged
-Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_dst=10.130.0.0/15,nw_proto=0,nw_frag=no
+Final flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.130.0.5,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_src=10.128.0.2,nw_dst=10.130.0.0/15,nw_proto=0,nw_frag=no
 Datapath actions: drop`,
 };
 
@@ -1123,13 +1151,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=443,tcp_flags=0
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -1137,12 +1164,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=443,tcp_flags=0
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=443,tcp_flags=0
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. conj_id=2,ip, priority 100, cookie 0x66944d530ee1b44
@@ -1174,13 +1204,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -1188,18 +1217,21 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. ip,nw_src=10.128.0.2, priority 50, cookie 0x66944d530ee1b44
     note:6e.65.74.70.6f.6c.20.65.67.72.65.73.73.20.69.73.6f.6c.61.74.65.64.20.62.79.20.72.65.64.2f.65.67.72.65.73.73.2d.61
 
-Final flow: unchanged
+Final flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,tcp,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no,tp_src=0,tp_dst=80,tcp_flags=0
 Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,tcp,in_port=3,nw_src=10.128.0.2,nw_dst=10.91.0.254,nw_frag=no,tp_dst=0x0/0xff00
 Datapath actions: drop`,
 };
@@ -1213,13 +1245,12 @@ bridge("br0")
  0. priority 50, cookie 0x1bf0d244a4cb62c
     goto_table:20
 20. ip,in_port=3,vlan_tci=0x0000/0x1fff,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
-    set_field:0xb->reg0
-    ct(table=25,zone=19279)
+    ct(table=22,zone=19279)
     drop
-     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 25.
+     -> A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table 22.
      -> Sets the packet to an untracked state, and clears all the conntrack fields.
 
-Final flow: ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Final flow: unchanged
 Megaflow: recirc_id=0,eth,ip,in_port=3,dl_src=0a:58:0a:80:00:02,nw_src=10.128.0.2,nw_frag=no
 Datapath actions: ct(zone=19279),recirc(0x2)
 
@@ -1227,12 +1258,15 @@ Datapath actions: ct(zone=19279),recirc(0x2)
 recirc(0x2) - resume conntrack with default ct_state=trk|new (use --ct-next to customize)
 ===============================================================================
 
-Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
 
 bridge("br0")
 -------------
     thaw
-        Resuming from table 25
+        Resuming from table 22
+22. ip,in_port=3,nw_src=10.128.0.2, priority 100, cookie 0x341235834e7eb98
+    set_field:0xb->reg0
+    goto_table:25
 25. priority 0, cookie 0x1bf0d244a4cb62c
     goto_table:27
 27. priority 0, cookie 0x1bf0d244a4cb62c
@@ -1242,7 +1276,7 @@ bridge("br0")
 70. No match.
     drop
 
-Final flow: unchanged
-Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_dst=10.128.0.2/31,nw_proto=0,nw_frag=no
+Final flow: recirc_id=0x2,ct_state=new|trk,ct_zone=19279,eth,ip,reg0=0xb,in_port=3,vlan_tci=0x0000,dl_src=0a:58:0a:80:00:02,dl_dst=00:00:00:00:00:00,nw_src=10.128.0.2,nw_dst=10.128.0.3,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no
+Megaflow: recirc_id=0x2,ct_state=-est-rel+trk,eth,ip,in_port=3,nw_src=10.128.0.2,nw_dst=10.128.0.2/31,nw_proto=0,nw_frag=no
 Datapath actions: drop`,
 };

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Flow } from '../../../../lib/ovs/flow.js';
 import {
   type PodPort, parseVersionNote, pipelineFlows, podFlows, versionNote,
 } from '../../../../lib/sdn/pipeline/flows.js';
@@ -121,6 +122,14 @@ describe('node pipeline', () => {
     expect(simulate([...pipelineFlows(net), ...podFlows(limited), ...podFlows(red1)],
       { inPort: blue.ofport, protocol: 'ip', dlSrc: blue.mac, nwSrc: blue.ip, nwDst: '8.8.8.8' }))
       .to.deep.equal({ kind: 'output', port: TUN_PORT, meter: 9 });
+  });
+
+  it('tags a pod\'s IP with its VNID only after conntrack, where a retag cannot change the tables under it', () => {
+    const recirculates = (flow: Flow) => flow.actions.some((action) => action.kind === 'conntrack' && action.table !== undefined);
+    const beforeConntrack = [red1, blue, globalPod].flatMap((pod) => podFlows(pod)).filter(recirculates);
+    expect(beforeConntrack.length).to.be.greaterThan(0);
+    expect(beforeConntrack.flatMap((flow) => flow.actions.filter((action) => action.kind === 'setRegister'))).to.deep.equal([]);
+    expect(fromPod(red1, red2.ip)).to.deep.equal({ kind: 'output', port: red2.ofport });
   });
 
   it('writes a version note that reads back from OVS dump syntax', () => {
