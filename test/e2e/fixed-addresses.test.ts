@@ -301,7 +301,7 @@ describe('fixed pod addresses (sandbox: two nodes, containerd on both, master on
     const { header } = JSON.parse(await cluster.etcdctl('get', key, '-w', 'json')) as { header: { revision: number } };
     const watcher = await cluster.sandbox.startProcess(cluster.sandbox.hub, 'etcdctl',
       ['--endpoints', cluster.etcdEndpoint, 'watch', key, '--rev', String(header.revision + 1)], { env: { ETCDCTL_API: '3' }, stdio: 'pipe' });
-    const claimed = new Promise<void>((resolve) => watcher.subprocess.stdout?.once('data', () => resolve()));
+    const claimed = new Promise<void>((resolve) => watcher.subprocess.stdout?.once('data', () => resolve()).resume());
     const add = cluster.cni(node('n1'), 'ADD', { containerId: 'ctr-victim', netns: netns.netnsPath, namespace: 'red', pod: 'victim' });
     await claimed;
     await cluster.stopDaemon(node('n1'), 'SIGKILL');

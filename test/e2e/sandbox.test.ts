@@ -1,5 +1,6 @@
 // The sandbox cluster itself: real OVS nodes whose underlay and VXLAN carry traffic, and a teardown that leaves nothing.
 import { expect } from 'chai';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import {
@@ -177,6 +178,21 @@ describe('sandbox teardown', function () {
     await sandbox.destroy();
     expect(await leftovers(prefix, pids)).to.deep.equal({ netns: [], processes: [] });
     expect(existsSync(sandbox.runDir)).to.equal(false);
+  });
+
+  it('keeps what a piped child prints before the caller reads it', async function () {
+    const sandbox = await Sandbox.create({ prefix, nodes: 1 });
+    try {
+      const child = await sandbox.startProcess(sandbox.hub, 'sh', ['-c', 'echo ready; exec sleep 300'], { stdio: 'pipe' });
+      // Long after the child printed: execa would have resumed an unread stream and dropped the line.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const stdout = child.subprocess.stdout!;
+      const first = once(stdout, 'data');
+      stdout.resume();
+      expect(String((await first)[0])).to.equal('ready\n');
+    } finally {
+      await sandbox.destroy();
+    }
   });
 
   it('cleanupStale removes what an abandoned run left behind', async function () {

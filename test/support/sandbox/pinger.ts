@@ -43,6 +43,7 @@ export class ContinuousPinger {
       }
       parsed = complete;
     });
+    stdout.resume();
   }
 
   /** Starts pinging `toIp` from `from` every `intervalMs` (default 100 ms), each reply awaited up to 1 s. */

@@ -102,7 +102,10 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Directory where a `<pid>.pid` record is kept while the process runs (for cleanupStale). */
   pidDir?: string;
-  /** Where stdout/stderr go: ignored unless 'pipe'. */
+  /**
+   * Where stdout/stderr go: ignored unless 'pipe'. A piped stdout starts paused, keeping what the child prints:
+   * the caller attaches its reader and then calls resume() (readline resumes by itself).
+   */
   stdio?: 'ignore' | 'pipe';
   /** Standard input: none unless 'pipe' (a helper that takes requests line by line). */
   stdin?: 'ignore' | 'pipe';
@@ -130,6 +133,9 @@ type Child = ReturnType<typeof spawnChild>;
 export async function startProcess(label: string, cmd: string, args: readonly string[],
   options: StartOptions = {}): Promise<TrackedProcess> {
   const subprocess = spawnChild(cmd, args, options);
+  // execa resumes an output stream nobody reads one tick after the spawn, dropping what arrives: a child quick to
+  // print its first line (a helper's "ready") could lose it to the awaits below. A paused stream is left alone.
+  if (options.stdio === 'pipe') subprocess.stdout?.pause();
   subprocess.unref();
   const pid = subprocess.pid;
   if (pid === undefined) {

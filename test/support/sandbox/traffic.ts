@@ -111,6 +111,7 @@ export async function startScript(label: string, where: NetnsHandle, script: str
   let errors = '';
   stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const ready = once(stdout, 'data').then(() => 'ready' as const);
+  stdout.resume();
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), SCRIPT_READY_MS); });
   const outcome = await Promise.race([ready, proc.exited.then(() => 'exited' as const), late]).finally(() => clearTimeout(timer));
@@ -119,7 +120,6 @@ export async function startScript(label: string, where: NetnsHandle, script: str
     throw new SandboxCommandError(`${label} in ${where.netns}` + (outcome === 'late' ? ` not ready after ${SCRIPT_READY_MS} ms` : ''),
       proc.subprocess.exitCode ?? undefined, errors);
   }
-  stdout.resume();
   return proc;
 }
 
