@@ -232,6 +232,8 @@ export function podFlows(pod: PodPort): Flow[] {
   /** The source VNIDs that may reach this pod: its own and 0, or any when it is global itself. */
   const admitted = (builder: FlowBuilder): FlowBuilder[] => (pod.vnid === GLOBAL_VNID ? [builder]
     : [pod.vnid, GLOBAL_VNID].map((vnid) => builder.matching({ reg: { [SOURCE_VNID]: vnid } })));
+  /** After conntrack, the pod's IP arriving by `inPort` (its own port, or tun0 for the host's relays) gets its VNID. */
+  const tagged = (inPort: OfPort) => owned(Table.PodTag).matching({ inPort, protocol: 'ip', nwSrc: pod.ip }).setRegister(SOURCE_VNID, pod.vnid);
   return [
     tracked(metered(owned(Table.PodIngress).matching({ inPort: pod.ofport, protocol: 'ip', dlSrc: pod.mac, nwSrc: pod.ip, vlanTci: NO_VLAN })),
       Table.PodTag),
@@ -239,10 +241,8 @@ export function podFlows(pod: PodPort): Flow[] {
       inPort: pod.ofport, protocol: 'arp', dlSrc: pod.mac, arpSpa: pod.ip, arpSha: pod.mac, vlanTci: NO_VLAN,
     })).setRegister(SOURCE_VNID, pod.vnid).gotoTable(Table.Dispatch),
     tracked(owned(Table.HostIngress, 200).matching({ protocol: 'ip', nwSrc: pod.ip }), Table.PodTag),
-    owned(Table.PodTag).matching({ inPort: pod.ofport, protocol: 'ip', nwSrc: pod.ip })
-      .setRegister(SOURCE_VNID, pod.vnid).gotoTable(Table.EgressGuard),
-    owned(Table.PodTag).matching({ inPort: TUN_PORT, protocol: 'ip', nwSrc: pod.ip })
-      .setRegister(SOURCE_VNID, pod.vnid).setRegister(PACKET_FLAGS, PacketFlag.RelayedByHost).gotoTable(Table.EgressGuard),
+    tagged(pod.ofport).gotoTable(Table.EgressGuard),
+    tagged(TUN_PORT).setRegister(PACKET_FLAGS, PacketFlag.RelayedByHost).gotoTable(Table.EgressGuard),
     ...(pod.controlPlaneAccess
       ? [owned(Table.EgressGuard, 200).matching({ protocol: 'ip', nwSrc: pod.ip }).gotoTable(Table.EgressPolicy)]
       : []),

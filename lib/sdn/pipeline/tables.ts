@@ -13,8 +13,8 @@ export enum Table {
   TunnelIngress = 10,
   /**
    * HostIngress: what the host sends into br0. A local pod's address as source means the host relayed that
-   * pod's packet (kube-proxy's DNAT): it keeps the pod's VNID and is marked relayed. Another cluster-network
-   * source is dropped; everything else is the host itself, VNID 0. Relayed packets are tagged in PodTag.
+   * pod's packet (kube-proxy's DNAT): PodTag gives it the pod's VNID and marks it relayed. Another cluster-network
+   * source is dropped; everything else is the host itself, VNID 0.
    */
   HostIngress = 15,
   /**
