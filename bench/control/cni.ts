@@ -10,6 +10,7 @@ import { using } from '../teardown.js';
 import { type Summary, mapLimit, summarize } from '../stats.js';
 import { cpuTime, ovsPids, processName, processRss, rssSampler, startControlCluster, startDaemon } from './cluster.js';
 import { measureOvsPart, type OvsPartResult } from './ovs-baseline.js';
+import { measurePortFloor, type PortFloorResult } from './port-floor.js';
 import { ENV_MODES, type EnvMode, callPlugin, expectSuccess, machineCaCerts } from './plugin.js';
 import { type OperationProfile, profileOperations, readCalls, writeShims } from './shims.js';
 
@@ -46,6 +47,8 @@ export interface CniData {
   /** lib/exec's runner running /bin/true: the cost of one program run, in a bare process and with the daemon's modules. */
   spawnMs: { bare: SpawnProbe; daemonModules: SpawnProbe };
   ovsPart: OvsPartResult;
+  /** ovs-vswitchd alone adding a port as the bridge fills up (absent from results older than 2026-12-04). */
+  portFloor?: PortFloorResult;
   /** With --baseline DIR: the same clean passes with that checkout's plugin and daemon, in the same run. */
   baseline?: BaselinePasses;
 }
@@ -222,6 +225,8 @@ export async function runCniSection(profile: BenchProfile, log: (line: string) =
     log(`one program run (daemon's modules loaded): runner ${spawnMs.daemonModules.runner.p50.toFixed(1)} ms, execFile ${spawnMs.daemonModules.execFile.p50.toFixed(1)} ms`);
     const ovsPart = await measureOvsPart(cluster.node('n2'), profile.cni.baselinePods);
     log(`OVS part: ours p50 ${ovsPart.addMs.ours.p50.toFixed(1)} ms, baseline p50 ${ovsPart.addMs.baseline.p50.toFixed(1)} ms`);
+    const portFloor = await measurePortFloor(cluster.node('n2'), [0, profile.cni.pods / 2, profile.cni.pods], profile.cni.profiledPods);
+    log(`port floor: ${portFloor.points.map((p) => `${p.portsBefore} ports ${p.addPortMs.p50.toFixed(1)} ms`).join(', ')}`);
     return {
       machineCaCerts: machineCaCerts ?? null,
       pluginStartMs,
@@ -230,6 +235,7 @@ export async function runCniSection(profile: BenchProfile, log: (line: string) =
       profile: profiled,
       spawnMs,
       ovsPart,
+      portFloor,
       ...(baselinePasses ? { baseline: baselinePasses } : {}),
     };
   });

@@ -30,17 +30,31 @@ function addLatencyCause(cni: CniData, results: Results): string {
     `(shimmed pass, p50) are spent inside them. Each run through lib/exec's runner costs ${ms(spawn.runner.p50, 1)} for /bin/true ` +
     `against ${ms(spawn.execFile.p50, 1)} with node's execFile, about ${ms(runs * Math.max(0, spawn.runner.p50 - spawn.execFile.p50))} per ADD. ` +
     `So it is process starts (the plugin's and the daemon's programs), not JSON or flow rendering: building and rendering all ` +
-    `${resync ? `${resync.restart.flows} flows of the resync scale takes ${ms(resync.renderMs.p50)}` : 'flows is cheap'}, and a pod has 5.`,
-    ...(clean && ca && ca.pods !== clean.pods ? [portCountEffect(clean, ca)] : []),
+    `${resync ? `${resync.restart.flows} flows of the resync scale takes ${ms(resync.renderMs.p50)}` : 'flows is cheap'}, and a pod has ${cni.ovsPart.flowsPerPod}.`,
+    ...(cni.portFloor ? [portFloorShare(cni)].filter(Boolean) : []),
+    ...(clean && ca && ca.pods !== clean.pods ? [portCountEffect(clean, ca, cni.portFloor !== undefined)] : []),
     ...(many ? [concurrencyCause(many, results.cniMachine?.busyCoresBefore)] : []),
   ].join('\n');
 }
 
 /** The launcher drops NODE_EXTRA_CA_CERTS, so the two sequential passes differ mainly in how many pods they add. */
-function portCountEffect(clean: CniData['passes'][number], ca: CniData['passes'][number]): string {
+/** What ovs-vswitchd alone takes to add a port (measured apart), against the budgets. */
+function portFloorShare(cni: CniData): string {
+  const floor = cni.portFloor!;
+  const wait = (point: (typeof floor.points)[number]) => Math.max(0, point.addPortMs.p50 - floor.vsctlNoWaitMs.p50);
+  const [, middle, full] = floor.points;
+  if (!middle || !full) return '';
+  const start = cni.pluginStartMs.clean.p50;
+  return `  The floor, measured apart (last table of this section): ovs-vswitchd alone waits ${ms(wait(middle), 1)} (p50) to add a port to a bridge ` +
+    `of ${middle.portsBefore} ports and ${ms(wait(full), 1)} at ${full.portsBefore}, whoever asks. With the plugin's start, ${ms(start + wait(middle))} ` +
+    `of the 60 ms budget is gone at ${middle.portsBefore} ports (${ms(start + wait(full))} at ${full.portsBefore}) before the veth, its address, ` +
+    `the IPAM record or a flow; the daemon's own target of 15 ms is ${wait(middle) >= 15 ? 'less than' : 'more than'} that wait alone at ${middle.portsBefore} ports.`;
+}
+
+function portCountEffect(clean: CniData['passes'][number], ca: CniData['passes'][number], isolated: boolean): string {
   return `  The sequential pass with NODE_EXTRA_CA_CERTS set adds ${ca.pods} pods, the one without ${clean.pods}; the plugin drops the ` +
     `variable, so that is their main difference: daemon ADD p50 ${ms(ca.daemonAddMs.p50)} against ${ms(clean.daemonAddMs.p50)}, OVS CPU per ADD ` +
-    `${ms(ca.addCpuMs.ovs)} against ${ms(clean.addCpuMs.ovs)}: consistent with an ADD costing OVS more the more ports br0 already holds (not isolated here).`;
+    `${ms(ca.addCpuMs.ovs)} against ${ms(clean.addCpuMs.ovs)}: consistent with an ADD costing OVS more the more ports br0 already holds (${isolated ? 'isolated in the floor table' : 'not isolated here'}).`;
 }
 
 function concurrencyCause(pass: CniData['passes'][number], othersBusy: number | undefined): string {

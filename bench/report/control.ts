@@ -2,6 +2,7 @@
 import type { CniData } from '../control/cni.js';
 import type { FlowsData } from '../control/flows.js';
 import { PLUGIN_VARIANTS, type PluginStartData } from '../control/plugin-start.js';
+import type { PortFloorResult } from '../control/port-floor.js';
 import type { ScaleData } from '../control/scale.js';
 import { ms, num, ratio, table } from './format.js';
 
@@ -55,6 +56,7 @@ export function cniSection(cni: CniData): string {
     problems.length ? `Failures and leftovers (${problems.length}; the first five): ${problems.slice(0, 5).join('; ')}`
       : 'Every ADD and DEL succeeded, and no pod kept an eth0 after its DEL.',
     '', baselineSection(cni), '', profileSection(cni), '', ovsPartSection(cni),
+    ...(cni.portFloor ? ['', portFloorSection(cni.portFloor)] : []),
   ].join('\n');
 }
 
@@ -94,6 +96,21 @@ function ovsPartSection(cni: CniData): string {
       ['ADD', ms(o.addMs.ours.p50, 1), ms(o.addMs.ours.p99, 1), ms(o.addMs.baseline.p50, 1), ms(o.addMs.baseline.p99, 1), ratio(o.addRatio.p50)],
       ['DEL', ms(o.delMs.ours.p50, 1), ms(o.delMs.ours.p99, 1), ms(o.delMs.baseline.p50, 1), ms(o.delMs.baseline.p99, 1), ratio(o.delRatio.p50)],
     ]),
+  ].join('\n');
+}
+
+function portFloorSection(floor: PortFloorResult): string {
+  const own = floor.vsctlNoWaitMs.p50;
+  return [
+    '### The floor: ovs-vswitchd adding one port',
+    'On the same node, with nothing of k8s-ovs: a userspace bridge of its own, filled with veth ports, then `ovs-vsctl add-port` of one ' +
+    'more, which returns once ovs-vswitchd has applied the port. Every ADD waits for this, whoever asks (the daemon asks over its kept ' +
+    `OVSDB connection, without the program's start). An \`ovs-vsctl\` run that does not wait for ovs-vswitchd takes ${ms(own, 1)} (p50); ` +
+    '"waiting for ovs-vswitchd" is the p50 less that.',
+    '',
+    table(['ports already on the bridge', 'add-port p50', 'add-port p99', 'waiting for ovs-vswitchd, p50', 'OVS CPU per port added'],
+      floor.points.map((p) => [String(p.portsBefore), ms(p.addPortMs.p50, 1), ms(p.addPortMs.p99, 1),
+        ms(Math.max(0, p.addPortMs.p50 - own), 1), ms(p.ovsCpuMsPerAdd)])),
   ].join('\n');
 }
 
