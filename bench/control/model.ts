@@ -1,7 +1,7 @@
 // Synthetic cluster contents for lib-level runs (remote nodes, pods, services) and the plane that holds them.
 import { type CommandRunner, localRunner } from '../../lib/exec/command.js';
 import { Cidr, intToIpv4, ipv4ToInt } from '../../lib/net/ipv4.js';
-import { type Flow, ofPort } from '../../lib/ovs/flow.js';
+import { type FlowsByKey, ofPort } from '../../lib/ovs/flow.js';
 import { FlowSync, type FlowTarget } from '../../lib/ovs/flowsync.js';
 import { type FlowChange, OvsSwitch } from '../../lib/ovs/switch.js';
 import { type LocalPod, NodeDataplane } from '../../lib/sdn/node/dataplane.js';
@@ -86,10 +86,10 @@ export class GatedTarget implements FlowTarget {
     }
     await this.ovs.bundle(changes);
   }
-  async replaceAllFlows(flows: readonly Flow[]): Promise<void> {
+  async replaceAllFlows(owners: readonly FlowsByKey[]): Promise<void> {
     if (!this.live) return;
     this.replaces += 1;
-    await this.ovs.replaceAllFlows(flows);
+    await this.ovs.replaceAllFlows(owners);
   }
 }
 

@@ -2,8 +2,11 @@
 import { execa } from 'execa';
 
 export interface RunOptions {
-  /** Text written to the program's standard input. */
-  input?: string | undefined;
+  /**
+   * Text written to the program's standard input; pieces from an iterable are written as the program reads
+   * them, so a large input (a restart's 45,000 flows) never exists as one string.
+   */
+  input?: string | Iterable<string> | undefined;
 }
 
 /** What the OVS and host-network modules need from the process layer; tests replace it. */
@@ -39,7 +42,8 @@ export function localRunner(options: LocalRunnerOptions = {}): CommandRunner {
         ? ['nsenter', [`--net=${options.netnsPath}`, command, ...args]]
         : [command, [...args]];
       const result = await execa(file, argv, {
-        ...(runOptions.input !== undefined ? { input: runOptions.input } : {}),
+        ...(typeof runOptions.input === 'string' ? { input: runOptions.input }
+          : runOptions.input !== undefined ? { stdin: runOptions.input } : {}),
         ...(options.env ? { env: options.env } : {}),
         reject: false,
         stripFinalNewline: false,

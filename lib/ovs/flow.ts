@@ -239,8 +239,16 @@ export function flowKey(f: Flow): string {
 }
 
 export function renderFlow(f: Flow): string {
-  return `${flowKey(f)},cookie=${renderCookie(f.cookie)},actions=${renderActions(f.actions)}`;
+  return renderKeyedFlow(flowKey(f), f);
 }
+
+/** renderFlow when the flow's key is already known: rendering the match is most of a flow's cost. */
+export function renderKeyedFlow(key: string, f: Flow): string {
+  return `${key},cookie=${renderCookie(f.cookie)},actions=${renderActions(f.actions)}`;
+}
+
+/** Flows by their flowKey: one owner's flows as FlowSync holds them. */
+export type FlowsByKey = ReadonlyMap<string, Flow>;
 
 export function sameFlow(a: Flow, b: Flow): boolean {
   return flowKey(a) === flowKey(b) && a.cookie === b.cookie &&

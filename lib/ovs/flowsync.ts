@@ -1,13 +1,14 @@
 // Keeps the switch's flows equal to the desired flows per owner: diffs one owner set into one bundle.
 import type { Cookie } from './cookie.js';
-import { type Flow, flowKey, sameFlow } from './flow.js';
+import { type Flow, type FlowsByKey, flowKey, sameFlow } from './flow.js';
 import type { FlowChange } from './switch.js';
 import { SerialQueue } from '../serial-queue.js';
 
 /** What FlowSync needs from a switch; OvsSwitch implements it, unit tests fake it. */
 export interface FlowTarget {
   bundle(changes: readonly FlowChange[]): Promise<void>;
-  replaceAllFlows(flows: readonly Flow[]): Promise<void>;
+  /** The whole table: every owner's flows, keyed as FlowSync keeps them. */
+  replaceAllFlows(owners: readonly FlowsByKey[]): Promise<void>;
 }
 
 export type OwnerFlows = ReadonlyMap<Cookie, readonly Flow[]>;
@@ -53,9 +54,12 @@ export class FlowSync {
    */
   replaceAll(owners: OwnerFlows): Promise<void> {
     return this.queue.run(async () => {
-      await this.target.replaceAllFlows([...owners.values()].flat());
+      // Keyed first: the switch's input is rendered from the keys, so each match is rendered once.
+      const next = new Map<Cookie, Map<string, Flow>>();
+      for (const [owner, flows] of owners) if (flows.length) next.set(owner, keyed(flows));
+      await this.target.replaceAllFlows([...next.values()]);
       this.installed.clear();
-      for (const [owner, flows] of owners) if (flows.length) this.installed.set(owner, keyed(flows));
+      for (const [owner, flows] of next) this.installed.set(owner, flows);
     });
   }
 }

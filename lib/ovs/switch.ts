@@ -1,10 +1,10 @@
 // One OVS bridge: ports through OVSDB (bridge setup and listings through ovs-vsctl), flows, meters and bundles through ovs-ofctl.
 import path from 'node:path';
-import type { CommandRunner } from '../exec/command.js';
+import type { CommandRunner, RunOptions } from '../exec/command.js';
 import type { Cookie } from './cookie.js';
 import { ALL_BITS, renderCookie } from './cookie.js';
-import type { Flow, OfPort } from './flow.js';
-import { flowKey, ofPort, renderFlow } from './flow.js';
+import type { Flow, FlowsByKey, OfPort } from './flow.js';
+import { flowKey, ofPort, renderFlow, renderKeyedFlow } from './flow.js';
 import { type DumpedFlow, parseDumpFlows } from './dump.js';
 import { OvsdbClient, type OvsdbRow } from './ovsdb.js';
 import { type VswitchdSession, openVswitchdSession, vswitchdCommand, vswitchdControlSocket } from './vswitchd.js';
@@ -52,6 +52,24 @@ export interface MeterSpec {
  */
 const OFCTL_OPTIONS = ['-O', 'OpenFlow13', '--no-names'];
 
+/** Flows per piece of replace-flows input: about 80 kB of text. */
+const FLOWS_PER_PIECE = 500;
+
+function* renderedInPieces(owners: readonly FlowsByKey[]): Generator<string> {
+  let piece = '';
+  let count = 0;
+  for (const flows of owners) {
+    for (const [key, flow] of flows) {
+      piece += `${renderKeyedFlow(key, flow)}\n`;
+      if (++count % FLOWS_PER_PIECE === 0) {
+        yield piece;
+        piece = '';
+      }
+    }
+  }
+  if (piece) yield piece;
+}
+
 export function defaultRunDir(): string {
   return process.env.OVS_RUNDIR ?? '/var/run/openvswitch';
 }
@@ -80,7 +98,7 @@ export class OvsSwitch {
   }
 
   /** `ovs-ofctl -O OpenFlow13 COMMAND BRIDGE ARGS...`; options such as --bundle go in `options`. */
-  private ofctl(command: string, args: string[], input?: string, options: string[] = []): Promise<string> {
+  private ofctl(command: string, args: string[], input?: RunOptions['input'], options: string[] = []): Promise<string> {
     return this.runner.run('ovs-ofctl', [...OFCTL_OPTIONS, ...options, command, this.target, ...args], { input });
   }
 
@@ -173,9 +191,13 @@ export class OvsSwitch {
     await this.ofctl('bundle', ['-'], lines.join('\n') + '\n');
   }
 
-  /** Makes the switch hold exactly these flows, touching only the differences, in one bundle. */
-  async replaceAllFlows(flows: readonly Flow[]): Promise<void> {
-    await this.ofctl('replace-flows', ['-'], flows.map(renderFlow).join('\n') + '\n', ['--bundle']);
+  /**
+   * Makes the switch hold exactly these flows, touching only the differences, in one bundle. The flows are
+   * rendered a piece at a time as ovs-ofctl reads them: at 5,000 nodes the text is 7 MB, and holding it whole
+   * (lines, the joined text, its bytes) was 17 MiB of the daemon's peak.
+   */
+  async replaceAllFlows(owners: readonly FlowsByKey[]): Promise<void> {
+    await this.ofctl('replace-flows', ['-'], renderedInPieces(owners), ['--bundle']);
   }
 
   async dumpFlows(filter: { cookie?: Cookie; table?: number } = {}, options: { stats?: boolean } = {}): Promise<DumpedFlow[]> {

@@ -1,5 +1,5 @@
 // An in-memory switch flow table for unit tests (applies bundles all-or-nothing, like OVS), and a counting FlowSync.
-import type { Flow } from '../../lib/ovs/flow.js';
+import type { Flow, FlowsByKey } from '../../lib/ovs/flow.js';
 import { flowKey } from '../../lib/ovs/flow.js';
 import { FlowSync, type FlowTarget, type OwnerFlows } from '../../lib/ovs/flowsync.js';
 import type { FlowChange } from '../../lib/ovs/switch.js';
@@ -21,10 +21,10 @@ export class FakeFlowTable implements FlowTarget {
     }
   }
 
-  async replaceAllFlows(flows: readonly Flow[]): Promise<void> {
+  async replaceAllFlows(owners: readonly FlowsByKey[]): Promise<void> {
     this.bundles.push([]);
     this.flows.clear();
-    for (const flow of flows) this.flows.set(flowKey(flow), flow);
+    for (const flows of owners) for (const [key, flow] of flows) this.flows.set(key, flow);
   }
 
   ofOwner(cookie: bigint): Flow[] {

@@ -203,9 +203,9 @@ export class FakeSwitch extends FakeFlowTable implements NodeSwitch {
     await super.bundle(changes);
   }
 
-  override async replaceAllFlows(flows: Parameters<FakeFlowTable['replaceAllFlows']>[0]): Promise<void> {
+  override async replaceAllFlows(owners: Parameters<FakeFlowTable['replaceAllFlows']>[0]): Promise<void> {
     await this.faults.enter('replaceAllFlows');
-    await super.replaceAllFlows(flows);
+    await super.replaceAllFlows(owners);
   }
 
   async dumpFlows(filter: { cookie?: Cookie; table?: number } = {}): Promise<DumpedFlow[]> {
