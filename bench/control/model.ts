@@ -1,5 +1,5 @@
 // Synthetic cluster contents for lib-level runs (remote nodes, pods, services) and the plane that holds them.
-import { type CommandRunner, localRunner } from '../../lib/exec/command.js';
+import { type CommandRunner, type RunOptions, localRunner } from '../../lib/exec/command.js';
 import { Cidr, intToIpv4, ipv4ToInt } from '../../lib/net/ipv4.js';
 import { type FlowsByKey, ofPort } from '../../lib/ovs/flow.js';
 import { FlowSync, type FlowTarget } from '../../lib/ovs/flowsync.js';
@@ -55,7 +55,7 @@ export function services(count: number, namespaces: number, offset = 0): Service
 export class TimingRunner implements CommandRunner {
   readonly calls: Array<{ command: string; verb: string; ms: number }> = [];
   constructor(private readonly inner: CommandRunner = localRunner()) {}
-  async run(command: string, args: readonly string[], options?: { input?: string }): Promise<string> {
+  async run(command: string, args: readonly string[], options?: RunOptions): Promise<string> {
     const start = performance.now();
     try {
       return await this.inner.run(command, args, options);

@@ -1,7 +1,7 @@
 // The OVS part of a pod ADD/DEL done our way (lib objects: the port over OVSDB, one bundle) and the original way
 // (openshift-sdn-ovs / k8s-ovs scripts: add-port, get ofport, one ovs-ofctl add-flow per flow), interleaved.
 import path from 'node:path';
-import { type CommandRunner, localRunner } from '../../lib/exec/command.js';
+import { type CommandRunner, type RunOptions, localRunner } from '../../lib/exec/command.js';
 import { intToIpv4, ipv4ToInt } from '../../lib/net/ipv4.js';
 import { FlowSync } from '../../lib/ovs/flowsync.js';
 import { flowKey, ofPort, renderFlow } from '../../lib/ovs/flow.js';
@@ -35,7 +35,7 @@ class Counting implements CommandRunner {
   count = 0;
   readonly verbs: string[] = [];
   constructor(private readonly inner: CommandRunner) {}
-  run(command: string, args: readonly string[], options?: { input?: string }): Promise<string> {
+  run(command: string, args: readonly string[], options?: RunOptions): Promise<string> {
     this.count += 1;
     this.verbs.push(`${command} ${args.find((a) => !a.startsWith('-') && !a.startsWith('OpenFlow')) ?? ''}`);
     return this.inner.run(command, args, options);

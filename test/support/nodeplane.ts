@@ -1,5 +1,5 @@
 // Builds the real node data-plane objects (lib/) for a sandbox node, as the daemon would inside that node.
-import type { CommandRunner } from '../../lib/exec/command.js';
+import type { CommandRunner, RunOptions } from '../../lib/exec/command.js';
 import { localRunner } from '../../lib/exec/command.js';
 import { HostNetwork } from '../../lib/host/network.js';
 import { PodLinks } from '../../lib/host/podlink.js';
@@ -22,7 +22,7 @@ export const SERVICE_NETWORK = Cidr.parse('172.30.0.0/16');
 export class CountingRunner implements CommandRunner {
   readonly calls: string[][] = [];
   constructor(private readonly inner: CommandRunner) {}
-  run(command: string, args: readonly string[], options?: { input?: string }): Promise<string> {
+  run(command: string, args: readonly string[], options?: RunOptions): Promise<string> {
     this.calls.push([command, ...args]);
     return this.inner.run(command, args, options);
   }
