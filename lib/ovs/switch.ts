@@ -194,7 +194,7 @@ export class OvsSwitch {
   /**
    * Makes the switch hold exactly these flows, touching only the differences, in one bundle. The flows are
    * rendered a piece at a time as ovs-ofctl reads them: at 5,000 nodes the text is 7 MB, and holding it whole
-   * (lines, the joined text, its bytes) was 17 MiB of the daemon's peak.
+   * (lines, the joined text, its bytes) was about 15 MiB of the daemon's peak.
    */
   async replaceAllFlows(owners: readonly FlowsByKey[]): Promise<void> {
     await this.ofctl('replace-flows', ['-'], renderedInPieces(owners), ['--bundle']);
