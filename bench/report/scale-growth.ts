@@ -1,6 +1,6 @@
 // The scale-growth section of docs/benchmarks.md: the scale run at each size side by side, and the last size against
 // issue 21's targets (every flow back < 5 s after a restart, RSS < 200 MB).
-import type { ScaleData } from '../control/scale.js';
+import type { ScaleData, StartEvent } from '../control/scale.js';
 import { bold, ms, num, ratio, table, verdict } from './format.js';
 
 const RESTART_TARGET_S = 5;
@@ -40,5 +40,38 @@ export function scaleGrowthSection(runs: readonly ScaleData[]): string {
         bold(verdict(last.restart.convergedS < RESTART_TARGET_S))],
       ['RSS < 200 MB (peak, VmHWM)', mib(peak(last)), bold(verdict(peak(last) < RSS_TARGET_MIB))],
     ]),
+    '', restartPhases(last),
   ].join('\n');
+}
+
+/** The last size's restart, phase by phase, from the daemon's log lines (seconds after the SIGKILLed daemon's restart). */
+function restartPhases(run: ScaleData): string {
+  const timeline = run.restart.timeline;
+  const first = (event: string) => timeline.find((e) => e.event === `info ${event}`)?.s;
+  const lastOf = (event: string) => timeline.filter((e) => e.event === `info ${event}`).at(-1)?.s;
+  const phases: Array<[string, number | undefined]> = [
+    ['until `k8s-ovs starting` (Node.js and the daemon\'s modules)', first('k8s-ovs starting')],
+    ['until `following the Kubernetes API server` (loading @kubernetes/client-node)', first('following the Kubernetes API server')],
+    ['until the last list is in (the last `watching the API server`)', lastOf('watching the API server')],
+    [`until \`node set up\` (the switch set up and the first resync: ${num(run.firstStart.flows)} flows in one replace-flows bundle)`, first('node set up')],
+    ['until `k8s-ovs ready`', first('k8s-ovs ready')],
+  ];
+  let previous = 0;
+  const parts: string[] = [];
+  for (const [what, at] of phases) {
+    if (at === undefined) continue;
+    parts.push(`${num(at - previous, 2, 's')} ${what}`);
+    previous = at;
+  }
+  const elected = first('elected');
+  return `Where the ${run.contents.remoteNodes}-node restart's time went, from its log: ${parts.join('; ')}.` +
+    (elected === undefined ? '' : ` This daemon is also the master: elected at ${num(elected, 2, 's')}, it loaded ` +
+      `the HostSubnets of every node beside the node's work (${masterLoad(timeline)}).`);
+}
+
+function masterLoad(timeline: readonly StartEvent[]): string {
+  const at = (event: string) => timeline.find((e) => e.event.startsWith(`info ${event}`))?.s;
+  const [from, to] = [at('leading: loading state from etcd'), at('hostsubnets loaded')];
+  return from !== undefined && to !== undefined ? `${num(to - from, 2, 's')} from the start of its load to \`hostsubnets loaded\``
+    : 'its load had not finished by the time the node was ready';
 }
