@@ -47,7 +47,7 @@ export function scaleGrowthSection(runs: readonly ScaleData[]): string {
 /** The last size's restart, phase by phase, from the daemon's log lines (seconds after the SIGKILLed daemon's restart). */
 function restartPhases(run: ScaleData): string {
   const timeline = run.restart.timeline;
-  const first = (event: string) => timeline.find((e) => e.event === `info ${event}`)?.s;
+  const first = (event: string) => firstAt(timeline, event);
   const lastOf = (event: string) => timeline.filter((e) => e.event === `info ${event}`).at(-1)?.s;
   const phases: Array<[string, number | undefined]> = [
     ['until `k8s-ovs starting` (Node.js and the daemon\'s modules)', first('k8s-ovs starting')],
@@ -69,9 +69,13 @@ function restartPhases(run: ScaleData): string {
       `the HostSubnets of every node beside the node's work (${masterLoad(timeline)}).`);
 }
 
+/** Seconds to the first info line with this message (the timeline keeps info messages without their fields). */
+function firstAt(timeline: readonly StartEvent[], event: string): number | undefined {
+  return timeline.find((e) => e.event === `info ${event}`)?.s;
+}
+
 function masterLoad(timeline: readonly StartEvent[]): string {
-  const at = (event: string) => timeline.find((e) => e.event.startsWith(`info ${event}`))?.s;
-  const [from, to] = [at('leading: loading state from etcd'), at('hostsubnets loaded')];
+  const [from, to] = [firstAt(timeline, 'leading: loading state from etcd'), firstAt(timeline, 'hostsubnets loaded')];
   return from !== undefined && to !== undefined ? `${num(to - from, 2, 's')} from the start of its load to \`hostsubnets loaded\``
     : 'its load had not finished by the time the node was ready';
 }
